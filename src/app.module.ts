@@ -1,0 +1,24 @@
+import { Module } from '@nestjs/common';
+import { ConfigModule, ConfigType } from '@nestjs/config';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from './auth/auth.module';
+import { ClientsModule } from './clients/clients.module';
+import { authConfig, databaseConfig, httpConfig } from './config/configuration';
+import { buildDataSourceOptions } from './database/database.options';
+import { HealthModule } from './health/health.module';
+import { UsersModule } from './users/users.module';
+
+@Module({
+  imports: [
+    ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, authConfig] }),
+    TypeOrmModule.forRootAsync({
+      inject: [databaseConfig.KEY],
+      useFactory: (database: ConfigType<typeof databaseConfig>) => buildDataSourceOptions(database.url),
+    }),
+    UsersModule,
+    ClientsModule,
+    AuthModule,
+    HealthModule,
+  ],
+})
+export class AppModule {}

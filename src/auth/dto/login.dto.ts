@@ -1,0 +1,17 @@
+import { IsString, MaxLength, MinLength } from 'class-validator';
+import { CodePointLength } from '../../common/code-point-length.decorator';
+
+/*
+ * Looser than sign-up on purpose: a name that could never have signed up is just a wrong
+ * username (401), so the answer does not teach anything about the rules.
+ */
+export class LoginDto {
+  @IsString()
+  @MinLength(1)
+  @MaxLength(64)
+  username!: string;
+
+  @IsString()
+  @CodePointLength(1, 128)
+  password!: string;
+}

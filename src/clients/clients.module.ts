@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { Client } from './client.entity';
+import { ClientsController } from './clients.controller';
+import { ClientsService } from './clients.service';
+import { RefreshTokensService } from './refresh-tokens.service';
+import { SpentRefreshToken } from './spent-refresh-token.entity';
+
+@Module({
+  imports: [TypeOrmModule.forFeature([Client, SpentRefreshToken])],
+  controllers: [ClientsController],
+  providers: [ClientsService, RefreshTokensService],
+  exports: [ClientsService, RefreshTokensService],
+})
+export class ClientsModule {}

@@ -1,0 +1,10 @@
+import { HttpError } from '../common/http-error';
+
+/** Why a refresh token was refused, in words a client can act on (all lead to a new login). */
+export type RefreshRejection = 'invalid' | 'idle_expired' | 'absolute_expired' | 'revoked' | 'reused';
+
+export class RefreshRejectedException extends HttpError {
+  constructor(readonly reason: RefreshRejection) {
+    super(401, 'Unauthorized', 'Invalid refresh token', {}, { reason, action: 'reauthenticate' });
+  }
+}

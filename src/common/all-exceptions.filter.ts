@@ -1,0 +1,53 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import { HttpError } from './http-error';
+
+interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+  [detail: string]: unknown;
+}
+
+/**
+ * Every error leaves as `{statusCode, error, message}`. Client errors raised by Fastify itself
+ * (malformed JSON, wrong content type, body too large) keep their 4xx; anything unexpected becomes
+ * a bare 500 whose details go to the log only, so no stack trace or SQL text reaches a caller.
+ */
+@Catch()
+export class AllExceptionsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Exceptions');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const body = this.toBody(exception);
+    if (exception instanceof HttpError) reply.headers(exception.headers);
+    reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+  }
+
+  private toBody(exception: unknown): ErrorBody {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      if (typeof response === 'string') return { statusCode: status, error: reason(status), message: response };
+      const { statusCode: _s, error, message, ...details } = response as Record<string, unknown>;
+      return {
+        statusCode: status,
+        error: typeof error === 'string' ? error : reason(status),
+        message: (message as string | string[] | undefined) ?? reason(status),
+        ...details,
+      };
+    }
+    const status = (exception as { statusCode?: unknown } | null)?.statusCode;
+    if (typeof status === 'number' && status >= 400 && status < 500) {
+      return { statusCode: status, error: reason(status), message: (exception as Error).message };
+    }
+    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    return { statusCode: 500, error: reason(500), message: 'Internal server error' };
+  }
+}
+
+function reason(status: number): string {
+  return STATUS_CODES[status] ?? String(HttpStatus[status] ?? 'Error');
+}

@@ -1,0 +1,7 @@
+import { registerAs } from '@nestjs/config';
+import { loadEnv } from './env';
+
+/* Typed namespaces: services inject `@Inject(authConfig.KEY) config: ConfigType<typeof authConfig>`. */
+export const httpConfig = registerAs('http', () => loadEnv().http);
+export const databaseConfig = registerAs('database', () => loadEnv().database);
+export const authConfig = registerAs('auth', () => loadEnv().auth);

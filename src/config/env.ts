@@ -1,0 +1,90 @@
+import { parseDurationSeconds } from './duration';
+
+/**
+ * Every environment variable the service reads, declared once. `loadEnv` is the only reader of
+ * `process.env`; a malformed value stops the start with a message that names the variable.
+ */
+export interface Env {
+  http: { port: number; host: string; trustProxy: boolean };
+  database: { url: string };
+  auth: {
+    issuer: string;
+    audience: string;
+    accessTtl: number;
+    refreshIdleTtl: number;
+    refreshAbsoluteTtl: number;
+    refreshGrace: number;
+    signup: boolean;
+    loginWindow: number;
+    loginMaxFailuresPerUser: number;
+    loginMaxFailuresPerAddress: number;
+  };
+}
+
+export class EnvError extends Error {}
+
+type Source = Record<string, string | undefined>;
+
+function read(source: Source, name: string, fallback: string): [string, string] {
+  const value = source[name];
+  return [name, value === undefined || value === '' ? fallback : value];
+}
+
+function fail(name: string, value: string, expected: string): never {
+  throw new EnvError(`Invalid environment variable ${name}=${JSON.stringify(value)}: expected ${expected}`);
+}
+
+function integer([name, value]: [string, string], min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) fail(name, value, `an integer from ${min} to ${max}`);
+  return n;
+}
+
+function duration([name, value]: [string, string], minSeconds: number): number {
+  const seconds = parseDurationSeconds(value);
+  if (seconds === null || seconds < minSeconds) {
+    fail(name, value, `a duration of at least ${minSeconds}s, as seconds or with a unit (10s, 15m, 12h, 30d)`);
+  }
+  return seconds;
+}
+
+function boolean([name, value]: [string, string]): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return fail(name, value, 'true or false');
+}
+
+function text([name, value]: [string, string], pattern: RegExp, expected: string): string {
+  if (!pattern.test(value)) fail(name, value, expected);
+  return value;
+}
+
+function databaseUrl([name, value]: [string, string]): string {
+  if (/^sqlite:.+$/.test(value) || /^postgres(ql)?:\/\/.+$/.test(value)) return value;
+  return fail(name, value, 'sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db');
+}
+
+export function loadEnv(source: Source = process.env): Env {
+  const port = integer(read(source, 'PORT', '1337'), 0, 65535);
+  const auth = {
+    issuer: text(read(source, 'AUTH_ISSUER', `http://localhost:${port}`), /^https?:\/\/\S+$/, 'an http(s) URL'),
+    audience: text(read(source, 'AUTH_AUDIENCE', 'refresh-auth'), /^\S{1,200}$/, 'a non-empty string without spaces'),
+    accessTtl: duration(read(source, 'AUTH_ACCESS_TTL', '15m'), 1),
+    refreshIdleTtl: duration(read(source, 'AUTH_REFRESH_IDLE_TTL', '30d'), 1),
+    refreshAbsoluteTtl: duration(read(source, 'AUTH_REFRESH_ABSOLUTE_TTL', '90d'), 1),
+    refreshGrace: duration(read(source, 'AUTH_REFRESH_GRACE', '10s'), 0),
+    signup: boolean(read(source, 'AUTH_SIGNUP', 'true')),
+    loginWindow: duration(read(source, 'AUTH_LOGIN_WINDOW', '15m'), 1),
+    loginMaxFailuresPerUser: integer(read(source, 'AUTH_LOGIN_MAX_FAILURES_PER_USER', '10'), 1, 1_000_000),
+    loginMaxFailuresPerAddress: integer(read(source, 'AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', '100'), 1, 1_000_000),
+  };
+  return {
+    http: {
+      port,
+      host: text(read(source, 'HOST', '0.0.0.0'), /^\S+$/, 'a host name or address'),
+      trustProxy: boolean(read(source, 'TRUST_PROXY', 'false')),
+    },
+    database: { url: databaseUrl(read(source, 'DATABASE_URL', 'sqlite:data/refresh-auth.sqlite')) },
+    auth,
+  };
+}

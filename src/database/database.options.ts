@@ -1,0 +1,36 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { Client } from '../clients/client.entity';
+import { SpentRefreshToken } from '../clients/spent-refresh-token.entity';
+import { SigningKey } from '../keys/signing-key.entity';
+import { User } from '../users/user.entity';
+import { migrations } from './migrations';
+
+export const entities = [User, Client, SpentRefreshToken, SigningKey];
+
+/**
+ * The one place that turns DATABASE_URL into TypeORM options, used by the app and by the
+ * TypeORM CLI (ormconfig.ts). Schema changes only come from migrations, which run on start.
+ */
+export function buildDataSourceOptions(url: string): DataSourceOptions {
+  const common = { entities, migrations, synchronize: false, migrationsRun: true, logging: false } as const;
+  if (url.startsWith('postgres')) {
+    return { ...common, type: 'postgres', url };
+  }
+  const path = url.slice('sqlite:'.length);
+  const database = path === ':memory:' ? ':memory:' : path;
+  if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true, mode: 0o700 });
+  return {
+    ...common,
+    type: 'better-sqlite3',
+    database,
+    // WAL: readers never block the writer, and commits are ~30x faster than the rollback journal.
+    // busy_timeout lets a second process (CLI, another instance on the same file) wait for the lock.
+    prepareDatabase: (db: { pragma(source: string): unknown }) => {
+      db.pragma('journal_mode = WAL');
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+    },
+  };
+}

@@ -1,0 +1,17 @@
+import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { EnvError, loadEnv } from './config/env';
+
+async function bootstrap(): Promise<void> {
+  const { http } = loadEnv();
+  const app = await createApp();
+  await app.listen(http.port, http.host);
+  new Logger('Bootstrap').log(`refresh-auth listening on http://${http.host}:${http.port}`);
+}
+
+bootstrap().catch((error: unknown) => {
+  // A bad environment is the operator's to fix: say which variable, without a stack trace.
+  console.error(error instanceof EnvError ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,14 @@
+import { IsString, Matches } from 'class-validator';
+import { CodePointLength } from '../../common/code-point-length.decorator';
+
+export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{3,64}$/;
+
+export class CreateUserDto {
+  @IsString()
+  @Matches(USERNAME_PATTERN, { message: 'username must be 3 to 64 characters of A-Z, a-z, 0-9, ".", "_", "@", "-"' })
+  username!: string;
+
+  @IsString()
+  @CodePointLength(8, 128)
+  password!: string;
+}

@@ -1,0 +1,27 @@
+import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
+import { TimestampColumn } from '../database/timestamp.column';
+
+@Entity('users')
+@Unique('uq_users_username_key', ['usernameKey'])
+export class User {
+  @PrimaryColumn({ type: 'varchar', length: 36 })
+  id!: string;
+
+  /** As typed at sign-up, for display. */
+  @Column({ type: 'varchar', length: 64 })
+  username!: string;
+
+  /** Lower-cased username: the unique, case-insensitive key every lookup uses. */
+  @Column({ name: 'username_key', type: 'varchar', length: 64 })
+  usernameKey!: string;
+
+  /** argon2id PHC string; never leaves the service. */
+  @Column({ name: 'password_hash', type: 'varchar', length: 255 })
+  passwordHash!: string;
+
+  @TimestampColumn({ name: 'created_at' })
+  createdAt!: Date;
+
+  @TimestampColumn({ name: 'password_changed_at' })
+  passwordChangedAt!: Date;
+}

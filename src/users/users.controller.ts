@@ -1,0 +1,29 @@
+import { Body, Controller, ForbiddenException, Get, Inject, Post } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { authConfig } from '../config/configuration';
+import { Caller, CurrentUser } from '../common/current-user.decorator';
+import { Public } from '../common/public.decorator';
+import { CreateUserDto } from './dto/create-user.dto';
+import { MeResponseDto } from './dto/me.response.dto';
+import { UserResponseDto } from './dto/user.response.dto';
+import { UsersService } from './users.service';
+
+@Controller()
+export class UsersController {
+  constructor(
+    private readonly users: UsersService,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+  ) {}
+
+  @Public()
+  @Post('users')
+  async signUp(@Body() body: CreateUserDto): Promise<UserResponseDto> {
+    if (!this.config.signup) throw new ForbiddenException('Sign-up is disabled');
+    return UserResponseDto.of(await this.users.create(body.username, body.password));
+  }
+
+  @Get('me')
+  async me(@CurrentUser() caller: Caller): Promise<MeResponseDto> {
+    return MeResponseDto.ofCaller(await this.users.findById(caller.userId), caller.clientId);
+  }
+}

@@ -1,0 +1,50 @@
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { QueryFailedError, Repository } from 'typeorm';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
+import { User } from './user.entity';
+
+@Injectable()
+export class UsersService {
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  async create(username: string, password: string): Promise<User> {
+    const usernameKey = username.toLowerCase();
+    if (await this.users.existsBy({ usernameKey })) throw usernameTaken();
+    const now = new Date();
+    const user = this.users.create({
+      id: randomUUID(),
+      username,
+      usernameKey,
+      passwordHash: await hashPassword(password),
+      createdAt: now,
+      passwordChangedAt: now,
+    });
+    try {
+      await this.users.insert(user);
+    } catch (error) {
+      // Two sign-ups for one name at once: the unique index decides, the loser gets 409.
+      if (error instanceof QueryFailedError && (await this.users.existsBy({ usernameKey }))) throw usernameTaken();
+      throw error;
+    }
+    return user;
+  }
+
+  async findById(id: string): Promise<User> {
+    const user = await this.users.findOneBy({ id });
+    if (!user) throw new NotFoundException('User not found');
+    return user;
+  }
+
+  /** The user whose password this is, or null; costs one argon2id verify either way. */
+  async verifyCredentials(username: string, password: string): Promise<User | null> {
+    const user = await this.users.findOneBy({ usernameKey: username.toLowerCase() });
+    if (!user) return verifyAgainstDummy(password).then(() => null);
+    return (await verifyPassword(user.passwordHash, password)) ? user : null;
+  }
+}
+
+function usernameTaken(): ConflictException {
+  return new ConflictException('Username is already taken');
+}
