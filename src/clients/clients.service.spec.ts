@@ -1,0 +1,75 @@
+import { NotFoundException } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { authSettings, migratedDataSource } from '../../test/database';
+import { User } from '../users/user.entity';
+import { Client } from './client.entity';
+import { ClientsService } from './clients.service';
+
+const origin = { ip: '203.0.113.7', userAgent: 'spec' };
+
+describe('ClientsService', () => {
+  let dataSource: DataSource;
+  let clients: ClientsService;
+
+  const newUser = async () => {
+    const id = randomUUID();
+    await dataSource.getRepository(User).insert({
+      id,
+      username: id.slice(0, 8),
+      usernameKey: id.slice(0, 8),
+      passwordHash: 'x',
+      createdAt: new Date(),
+      passwordChangedAt: new Date(),
+    });
+    return id;
+  };
+
+  beforeEach(async () => {
+    dataSource = await migratedDataSource();
+    clients = new ClientsService(dataSource.getRepository(Client), authSettings({ AUTH_ACCESS_TTL: '60s' }));
+  });
+  afterEach(() => dataSource.destroy());
+
+  it('opens a permanent client with a refresh token and a non-permanent one without', async () => {
+    const userId = await newUser();
+    const permanent = await clients.open(userId, true, origin);
+    const temporary = await clients.open(userId, false, origin);
+    expect(permanent.refreshToken?.startsWith(`${permanent.client.id}.`)).toBe(true);
+    expect(temporary.refreshToken).toBeNull();
+    expect(temporary.client.expiresAt.getTime() - temporary.client.createdAt.getTime()).toBe(60_000);
+    expect(permanent.client).toMatchObject({ ip: origin.ip, userAgent: origin.userAgent, endedAt: null });
+  });
+
+  it('ends one client of its user, once; another user’s client is not found', async () => {
+    const alice = await newUser();
+    const bob = await newUser();
+    const { client } = await clients.open(alice, true, origin);
+    await expect(clients.end(bob, client.id, 'revoked')).rejects.toBeInstanceOf(NotFoundException);
+    await clients.end(alice, client.id, 'logout', origin);
+    await expect(clients.findActive(client.id)).resolves.toBeNull();
+    await expect(clients.end(alice, client.id, 'logout')).rejects.toBeInstanceOf(NotFoundException);
+    const row = await dataSource.getRepository(Client).findOneByOrFail({ id: client.id });
+    expect(row).toMatchObject({ endReason: 'logout', endedByIp: origin.ip });
+  });
+
+  it('ends all but the current client, and only the user’s', async () => {
+    const alice = await newUser();
+    const bob = await newUser();
+    const keep = await clients.open(alice, true, origin);
+    await clients.open(alice, true, origin);
+    await clients.open(alice, false, origin);
+    const bobs = await clients.open(bob, true, origin);
+    await expect(clients.endAllExcept(alice, keep.client.id, 'revoked')).resolves.toBe(2);
+    expect((await clients.listActive(alice)).map((c) => c.id)).toEqual([keep.client.id]);
+    await expect(clients.findActive(bobs.client.id)).resolves.not.toBeNull();
+  });
+
+  it('lists live clients newest first', async () => {
+    const userId = await newUser();
+    const first = await clients.open(userId, true, origin);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const second = await clients.open(userId, true, origin);
+    expect((await clients.listActive(userId)).map((c) => c.id)).toEqual([second.client.id, first.client.id]);
+  });
+});

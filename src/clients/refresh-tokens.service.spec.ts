@@ -1,0 +1,102 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { authSettings, migratedDataSource } from '../../test/database';
+import { User } from '../users/user.entity';
+import { Client } from './client.entity';
+import { ClientsService } from './clients.service';
+import { RefreshRejectedException } from './refresh-rejected.exception';
+import { hashSecret, parseRefreshToken } from './refresh-token';
+import { RefreshTokensService } from './refresh-tokens.service';
+import { SpentRefreshToken } from './spent-refresh-token.entity';
+
+const origin = { ip: '127.0.0.1', userAgent: 'spec' };
+
+describe('RefreshTokensService', () => {
+  let dataSource: DataSource;
+  let clients: ClientsService;
+  let userId: string;
+
+  const service = (overrides: Record<string, string> = {}) => {
+    const config = authSettings(overrides);
+    clients = new ClientsService(dataSource.getRepository(Client), config);
+    return new RefreshTokensService(dataSource.getRepository(Client), dataSource.getRepository(SpentRefreshToken), clients, config);
+  };
+  const rejection = async (promise: Promise<unknown>) => {
+    const error = await promise.then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(RefreshRejectedException);
+    return (error as RefreshRejectedException).reason;
+  };
+
+  beforeEach(async () => {
+    dataSource = await migratedDataSource();
+    userId = randomUUID();
+    await dataSource.getRepository(User).insert({
+      id: userId,
+      username: 'spec',
+      usernameKey: 'spec',
+      passwordHash: 'x',
+      createdAt: new Date(),
+      passwordChangedAt: new Date(),
+    });
+  });
+  afterEach(() => dataSource.destroy());
+
+  it('rotates: a new secret replaces the old one, whose hash is all that is stored', async () => {
+    const tokens = service();
+    const { refreshToken } = await clients.open(userId, true, origin);
+    const rotated = await tokens.rotate(refreshToken!, origin);
+    expect(rotated.refreshToken).not.toBe(refreshToken);
+    const row = await dataSource.getRepository(Client).findOneByOrFail({ id: rotated.client.id });
+    expect(row.refreshTokenHash).toBe(hashSecret(parseRefreshToken(rotated.refreshToken)!.secret));
+    const dump = JSON.stringify(await dataSource.query('SELECT * FROM clients'));
+    expect(dump).not.toContain(parseRefreshToken(rotated.refreshToken)!.secret);
+    expect(dump).not.toContain(parseRefreshToken(refreshToken!)!.secret);
+  });
+
+  it('moves the idle deadline on rotation but never past the absolute one', async () => {
+    const tokens = service({ AUTH_REFRESH_IDLE_TTL: '60s', AUTH_REFRESH_ABSOLUTE_TTL: '90s' });
+    const { client, refreshToken } = await clients.open(userId, true, origin);
+    expect(client.expiresAt.getTime() - client.createdAt.getTime()).toBe(60_000);
+    const rotated = await tokens.rotate(refreshToken!, origin);
+    expect(rotated.client.expiresAt.getTime()).toBeLessThanOrEqual(client.sessionExpiresAt.getTime());
+    expect(rotated.client.sessionExpiresAt.getTime()).toBe(client.sessionExpiresAt.getTime());
+  });
+
+  it('lets exactly one of many concurrent rotations of one token win; the rest get the same successor', async () => {
+    const tokens = service();
+    const { refreshToken } = await clients.open(userId, true, origin);
+    const results = await Promise.allSettled(Array.from({ length: 20 }, () => tokens.rotate(refreshToken!, origin)));
+    const issued = new Set(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.refreshToken] : [])));
+    expect(issued.size).toBe(1);
+  });
+
+  it('refuses a spent token once the grace window is off, and ends the client', async () => {
+    const tokens = service({ AUTH_REFRESH_GRACE: '0' });
+    const { refreshToken } = await clients.open(userId, true, origin);
+    const rotated = await tokens.rotate(refreshToken!, origin);
+    await expect(rejection(tokens.rotate(refreshToken!, origin))).resolves.toBe('reused');
+    await expect(rejection(tokens.rotate(rotated.refreshToken, origin))).resolves.toBe('reused');
+    await expect(clients.findActive(rotated.client.id)).resolves.toBeNull();
+  });
+
+  it('refuses tokens of ended clients as revoked and unknown ones as invalid', async () => {
+    const tokens = service();
+    const { client, refreshToken } = await clients.open(userId, true, origin);
+    await clients.end(userId, client.id, 'logout');
+    await expect(rejection(tokens.rotate(refreshToken!, origin))).resolves.toBe('revoked');
+    await expect(rejection(tokens.rotate(`${client.id}.${'A'.repeat(43)}`, origin))).resolves.toBe('invalid');
+    await expect(rejection(tokens.rotate('nonsense', origin))).resolves.toBe('invalid');
+  });
+
+  it('rejects: the client ends, whatever generation of its token is presented; strangers change nothing', async () => {
+    const tokens = service();
+    const a = await clients.open(userId, true, origin);
+    const b = await clients.open(userId, true, origin);
+    await tokens.reject(`${b.client.id}.${'A'.repeat(43)}`, origin);
+    await expect(clients.findActive(b.client.id)).resolves.not.toBeNull();
+    await tokens.rotate(a.refreshToken!, origin);
+    await tokens.reject(a.refreshToken!, origin);
+    await expect(clients.findActive(a.client.id)).resolves.toBeNull();
+    await expect(clients.findActive(b.client.id)).resolves.not.toBeNull();
+  });
+});

@@ -1,0 +1,41 @@
+import { EnvError, loadEnv } from './env';
+
+describe('loadEnv', () => {
+  it('needs no environment at all', () => {
+    const env = loadEnv({});
+    expect(env.http).toEqual({ port: 1337, host: '0.0.0.0', trustProxy: false });
+    expect(env.database.url).toBe('sqlite:data/refresh-auth.sqlite');
+    expect(env.auth).toMatchObject({
+      issuer: 'http://localhost:1337',
+      audience: 'refresh-auth',
+      accessTtl: 900,
+      refreshIdleTtl: 30 * 86400,
+      refreshAbsoluteTtl: 90 * 86400,
+      refreshGrace: 10,
+      signup: true,
+    });
+  });
+
+  it('derives the default issuer from PORT and reads durations with units', () => {
+    const env = loadEnv({ PORT: '8080', AUTH_ACCESS_TTL: '5m', AUTH_REFRESH_GRACE: '0' });
+    expect(env.auth.issuer).toBe('http://localhost:8080');
+    expect(env.auth.accessTtl).toBe(300);
+    expect(env.auth.refreshGrace).toBe(0);
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['PORT', '70000'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['AUTH_ISSUER', 'not a url'],
+    ['AUTH_ACCESS_TTL', '0'],
+    ['AUTH_ACCESS_TTL', '15 minutes'],
+    ['AUTH_REFRESH_GRACE', '-1'],
+    ['AUTH_SIGNUP', 'yes'],
+    ['TRUST_PROXY', '1'],
+    ['AUTH_LOGIN_MAX_FAILURES_PER_USER', '0'],
+  ])('stops at a malformed %s=%p, naming the variable', (name, value) => {
+    expect(() => loadEnv({ [name]: value })).toThrow(EnvError);
+    expect(() => loadEnv({ [name]: value })).toThrow(new RegExp(`^Invalid environment variable ${name}=`));
+  });
+});

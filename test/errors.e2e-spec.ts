@@ -1,0 +1,75 @@
+import { startApp, TestApp } from './app';
+
+/** Bad input of every shape gets a 4xx JSON body {statusCode, error, message}: never a 500 or a stack. */
+describe('bad input', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp();
+  });
+  afterAll(() => t.close());
+
+  const expectCleanError = (body: Record<string, unknown>, status: number) => {
+    expect(body).toMatchObject({ statusCode: status, error: expect.any(String), message: expect.anything() });
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.(js|ts):\d+|SQLITE|QueryFailed|SELECT|INSERT/i);
+  };
+
+  it.each(['/users', '/auth', '/token', '/token/reject'])('POST %s with malformed JSON: 400', async (path) => {
+    const response = await t.http.post(path).set('content-type', 'application/json').send('{"username": ');
+    expect(response.status).toBe(400);
+    expectCleanError(response.body, 400);
+  });
+
+  it.each(['/users', '/auth', '/token', '/token/reject'])('POST %s with a text body: 400 or 415', async (path) => {
+    const response = await t.http.post(path).set('content-type', 'text/plain').send('username=a');
+    expect([400, 415]).toContain(response.status);
+    expectCleanError(response.body, response.status);
+  });
+
+  it.each([
+    ['an array', '[]'],
+    ['a string', '"hello"'],
+    ['a number', '42'],
+    ['null', 'null'],
+  ])('POST /auth with %s as the body: 400', async (_case, raw) => {
+    const response = await t.http.post('/auth').set('content-type', 'application/json').send(raw);
+    expect(response.status).toBe(400);
+    expectCleanError(response.body, 400);
+  });
+
+  it.each(['/users', '/auth', '/token', '/token/reject'])('POST %s with no body at all: 400', async (path) => {
+    const response = await t.http.post(path);
+    expect(response.status).toBe(400);
+    expectCleanError(response.body, 400);
+  });
+
+  it.each(['/users', '/token'])('POST %s with an array body: 400', async (path) => {
+    const response = await t.http.post(path).send([{ refreshToken: 'x' }]);
+    expect(response.status).toBe(400);
+    expectCleanError(response.body, 400);
+  });
+
+  it('POST /users with a huge body: 413', async () => {
+    const response = await t.http.post('/users').send({ username: 'valid_name', password: 'x'.repeat(100_000) });
+    expect(response.status).toBe(413);
+    expectCleanError(response.body, 413);
+  });
+
+  it('POST /users with __proto__ keys: 400 and no pollution', async () => {
+    const response = await t.http
+      .post('/users')
+      .set('content-type', 'application/json')
+      .send('{"username":"valid_proto","password":"long enough pw","__proto__":{"admin":true}}');
+    expect(response.status).toBe(400);
+    expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  it('an unknown route: 404 JSON', async () => {
+    const response = await t.http.get('/nope').expect(404);
+    expectCleanError(response.body, 404);
+  });
+
+  it('GET /health: 200 once the database is reachable and migrated', async () => {
+    const { body } = await t.http.get('/health').expect(200);
+    expect(body).toMatchObject({ status: 'ok', details: { database: { status: 'up' } } });
+  });
+});
