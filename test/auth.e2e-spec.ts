@@ -69,7 +69,14 @@ describe('the article flow: POST /auth, /token, /token/reject, /auth/logout', ()
       const session = await login(t.http, user);
       const { body, headers } = await t.http.post('/token').send({ refreshToken: session.refreshToken }).expect(201);
       expect(body).toEqual({
-        token: { accessToken: expect.any(String), refreshToken: expect.stringMatching(REFRESH_TOKEN), tokenType: 'Bearer', expiresIn: 900 },
+        token: {
+          accessToken: expect.any(String),
+          refreshToken: expect.stringMatching(REFRESH_TOKEN),
+          tokenType: 'Bearer',
+          expiresIn: 900,
+          refreshExpiresAt: expect.any(String),
+          sessionExpiresAt: expect.any(String),
+        },
       });
       expect(headers['content-type']).toMatch(/application\/json/);
       expect(body.token.refreshToken).not.toBe(session.refreshToken);

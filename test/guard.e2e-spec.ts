@@ -31,7 +31,13 @@ describe('the access-token guard', () => {
   it('answers a missing token with 401 and WWW-Authenticate: Bearer', async () => {
     const response = await t.http.get('/me').expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer');
-    expect(response.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Missing access token' });
+    expect(response.body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'Missing access token',
+      reason: 'invalid',
+      action: 'reauthenticate',
+    });
   });
 
   it('answers another scheme as a missing token', async () => {
@@ -67,10 +73,11 @@ describe('the access-token guard', () => {
     }],
   ];
 
-  it.each(cases)('refuses a token %s: 401 with error="invalid_token"', async (_case, token) => {
+  it.each(cases)('refuses a token %s: 401 with error="invalid_token"', async (name, token) => {
     const response = await t.http.get('/me').set('authorization', `Bearer ${token()}`).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
-    expect(response.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid or expired access token' });
+    const [reason, action] = name === 'expired' ? ['expired', 'refresh'] : ['invalid', 'reauthenticate'];
+    expect(response.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid or expired access token', reason, action });
   });
 
   it('refuses a token whose client has ended, at once and before its exp', async () => {
@@ -79,6 +86,7 @@ describe('the access-token guard', () => {
     await t.http.post('/auth/logout').set(bearer(other)).expect(204);
     const response = await t.http.get('/clients').set(bearer(other)).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(response.body).toMatchObject({ reason: 'revoked', action: 'reauthenticate' });
   });
 
   it('refuses a refresh token used as a bearer token', async () => {
@@ -95,7 +103,8 @@ describe('an access token of a non-permanent client', () => {
       await t.http.get('/me').set(bearer(session)).expect(200);
       // Refused once the client's deadline passes, even inside the 5 s clock tolerance for exp.
       await new Promise((resolve) => setTimeout(resolve, 1500));
-      await t.http.get('/me').set(bearer(session)).expect(401);
+      const response = await t.http.get('/me').set(bearer(session)).expect(401);
+      expect(response.body).toMatchObject({ reason: 'expired', action: 'refresh' });
     } finally {
       await t.close();
     }

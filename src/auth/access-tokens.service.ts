@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '../clients/client.entity';
 import { authConfig } from '../config/configuration';
 import { KeysService } from '../keys/keys.service';
-import { TokensDto } from './dto/tokens.response.dto';
+import { AccessTokenDto } from './dto/tokens.response.dto';
 
 /** Claims of our access tokens besides the registered iat, exp, iss, aud. */
 export interface AccessTokenClaims {
@@ -23,7 +23,7 @@ export class AccessTokensService {
   ) {}
 
   /** An access token for the client; it never outlives the client's own deadline. */
-  issue(client: Client): TokensDto {
+  issue(client: Client): AccessTokenDto {
     const now = Math.floor(Date.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();

@@ -4,6 +4,7 @@ import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
 import type { User } from '../users/user.entity';
 import { AuthService } from './auth.service';
+import { ChangePasswordDto } from './dto/change-password.dto';
 import { LoginQueryDto } from './dto/login-query.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { LoginResponseDto, RefreshResponseDto } from './dto/tokens.response.dto';
@@ -28,6 +29,13 @@ export class AuthController {
   @HttpCode(204)
   logout(@CurrentUser() caller: Caller, @RequestOrigin() origin: Origin): Promise<void> {
     return this.auth.logout(caller, origin);
+  }
+
+  /** Change the password; every other client of the user ends, the current one stays. */
+  @Post('me/password')
+  @HttpCode(204)
+  changePassword(@CurrentUser() caller: Caller, @Body() body: ChangePasswordDto, @RequestOrigin() origin: Origin): Promise<void> {
+    return this.auth.changePassword(caller, body.currentPassword, body.newPassword, origin);
   }
 
   /** Trade a refresh token for a new access token and the next refresh token. */

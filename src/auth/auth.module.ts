@@ -10,12 +10,13 @@ import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
 import { JwtAuthGuard } from './guards/jwt-auth.guard';
 import { LoginThrottleService } from './login-throttle.service';
+import { SessionPolicyController } from './session-policy.controller';
 import { JwtStrategy } from './strategies/jwt.strategy';
 import { LocalStrategy } from './strategies/local.strategy';
 
 @Module({
   imports: [UsersModule, ClientsModule, KeysModule, PassportModule, JwtModule.register({})],
-  controllers: [AuthController],
+  controllers: [AuthController, SessionPolicyController],
   providers: [
     AuthService,
     AccessTokensService,

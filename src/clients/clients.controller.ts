@@ -1,15 +1,20 @@
-import { Controller, Delete, Get, HttpCode, Param } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { ClientsService } from './clients.service';
-import { ClientResponseDto } from './dto/client.response.dto';
+import { ClientHistoryResponseDto, ClientResponseDto } from './dto/client.response.dto';
+import { ListClientsQueryDto } from './dto/list-clients.query.dto';
 
 @Controller('clients')
 export class ClientsController {
   constructor(private readonly clients: ClientsService) {}
 
   @Get()
-  async list(@CurrentUser() caller: Caller): Promise<ClientResponseDto[]> {
-    const clients = await this.clients.listActive(caller.userId);
+  async list(@CurrentUser() caller: Caller, @Query() query: ListClientsQueryDto): Promise<ClientResponseDto[]> {
+    if (query.include === 'ended') {
+      const clients = await this.clients.list(caller.userId, true);
+      return clients.map((client) => ClientHistoryResponseDto.ofHistory(client, caller.clientId));
+    }
+    const clients = await this.clients.list(caller.userId);
     return clients.map((client) => ClientResponseDto.of(client, caller.clientId));
   }
 

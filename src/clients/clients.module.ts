@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { Client } from './client.entity';
+import { ClientStateCache } from './client-state.cache';
+import { ClientsPruner } from './clients-pruner.service';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { RefreshTokensService } from './refresh-tokens.service';
@@ -9,7 +11,7 @@ import { SpentRefreshToken } from './spent-refresh-token.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([Client, SpentRefreshToken])],
   controllers: [ClientsController],
-  providers: [ClientsService, RefreshTokensService],
+  providers: [ClientsService, RefreshTokensService, ClientStateCache, ClientsPruner],
   exports: [ClientsService, RefreshTokensService],
 })
 export class ClientsModule {}

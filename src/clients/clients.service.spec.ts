@@ -4,6 +4,7 @@ import { DataSource } from 'typeorm';
 import { authSettings, migratedDataSource } from '../../test/database';
 import { User } from '../users/user.entity';
 import { Client } from './client.entity';
+import { ClientStateCache } from './client-state.cache';
 import { ClientsService } from './clients.service';
 
 const origin = { ip: '203.0.113.7', userAgent: 'spec' };
@@ -27,7 +28,8 @@ describe('ClientsService', () => {
 
   beforeEach(async () => {
     dataSource = await migratedDataSource();
-    clients = new ClientsService(dataSource.getRepository(Client), authSettings({ AUTH_ACCESS_TTL: '60s' }));
+    const config = authSettings({ AUTH_ACCESS_TTL: '60s' });
+    clients = new ClientsService(dataSource.getRepository(Client), new ClientStateCache(config), config);
   });
   afterEach(() => dataSource.destroy());
 
@@ -61,7 +63,7 @@ describe('ClientsService', () => {
     await clients.open(alice, false, origin);
     const bobs = await clients.open(bob, true, origin);
     await expect(clients.endAllExcept(alice, keep.client.id, 'revoked')).resolves.toBe(2);
-    expect((await clients.listActive(alice)).map((c) => c.id)).toEqual([keep.client.id]);
+    expect((await clients.list(alice)).map((c) => c.id)).toEqual([keep.client.id]);
     await expect(clients.findActive(bobs.client.id)).resolves.not.toBeNull();
   });
 
@@ -70,6 +72,6 @@ describe('ClientsService', () => {
     const first = await clients.open(userId, true, origin);
     await new Promise((resolve) => setTimeout(resolve, 5));
     const second = await clients.open(userId, true, origin);
-    expect((await clients.listActive(userId)).map((c) => c.id)).toEqual([second.client.id, first.client.id]);
+    expect((await clients.list(userId)).map((c) => c.id)).toEqual([second.client.id, first.client.id]);
   });
 });

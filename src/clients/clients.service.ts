@@ -2,12 +2,13 @@ import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { Brackets, Repository } from 'typeorm';
 import { authConfig } from '../config/configuration';
 import { Client, ClientEndReason } from './client.entity';
+import { ClientState, ClientStateCache } from './client-state.cache';
 import { formatRefreshToken, hashSecret, newSecret } from './refresh-token';
 
-/** Where a request came from, as recorded on the client it opens or uses. */
+/** Where a request came from, as recorded on the client it opens, uses or ends. */
 export interface Origin {
   ip: string | null;
   userAgent: string | null;
@@ -23,10 +24,25 @@ export function recordedOrigin(origin: Origin): Pick<Client, 'ip' | 'userAgent'>
   return { ip: origin.ip?.slice(0, 64) ?? null, userAgent: origin.userAgent?.slice(0, 512) ?? null };
 }
 
+export function isActive(client: Pick<Client, 'endedAt' | 'expiresAt'>, now: number): boolean {
+  return client.endedAt === null && client.expiresAt.getTime() > now;
+}
+
+/** How ended clients are shown: the stored reason, or which deadline passed. */
+export type ClientEnding = ClientEndReason | 'idle' | 'absolute' | 'expired';
+
+export function endingOf(client: Client): ClientEnding | null {
+  if (client.endReason) return client.endReason;
+  if (client.endedAt !== null || client.expiresAt.getTime() > Date.now()) return null;
+  if (!client.permanent) return 'expired';
+  return client.expiresAt.getTime() >= client.sessionExpiresAt.getTime() ? 'absolute' : 'idle';
+}
+
 @Injectable()
 export class ClientsService {
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
+    private readonly cache: ClientStateCache,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -58,38 +74,70 @@ export class ClientsService {
     return { client, refreshToken: secret && formatRefreshToken(client.id, secret) };
   }
 
-  /** The client if it has neither ended nor expired; what the access-token guard asks. */
-  async findActive(clientId: string): Promise<Client | null> {
-    const client = await this.clients.findOneBy({ id: clientId });
-    return client && isActive(client, Date.now()) ? client : null;
+  /** The client's state for the access-token guard, from the cache when it is fresh enough. */
+  async state(clientId: string): Promise<ClientState | null> {
+    const now = Date.now();
+    const cached = this.cache.get(clientId, now);
+    if (cached) return cached;
+    const state = await this.clients.findOne({
+      where: { id: clientId },
+      select: { id: true, userId: true, permanent: true, endedAt: true, endReason: true, expiresAt: true, sessionExpiresAt: true },
+    });
+    if (state) this.cache.set(state, now);
+    return state;
   }
 
-  /** The user's live clients, newest first. */
-  listActive(userId: string): Promise<Client[]> {
-    return this.clients
-      .createQueryBuilder('client')
-      .where('client.user_id = :userId AND client.ended_at IS NULL AND client.expires_at > :now', { userId, now: Date.now() })
-      .orderBy('client.created_at', 'DESC')
-      .addOrderBy('client.id', 'DESC')
-      .getMany();
+  /** The client if it has neither ended nor expired. */
+  async findActive(clientId: string): Promise<ClientState | null> {
+    const state = await this.state(clientId);
+    return state && isActive(state, Date.now()) ? state : null;
+  }
+
+  /** The user's live clients, newest first; with `includeEnded`, also those that ended within the retention period. */
+  list(userId: string, includeEnded = false): Promise<Client[]> {
+    const now = Date.now();
+    const query = this.clients.createQueryBuilder('client').where('client.user_id = :userId', { userId });
+    if (includeEnded) {
+      const since = now - this.config.clientRetention * 1000;
+      query.andWhere('((client.ended_at IS NULL AND client.expires_at > :since) OR client.ended_at > :since)', { since });
+    } else {
+      query.andWhere('client.ended_at IS NULL AND client.expires_at > :now', { now });
+    }
+    return query.orderBy('client.created_at', 'DESC').addOrderBy('client.id', 'DESC').getMany();
   }
 
   /** Ends one live client of the user; 404 when it is not theirs, unknown or already over. */
   async end(userId: string, clientId: string, reason: ClientEndReason, origin?: Origin): Promise<void> {
-    const ended = await this.endWhere('id = :clientId AND user_id = :userId', { clientId, userId }, reason, origin);
+    const ended = await this.endWhere(
+      new Brackets((q) => q.where('id = :clientId AND user_id = :userId', { clientId, userId })),
+      reason,
+      origin,
+    );
+    this.cache.forget(clientId);
     if (ended === 0) throw new NotFoundException('Client not found');
   }
 
+  /** Ends a client whoever it belongs to (reject, reuse detection); idempotent. */
+  async endById(clientId: string, reason: ClientEndReason, origin: Origin): Promise<void> {
+    await this.endWhere(new Brackets((q) => q.where('id = :clientId', { clientId })), reason, origin);
+    this.cache.forget(clientId);
+  }
+
   /** Ends every live client of the user but one ("log out other devices"); returns how many. */
-  endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason): Promise<number> {
-    return this.endWhere('user_id = :userId AND id <> :keepClientId', { userId, keepClientId }, reason);
+  async endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason): Promise<number> {
+    const ended = await this.endWhere(
+      new Brackets((q) => q.where('user_id = :userId AND id <> :keepClientId', { userId, keepClientId })),
+      reason,
+    );
+    this.cache.forgetUser(userId);
+    return ended;
   }
 
   /**
-   * One conditional UPDATE: only clients still live are touched, so ending is idempotent and a
-   * concurrent refresh either lands before it (and its tokens die with the client) or finds it ended.
+   * One conditional UPDATE: only clients still live are touched, so ending is idempotent, and a
+   * concurrent refresh either lands before it (its tokens die with the client) or finds it ended.
    */
-  async endWhere(condition: string, parameters: Record<string, unknown>, reason: ClientEndReason, origin?: Origin): Promise<number> {
+  private async endWhere(condition: Brackets, reason: ClientEndReason, origin?: Origin): Promise<number> {
     const now = Date.now();
     const result = await this.clients
       .createQueryBuilder()
@@ -100,12 +148,24 @@ export class ClientsService {
         sealedSuccessor: null,
         ...(origin && { endedByIp: recordedOrigin(origin).ip, endedByUserAgent: recordedOrigin(origin).userAgent }),
       })
-      .where(`${condition} AND ended_at IS NULL AND expires_at > :now`, { ...parameters, now })
+      .where(condition)
+      .andWhere('ended_at IS NULL AND expires_at > :now', { now })
       .execute();
     return result.affected ?? 0;
   }
-}
 
-export function isActive(client: Pick<Client, 'endedAt' | 'expiresAt'>, now: number): boolean {
-  return client.endedAt === null && client.expiresAt.getTime() > now;
+  /**
+   * Deletes clients that ended or expired more than the retention period ago (their spent tokens go
+   * with them). One idempotent DELETE, so several instances may run it at once.
+   */
+  async prune(): Promise<number> {
+    const cutoff = Date.now() - this.config.clientRetention * 1000;
+    const result = await this.clients
+      .createQueryBuilder()
+      .delete()
+      .from(Client)
+      .where('expires_at <= :cutoff OR (ended_at IS NOT NULL AND ended_at <= :cutoff)', { cutoff })
+      .execute();
+    return result.affected ?? 0;
+  }
 }

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { authSettings, migratedDataSource } from '../../test/database';
 import { User } from '../users/user.entity';
 import { Client } from './client.entity';
+import { ClientStateCache } from './client-state.cache';
 import { ClientsService } from './clients.service';
 import { RefreshRejectedException } from './refresh-rejected.exception';
 import { hashSecret, parseRefreshToken } from './refresh-token';
@@ -18,8 +19,9 @@ describe('RefreshTokensService', () => {
 
   const service = (overrides: Record<string, string> = {}) => {
     const config = authSettings(overrides);
-    clients = new ClientsService(dataSource.getRepository(Client), config);
-    return new RefreshTokensService(dataSource.getRepository(Client), dataSource.getRepository(SpentRefreshToken), clients, config);
+    const cache = new ClientStateCache(config);
+    clients = new ClientsService(dataSource.getRepository(Client), cache, config);
+    return new RefreshTokensService(dataSource.getRepository(Client), dataSource.getRepository(SpentRefreshToken), clients, cache, config);
   };
   const rejection = async (promise: Promise<unknown>) => {
     const error = await promise.then(() => null, (e: unknown) => e);

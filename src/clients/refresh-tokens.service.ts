@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { authConfig } from '../config/configuration';
 import { Client } from './client.entity';
+import { ClientStateCache } from './client-state.cache';
 import { ClientsService, OpenedClient, Origin, recordedOrigin } from './clients.service';
 import { RefreshRejectedException } from './refresh-rejected.exception';
 import {
@@ -24,6 +25,7 @@ export class RefreshTokensService {
     @InjectRepository(Client) private readonly clients: Repository<Client>,
     @InjectRepository(SpentRefreshToken) private readonly spent: Repository<SpentRefreshToken>,
     private readonly clientsService: ClientsService,
+    private readonly cache: ClientStateCache,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -56,6 +58,7 @@ export class RefreshTokensService {
       .execute();
 
     if (result.affected === 1) {
+      this.cache.forget(parsed.clientId); // its deadline moved
       await this.spent
         .createQueryBuilder()
         .insert()
@@ -98,7 +101,7 @@ export class RefreshTokensService {
     if (successor !== null && hashSecret(successor) === client.refreshTokenHash) {
       return { client, refreshToken: formatRefreshToken(client.id, successor) };
     }
-    await this.clientsService.endWhere('id = :id', { id: client.id }, 'reused', origin);
+    await this.clientsService.endById(client.id, 'reused', origin);
     throw new RefreshRejectedException('reused');
   }
 
@@ -108,7 +111,7 @@ export class RefreshTokensService {
     if (!parsed) return;
     const client = await this.clients.findOneBy({ id: parsed.clientId });
     if (client && (await this.wasIssued(client, hashSecret(parsed.secret)))) {
-      await this.clientsService.endWhere('id = :id', { id: client.id }, 'rejected', origin);
+      await this.clientsService.endById(client.id, 'rejected', origin);
     }
   }
 

@@ -14,6 +14,9 @@ export interface Env {
     refreshIdleTtl: number;
     refreshAbsoluteTtl: number;
     refreshGrace: number;
+    clientCacheTtl: number;
+    clientRetention: number;
+    pruneInterval: number;
     signup: boolean;
     loginWindow: number;
     loginMaxFailuresPerUser: number;
@@ -73,6 +76,9 @@ export function loadEnv(source: Source = process.env): Env {
     refreshIdleTtl: duration(read(source, 'AUTH_REFRESH_IDLE_TTL', '30d'), 1),
     refreshAbsoluteTtl: duration(read(source, 'AUTH_REFRESH_ABSOLUTE_TTL', '90d'), 1),
     refreshGrace: duration(read(source, 'AUTH_REFRESH_GRACE', '10s'), 0),
+    clientCacheTtl: duration(read(source, 'AUTH_CLIENT_CACHE_TTL', '5s'), 0),
+    clientRetention: duration(read(source, 'AUTH_CLIENT_RETENTION', '30d'), 1),
+    pruneInterval: duration(read(source, 'AUTH_PRUNE_INTERVAL', '1h'), 1),
     signup: boolean(read(source, 'AUTH_SIGNUP', 'true')),
     loginWindow: duration(read(source, 'AUTH_LOGIN_WINDOW', '15m'), 1),
     loginMaxFailuresPerUser: integer(read(source, 'AUTH_LOGIN_MAX_FAILURES_PER_USER', '10'), 1, 1_000_000),

@@ -37,6 +37,20 @@ export class UsersService {
     return user;
   }
 
+  /** Whether the password was changed after the given instant (a login racing a change). */
+  async passwordChangedSince(id: string, since: Date): Promise<boolean> {
+    const user = await this.users.findOne({ where: { id }, select: { id: true, passwordChangedAt: true } });
+    return !user || user.passwordChangedAt.getTime() !== since.getTime();
+  }
+
+  async setPassword(id: string, password: string): Promise<void> {
+    const passwordHash = await hashPassword(password);
+    // Strictly later than the previous change, so passwordChangedSince never misses one.
+    const user = await this.findById(id);
+    const changedAt = new Date(Math.max(Date.now(), user.passwordChangedAt.getTime() + 1));
+    await this.users.update({ id }, { passwordHash, passwordChangedAt: changedAt });
+  }
+
   /** The user whose password this is, or null; costs one argon2id verify either way. */
   async verifyCredentials(username: string, password: string): Promise<User | null> {
     const user = await this.users.findOneBy({ usernameKey: username.toLowerCase() });

@@ -1,9 +1,17 @@
-export class TokensDto {
+export class AccessTokenDto {
   accessToken!: string;
   tokenType!: 'Bearer';
   /** Seconds until the access token expires. */
   expiresIn!: number;
+}
+
+export class TokensDto extends AccessTokenDto {
+  /** Present for permanent clients only. */
   refreshToken?: string;
+  /** When the refresh token dies unless used (the idle deadline), ISO 8601. */
+  refreshExpiresAt?: string;
+  /** When the client ends whatever happens (the absolute deadline), ISO 8601. */
+  sessionExpiresAt?: string;
 }
 
 export class LoginResponseDto {

@@ -2,8 +2,9 @@ import { ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from '../../common/http-error';
+import { TokenExpiredError } from 'jsonwebtoken';
 import { IS_PUBLIC } from '../../common/public.decorator';
+import { AccessRejection, AccessTokenRejectedException } from '../access-token-rejected.exception';
 
 /** Global guard: every route needs a live access token unless it is marked @Public(). */
 @Injectable()
@@ -17,14 +18,20 @@ export class JwtAuthGuard extends AuthGuard('jwt') {
     return isPublic || super.canActivate(context);
   }
 
-  override handleRequest<T>(error: unknown, caller: T, _info: unknown, context: ExecutionContext): T {
+  override handleRequest<T>(error: unknown, caller: T, info: unknown, context: ExecutionContext): T {
     if (caller && !error) return caller;
     // RFC 6750 §3: name the scheme always, and say invalid_token when a token was presented.
     const authorization = context.switchToHttp().getRequest<FastifyRequest>().headers.authorization;
     const presented = typeof authorization === 'string' && /^bearer\s+\S/i.test(authorization);
-    const challenge = presented ? 'Bearer error="invalid_token"' : 'Bearer';
-    throw new HttpError(401, 'Unauthorized', presented ? 'Invalid or expired access token' : 'Missing access token', {
-      'WWW-Authenticate': challenge,
-    });
+    const reason: AccessRejection =
+      error instanceof ClientEndedError ? error.reason : info instanceof TokenExpiredError ? 'expired' : 'invalid';
+    throw new AccessTokenRejectedException(reason, presented);
+  }
+}
+
+/** Thrown by the JWT strategy when the signature is fine but the token's client is over. */
+export class ClientEndedError extends Error {
+  constructor(readonly reason: AccessRejection) {
+    super(reason);
   }
 }

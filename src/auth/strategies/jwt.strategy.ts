@@ -1,4 +1,4 @@
-import { Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, SecretOrKeyProvider, Strategy } from 'passport-jwt';
@@ -7,6 +7,7 @@ import type { Caller } from '../../common/current-user.decorator';
 import { authConfig } from '../../config/configuration';
 import { ACCESS_TOKEN_ALGORITHM, KeysService } from '../../keys/keys.service';
 import type { AccessTokenClaims } from '../access-tokens.service';
+import { ClientEndedError } from '../guards/jwt-auth.guard';
 
 function kidOf(rawJwt: string): unknown {
   try {
@@ -41,9 +42,15 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
 
   /** A signature is not enough: the token's client must still be live (logout is immediate). */
   async validate(claims: Partial<AccessTokenClaims>): Promise<Caller> {
-    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw new UnauthorizedException();
-    const client = await this.clients.findActive(claims.sid);
-    if (!client || client.userId !== claims.sub) throw new UnauthorizedException();
+    if (typeof claims.sub !== 'string' || typeof claims.sid !== 'string') throw new ClientEndedError('invalid');
+    const client = await this.clients.state(claims.sid);
+    if (!client || client.userId !== claims.sub) throw new ClientEndedError('invalid');
+    const now = Date.now();
+    if (client.endedAt !== null) throw new ClientEndedError(client.endReason === 'reused' ? 'reused' : 'revoked');
+    if (client.expiresAt.getTime() <= now) {
+      if (!client.permanent) throw new ClientEndedError('expired');
+      throw new ClientEndedError(client.sessionExpiresAt.getTime() <= now ? 'absolute_expired' : 'idle_expired');
+    }
     return { userId: client.userId, clientId: client.id };
   }
 }

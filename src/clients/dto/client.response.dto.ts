@@ -1,4 +1,5 @@
 import type { Client } from '../client.entity';
+import { ClientEnding, endingOf } from '../clients.service';
 
 export class ClientResponseDto {
   id!: string;
@@ -6,6 +7,7 @@ export class ClientResponseDto {
   lastUsedAt!: string;
   /** When the client ends unless refreshed: the idle deadline, capped by the absolute one. */
   expiresAt!: string;
+  /** Last seen user agent and address: of the login, then of the latest refresh. */
   userAgent!: string | null;
   ip!: string | null;
   permanent!: boolean;
@@ -22,6 +24,24 @@ export class ClientResponseDto {
       ip: client.ip,
       permanent: client.permanent,
       current: client.id === currentClientId,
+    };
+  }
+}
+
+/** With `?include=ended`: when and why each client ended, and who ended it (for a reuse, the second presenter). */
+export class ClientHistoryResponseDto extends ClientResponseDto {
+  endedAt!: string | null;
+  endReason!: ClientEnding | null;
+  endedBy!: { ip: string | null; userAgent: string | null } | null;
+
+  static ofHistory(client: Client, currentClientId: string): ClientHistoryResponseDto {
+    const ending = endingOf(client);
+    const endedAt = client.endedAt ?? (ending ? client.expiresAt : null);
+    return {
+      ...ClientResponseDto.of(client, currentClientId),
+      endedAt: endedAt?.toISOString() ?? null,
+      endReason: ending,
+      endedBy: client.endedAt && (client.endedByIp || client.endedByUserAgent) ? { ip: client.endedByIp, userAgent: client.endedByUserAgent } : null,
     };
   }
 }

@@ -1,0 +1,30 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Public } from '../common/public.decorator';
+import { authConfig } from '../config/configuration';
+
+/** Published so clients can schedule refreshes instead of waiting for a 401. All durations in seconds. */
+@Controller('.well-known')
+export class SessionPolicyController {
+  constructor(@Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>) {}
+
+  @Public()
+  @Get('session-policy')
+  policy() {
+    const c = this.config;
+    return {
+      accessTokenTtl: c.accessTtl,
+      refreshIdleTtl: c.refreshIdleTtl,
+      refreshAbsoluteTtl: c.refreshAbsoluteTtl,
+      refreshGrace: c.refreshGrace,
+      revocationBound: c.clientCacheTtl,
+      endedClientRetention: c.clientRetention,
+      loginLimits: {
+        window: c.loginWindow,
+        maxFailuresPerUsername: c.loginMaxFailuresPerUser,
+        maxFailuresPerAddress: c.loginMaxFailuresPerAddress,
+      },
+      serverTime: new Date().toISOString(),
+    };
+  }
+}
