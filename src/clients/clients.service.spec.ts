@@ -74,4 +74,22 @@ describe('ClientsService', () => {
     const second = await clients.open(userId, true, origin);
     expect((await clients.list(userId)).map((c) => c.id)).toEqual([second.client.id, first.client.id]);
   });
+
+  it('prunes clients that ended or expired longer than the retention period ago, and keeps the rest', async () => {
+    const userId = await newUser();
+    const repository = dataSource.getRepository(Client);
+    const day = 86400_000;
+    const live = await clients.open(userId, true, origin);
+    const endedLongAgo = await clients.open(userId, true, origin);
+    const endedRecently = await clients.open(userId, true, origin);
+    const expiredLongAgo = await clients.open(userId, false, origin);
+    await repository.update({ id: endedLongAgo.client.id }, { endedAt: new Date(Date.now() - 31 * day), endReason: 'logout' });
+    await repository.update({ id: endedRecently.client.id }, { endedAt: new Date(Date.now() - day), endReason: 'logout' });
+    await repository.update({ id: expiredLongAgo.client.id }, { expiresAt: new Date(Date.now() - 31 * day) });
+
+    await expect(clients.prune()).resolves.toBe(2);
+    const left = (await repository.find()).map((c) => c.id).sort();
+    expect(left).toEqual([live.client.id, endedRecently.client.id].sort());
+    await expect(clients.prune()).resolves.toBe(0); // idempotent: several instances may run it
+  });
 });
