@@ -4,14 +4,14 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
-import { authConfig, databaseConfig, httpConfig } from './config/configuration';
+import { authConfig, databaseConfig, httpConfig, keysConfig } from './config/configuration';
 import { buildDataSourceOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, authConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, authConfig, keysConfig] }),
     ScheduleModule.forRoot(),
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],

@@ -1,30 +1,53 @@
-import { generateKeyPairSync } from 'node:crypto';
-import jwt from 'jsonwebtoken';
+import * as jose from 'jose';
+import { createHmac, generateKeyPairSync } from 'node:crypto';
+import { JwsHeader, signJws } from '../src/keys/jws';
 import { KeysService } from '../src/keys/keys.service';
 import { startApp, TestApp } from './app';
 import { bearer, login, signUp, Session } from './factories';
 
-/** Every way an access token can be wrong; each must get 401 with a Bearer challenge. */
+const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** Every way an access token can be wrong or forged (RFC 8725); each must get 401 with a Bearer challenge. */
 describe('the access-token guard', () => {
   let t: TestApp;
   let session: Session;
-  let claims: Record<string, unknown>;
+  let claims: jose.JWTPayload;
   let kid: string;
   beforeAll(async () => {
     t = await startApp();
     session = await login(t.http, await signUp(t.http));
-    claims = jwt.decode(session.accessToken) as Record<string, unknown>;
-    kid = (jwt.decode(session.accessToken, { complete: true }) as jwt.Jwt).header.kid as string;
+    claims = jose.decodeJwt(session.accessToken);
+    kid = jose.decodeProtectedHeader(session.accessToken).kid as string;
   });
   afterAll(() => t.close());
 
   const ourKey = () => t.app.get(KeysService).signingKey();
-  const signed = (overrides: Record<string, unknown>, options: jwt.SignOptions = {}) =>
-    jwt.sign({ ...claims, ...overrides }, ourKey().privateKey, { algorithm: 'ES256', keyid: kid, ...options });
-  const unsigned = (header: Record<string, unknown>) =>
-    `${Buffer.from(JSON.stringify(header)).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.`;
+  const now = () => Math.floor(Date.now() / 1000);
+  /** Signed with our real private key: only the listed claim or header is wrong. */
+  const signed = (overrides: jose.JWTPayload, header: Partial<jose.JWTHeaderParameters> = {}) =>
+    new jose.SignJWT({ ...claims, ...overrides })
+      .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt', ...header })
+      .sign(ourKey().privateKey);
+  const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const byAttacker = (header: Partial<jose.JWTHeaderParameters>) =>
+    new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', ...header }).sign(attacker.privateKey);
+  const unsigned = (header: Record<string, unknown>) => `${b64(header)}.${b64(claims)}.`;
+  const hs256 = (secret: string | Buffer) => {
+    const input = `${b64({ alg: 'HS256', typ: 'at+jwt', kid })}.${b64(claims)}`;
+    return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+  };
 
-  it('accepts the real token', async () => {
+  it('accepts the real token, whose header carries kid and typ at+jwt', async () => {
+    expect(jose.decodeProtectedHeader(session.accessToken)).toEqual({ alg: 'ES256', kid, typ: 'at+jwt' });
+    expect(claims).toEqual({
+      iss: 'http://localhost:1337',
+      aud: 'refresh-auth',
+      sub: expect.any(String),
+      sid: session.clientId,
+      jti: expect.any(String),
+      iat: expect.any(Number),
+      exp: expect.any(Number),
+    });
     await t.http.get('/me').set(bearer(session)).expect(200);
   });
 
@@ -41,43 +64,76 @@ describe('the access-token guard', () => {
   });
 
   it('answers another scheme as a missing token', async () => {
-    const response = await t.http.get('/me').set('authorization', `Basic ${Buffer.from('a:b').toString('base64')}`).expect(401);
+    const response = await t.http.get('/me').set('authorization', `Basic ${b64('a:b')}`).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer');
   });
 
-  const foreignKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-  const cases: Array<[string, () => string]> = [
-    ['malformed', () => 'not.a.jwt'],
-    ['garbage', () => 'x'],
-    ['expired', () => signed({ iat: Math.floor(Date.now() / 1000) - 3600, exp: Math.floor(Date.now() / 1000) - 60 })],
-    ['signed by a foreign key under our kid', () => jwt.sign(claims, foreignKey, { algorithm: 'ES256', keyid: kid })],
-    ['of another issuer', () => signed({ iss: 'https://evil.example' })],
-    ['for another audience', () => signed({ aud: 'someone-else' })],
-    ['with alg none', () => unsigned({ alg: 'none', typ: 'JWT', kid })],
-    ['with alg NONE', () => unsigned({ alg: 'NONE', kid })],
-    ['with an unknown kid', () => signed({}, { keyid: 'unknown' })],
+  const cases: Array<[string, () => string | Promise<string>]> = [
+    ['that is malformed', () => 'not.a.jwt'],
+    ['that is garbage', () => 'x'],
+    ['with alg none', () => unsigned({ alg: 'none', typ: 'at+jwt', kid })],
+    ['with alg None', () => unsigned({ alg: 'None', typ: 'at+jwt', kid })],
+    ['with alg NONE', () => unsigned({ alg: 'NONE', typ: 'at+jwt', kid })],
+    ['with alg nOnE', () => unsigned({ alg: 'nOnE', typ: 'at+jwt', kid })],
+    ['with alg none and our real signature', () => {
+      const [, , signature] = session.accessToken.split('.');
+      return `${b64({ alg: 'none', typ: 'at+jwt', kid })}.${b64(claims)}.${signature}`;
+    }],
+    ['HS256-signed with our public key as PEM (algorithm confusion)', () =>
+      hs256(ourKey().publicKey.export({ type: 'spki', format: 'pem' }) as string)],
+    ['HS256-signed with our public key as DER', () => hs256(ourKey().publicKey.export({ type: 'spki', format: 'der' }))],
+    ['signed by a foreign key under our kid', () => byAttacker({ kid })],
+    ['carrying the attacker’s key in a jwk header', async () =>
+      byAttacker({ kid, jwk: (await jose.exportJWK(attacker.publicKey)) as jose.JWK })],
+    ['pointing at the attacker’s keys with jku', () => byAttacker({ kid, jku: 'https://attacker.example/jwks.json' })],
+    ['pointing at the attacker’s certificate with x5u', () => byAttacker({ kid, x5u: 'https://attacker.example/cert.pem' })],
+    ['with an injected kid (path)', () => byAttacker({ kid: '../../../../dev/null' })],
+    ['with an injected kid (SQL)', () => byAttacker({ kid: "x' UNION SELECT 'k', 'ES256', 'pem' --" })],
+    ['with a numeric kid', () => unsigned({ alg: 'ES256', typ: 'at+jwt', kid: 1 })],
+    ['without a kid', () => byAttacker({})],
     ['with a tampered sub', () => {
       const [header, , signature] = session.accessToken.split('.');
-      const payload = Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url');
-      return `${header}.${payload}.${signature}`;
+      return `${header}.${b64({ ...claims, sub: 'someone-else' })}.${signature}`;
     }],
+    ['with a tampered exp', () => {
+      const [header, , signature] = session.accessToken.split('.');
+      return `${header}.${b64({ ...claims, exp: (claims.exp as number) + 86400 })}.${signature}`;
+    }],
+    ['with a crit header we do not understand', () =>
+      signJws({ alg: 'ES256', kid, typ: 'at+jwt', crit: ['x-policy'], 'x-policy': 1 } as JwsHeader, claims, ourKey().privateKey)],
+    ['typed JWT instead of at+jwt', () => signed({}, { typ: 'JWT' })],
+    ['without typ', () => signed({}, { typ: undefined })],
+    ['that is not yet valid (nbf in an hour)', () => signed({ nbf: now() + 3600 })],
+    ['of another issuer', () => signed({ iss: 'https://evil.example' })],
+    ['for another audience', () => signed({ aud: 'someone-else' })],
+    ['without exp', () => signed({ exp: undefined })],
     ['whose sub is not the client’s user', () => signed({ sub: '00000000-0000-4000-8000-000000000000' })],
     ['for an unknown client', () => signed({ sid: '00000000-0000-4000-8000-000000000000' })],
-    ['HS256 signed with our public key', () => {
-      const publicPem = ourKey().publicKey.export({ type: 'spki', format: 'pem' });
-      const header = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid })).toString('base64url');
-      const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-      const { createHmac } = require('node:crypto') as typeof import('node:crypto');
-      const signature = createHmac('sha256', publicPem).update(`${header}.${payload}`).digest('base64url');
-      return `${header}.${payload}.${signature}`;
-    }],
+    ['that is a refresh token', () => session.refreshToken ?? ''],
   ];
 
-  it.each(cases)('refuses a token %s: 401 with error="invalid_token"', async (name, token) => {
-    const response = await t.http.get('/me').set('authorization', `Bearer ${token()}`).expect(401);
+  it.each(cases)('refuses a token %s: 401, error="invalid_token", reason invalid', async (_case, token) => {
+    const response = await t.http.get('/me').set('authorization', `Bearer ${await token()}`).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
-    const [reason, action] = name === 'expired' ? ['expired', 'refresh'] : ['invalid', 'reauthenticate'];
-    expect(response.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: 'Invalid or expired access token', reason, action });
+    expect(response.body).toEqual({
+      statusCode: 401,
+      error: 'Unauthorized',
+      message: 'Invalid or expired access token',
+      reason: 'invalid',
+      action: 'reauthenticate',
+    });
+  });
+
+  it('refuses an expired token with reason expired and action refresh', async () => {
+    const token = await signed({ iat: now() - 3600, exp: now() - 60 });
+    const response = await t.http.get('/me').set('authorization', `Bearer ${token}`).expect(401);
+    expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
+    expect(response.body).toMatchObject({ reason: 'expired', action: 'refresh' });
+  });
+
+  it('accepts a token within the 5-second clock tolerance of its exp', async () => {
+    const token = await signed({ exp: now() - 2 });
+    await t.http.get('/me').set('authorization', `Bearer ${token}`).expect(200);
   });
 
   it('refuses a token whose client has ended, at once and before its exp', async () => {
@@ -87,11 +143,6 @@ describe('the access-token guard', () => {
     const response = await t.http.get('/clients').set(bearer(other)).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     expect(response.body).toMatchObject({ reason: 'revoked', action: 'reauthenticate' });
-  });
-
-  it('refuses a refresh token used as a bearer token', async () => {
-    const permanent = await login(t.http, await signUp(t.http));
-    await t.http.get('/me').set('authorization', `Bearer ${permanent.refreshToken}`).expect(401);
   });
 });
 

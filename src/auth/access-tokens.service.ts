@@ -1,23 +1,38 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
-import { JwtService } from '@nestjs/jwt';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '../clients/client.entity';
 import { authConfig } from '../config/configuration';
-import { KeysService } from '../keys/keys.service';
+import { decodeJws, signJws, verifyJwsSignature } from '../keys/jws';
+import { CLOCK_TOLERANCE_SECONDS, KeysService } from '../keys/keys.service';
+import type { AccessRejection } from './access-token-rejected.exception';
 import { AccessTokenDto } from './dto/tokens.response.dto';
 
-/** Claims of our access tokens besides the registered iat, exp, iss, aud. */
+/** The claims of our access tokens (RFC 9068 profile, `typ: at+jwt`). */
 export interface AccessTokenClaims {
+  iss: string;
+  aud: string;
   sub: string;
   sid: string;
   jti: string;
+  iat: number;
+  exp: number;
 }
+
+export class AccessTokenInvalid extends Error {
+  constructor(readonly reason: Extract<AccessRejection, 'invalid' | 'expired'>) {
+    super(reason);
+  }
+}
+
+/** Verified tokens are remembered until their exp, so a token used again costs no signature check. */
+const VERIFIED_CACHE_SIZE = 10_000;
 
 @Injectable()
 export class AccessTokensService {
+  private readonly verified = new Map<string, AccessTokenClaims>();
+
   constructor(
-    private readonly jwt: JwtService,
     private readonly keys: KeysService,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
@@ -27,21 +42,55 @@ export class AccessTokensService {
     const now = Math.floor(Date.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();
-    const claims: AccessTokenClaims & { iat: number; exp: number } = {
+    const claims: AccessTokenClaims = {
+      iss: this.config.issuer,
+      aud: this.config.audience,
       sub: client.userId,
       sid: client.id,
       jti: randomUUID(),
       iat: now,
       exp,
     };
-    const accessToken = this.jwt.sign(claims, {
-      privateKey: key.privateKey,
-      algorithm: key.algorithm as 'ES256',
-      keyid: key.kid,
-      issuer: this.config.issuer,
-      audience: this.config.audience,
-      header: { alg: key.algorithm, typ: 'at+jwt' },
-    });
+    const accessToken = signJws({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
     return { accessToken, tokenType: 'Bearer', expiresIn: exp - now };
+  }
+
+  /**
+   * The token's claims if we signed it with a live key, for our issuer and audience, within its
+   * lifetime (RFC 8725, RFC 9068 §4). Whether its client is still live is the caller's question.
+   */
+  async verify(token: string): Promise<AccessTokenClaims> {
+    const now = Date.now() / 1000;
+    const cached = this.verified.get(token);
+    if (cached) {
+      if (cached.exp + CLOCK_TOLERANCE_SECONDS > now) return cached;
+      this.verified.delete(token);
+      throw new AccessTokenInvalid('expired');
+    }
+    const jws = decodeJws(token);
+    if (!jws) throw new AccessTokenInvalid('invalid');
+    const typ = typeof jws.header.typ === 'string' ? jws.header.typ.toLowerCase() : '';
+    if (typ !== 'at+jwt' && typ !== 'application/at+jwt') throw new AccessTokenInvalid('invalid');
+    const key = await this.keys.verificationKey(jws.header.kid);
+    if (!key || !verifyJwsSignature(jws, key.algorithm, key.publicKey)) throw new AccessTokenInvalid('invalid');
+
+    const claims = jws.payload;
+    const audience = claims.aud;
+    const valid =
+      claims.iss === this.config.issuer &&
+      (audience === this.config.audience || (Array.isArray(audience) && audience.includes(this.config.audience))) &&
+      typeof claims.sub === 'string' &&
+      typeof claims.sid === 'string' &&
+      typeof claims.jti === 'string' &&
+      typeof claims.iat === 'number' &&
+      typeof claims.exp === 'number' &&
+      (claims.nbf === undefined || (typeof claims.nbf === 'number' && claims.nbf - CLOCK_TOLERANCE_SECONDS <= now));
+    if (!valid) throw new AccessTokenInvalid('invalid');
+    if ((claims.exp as number) + CLOCK_TOLERANCE_SECONDS <= now) throw new AccessTokenInvalid('expired');
+
+    const verified = claims as unknown as AccessTokenClaims;
+    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
+    this.verified.set(token, verified);
+    return verified;
   }
 }

@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
-import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { ClientsModule } from '../clients/clients.module';
 import { KeysModule } from '../keys/keys.module';
@@ -8,22 +7,20 @@ import { UsersModule } from '../users/users.module';
 import { AccessTokensService } from './access-tokens.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { JwtAuthGuard } from './guards/jwt-auth.guard';
+import { AccessTokenGuard } from './guards/access-token.guard';
 import { LoginThrottleService } from './login-throttle.service';
 import { SessionPolicyController } from './session-policy.controller';
-import { JwtStrategy } from './strategies/jwt.strategy';
-import { LocalStrategy } from './strategies/local.strategy';
+import { LocalStrategy } from './local.strategy';
 
 @Module({
-  imports: [UsersModule, ClientsModule, KeysModule, PassportModule, JwtModule.register({})],
+  imports: [UsersModule, ClientsModule, KeysModule, PassportModule],
   controllers: [AuthController, SessionPolicyController],
   providers: [
     AuthService,
     AccessTokensService,
     LoginThrottleService,
     LocalStrategy,
-    JwtStrategy,
-    { provide: APP_GUARD, useClass: JwtAuthGuard },
+    { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
 })
 export class AuthModule {}

@@ -5,3 +5,4 @@ import { loadEnv } from './env';
 export const httpConfig = registerAs('http', () => loadEnv().http);
 export const databaseConfig = registerAs('database', () => loadEnv().database);
 export const authConfig = registerAs('auth', () => loadEnv().auth);
+export const keysConfig = registerAs('keys', () => loadEnv().keys);

@@ -1,3 +1,4 @@
+import { SIGNING_ALGORITHMS, SigningAlgorithm } from '../keys/jws';
 import { parseDurationSeconds } from './duration';
 
 /**
@@ -21,6 +22,12 @@ export interface Env {
     loginWindow: number;
     loginMaxFailuresPerUser: number;
     loginMaxFailuresPerAddress: number;
+    introspectionSecret: string | null;
+  };
+  keys: {
+    algorithm: SigningAlgorithm;
+    encryptionSecret: string | null;
+    rotationInterval: number;
   };
 }
 
@@ -62,6 +69,17 @@ function text([name, value]: [string, string], pattern: RegExp, expected: string
   return value;
 }
 
+function optionalSecret([name, value]: [string, string], minLength: number): string | null {
+  if (value === '') return null;
+  if (value.length < minLength) fail(name, '<redacted>', `at least ${minLength} characters`);
+  return value;
+}
+
+function oneOf<T extends string>([name, value]: [string, string], allowed: readonly T[]): T {
+  if (!(allowed as readonly string[]).includes(value)) fail(name, value, `one of ${allowed.join(', ')}`);
+  return value as T;
+}
+
 function databaseUrl([name, value]: [string, string]): string {
   if (/^sqlite:.+$/.test(value) || /^postgres(ql)?:\/\/.+$/.test(value)) return value;
   return fail(name, value, 'sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db');
@@ -83,6 +101,7 @@ export function loadEnv(source: Source = process.env): Env {
     loginWindow: duration(read(source, 'AUTH_LOGIN_WINDOW', '15m'), 1),
     loginMaxFailuresPerUser: integer(read(source, 'AUTH_LOGIN_MAX_FAILURES_PER_USER', '10'), 1, 1_000_000),
     loginMaxFailuresPerAddress: integer(read(source, 'AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', '100'), 1, 1_000_000),
+    introspectionSecret: optionalSecret(read(source, 'AUTH_INTROSPECTION_SECRET', ''), 16),
   };
   return {
     http: {
@@ -92,5 +111,10 @@ export function loadEnv(source: Source = process.env): Env {
     },
     database: { url: databaseUrl(read(source, 'DATABASE_URL', 'sqlite:data/refresh-auth.sqlite')) },
     auth,
+    keys: {
+      algorithm: oneOf(read(source, 'AUTH_SIGNING_ALGORITHM', 'ES256'), SIGNING_ALGORITHMS),
+      encryptionSecret: optionalSecret(read(source, 'AUTH_KEY_ENCRYPTION_SECRET', ''), 32),
+      rotationInterval: duration(read(source, 'AUTH_KEY_ROTATION_INTERVAL', '90d'), 0),
+    },
   };
 }

@@ -2,9 +2,9 @@ import { Injectable, UnauthorizedException } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { FastifyRequest } from 'fastify';
 import { Strategy } from 'passport-local';
-import type { User } from '../../users/user.entity';
-import { UsersService } from '../../users/users.service';
-import { LoginThrottleService } from '../login-throttle.service';
+import type { User } from '../users/user.entity';
+import { UsersService } from '../users/users.service';
+import { LoginThrottleService } from './login-throttle.service';
 
 @Injectable()
 export class LocalStrategy extends PassportStrategy(Strategy, 'local') {

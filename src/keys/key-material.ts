@@ -1,0 +1,55 @@
+import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
+import type { SigningAlgorithm } from './jws';
+
+export function generateKeyPair(algorithm: SigningAlgorithm): { publicKey: KeyObject; privateKey: KeyObject } {
+  switch (algorithm) {
+    case 'ES256':
+      return generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    case 'EdDSA':
+      return generateKeyPairSync('ed25519');
+    case 'RS256':
+      return generateKeyPairSync('rsa', { modulusLength: 2048 });
+  }
+}
+
+/** The public JWK (RFC 7517) with only the members a verifier needs. */
+export function publicJwk(publicKey: KeyObject): Record<string, string> {
+  const { kty, crv, x, y, n, e } = publicKey.export({ format: 'jwk' });
+  const members = { kty, crv, x, y, n, e };
+  return Object.fromEntries(Object.entries(members).filter(([, value]) => value !== undefined)) as Record<string, string>;
+}
+
+/** RFC 7638 thumbprint: SHA-256 of the required members in lexicographic order. */
+export function thumbprint(publicKey: KeyObject): string {
+  const jwk = publicJwk(publicKey);
+  const required = jwk.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : jwk.kty === 'OKP' ? ['crv', 'kty', 'x'] : ['e', 'kty', 'n'];
+  const canonical = JSON.stringify(Object.fromEntries(required.map((name) => [name, jwk[name]])));
+  return createHash('sha256').update(canonical).digest('base64url');
+}
+
+/*
+ * Private keys at rest: with AUTH_KEY_ENCRYPTION_SECRET set they are stored as
+ * `enc:v1:<base64url(iv | tag | AES-256-GCM(PEM))>`, the key derived from the secret by HKDF with the
+ * kid as salt, and the kid bound as associated data so a ciphertext cannot be moved to another row.
+ */
+const PREFIX = 'enc:v1:';
+
+export const isEncrypted = (stored: string) => stored.startsWith(PREFIX);
+
+function wrappingKey(secret: string, kid: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', secret, kid, 'refresh-auth signing key v1', 32));
+}
+
+export function encryptPrivateKey(pem: string, secret: string, kid: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', wrappingKey(secret, kid), iv).setAAD(Buffer.from(kid));
+  const sealed = Buffer.concat([cipher.update(pem, 'utf8'), cipher.final()]);
+  return PREFIX + Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+export function decryptPrivateKey(stored: string, secret: string, kid: string): string {
+  const bytes = Buffer.from(stored.slice(PREFIX.length), 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', wrappingKey(secret, kid), bytes.subarray(0, 12)).setAAD(Buffer.from(kid));
+  decipher.setAuthTag(bytes.subarray(12, 28));
+  return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+}
