@@ -1,5 +1,5 @@
 import helmet from '@fastify/helmet';
-import { ValidationPipe } from '@nestjs/common';
+import { UnsupportedMediaTypeException, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
@@ -18,6 +18,13 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
     bufferLogs: options.logger !== false,
   });
   await app.register(helmet);
+  // Bodies are JSON; only the OAuth endpoints also take form parameters (RFC 6749).
+  adapter.getInstance().addHook('onRequest', async (request) => {
+    const type = request.headers['content-type'];
+    if (type && !/^application\/json\b/i.test(type) && !request.url.startsWith('/oauth/')) {
+      throw new UnsupportedMediaTypeException('Request bodies must be application/json');
+    }
+  });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();

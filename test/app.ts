@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import 'reflect-metadata';
@@ -28,6 +29,31 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   } finally {
     process.env = saved;
   }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export interface ListeningApp extends TestApp {
+  /** `http://127.0.0.1:<port>`, which is also the issuer. */
+  url: string;
+}
+
+/** The real app listening on 127.0.0.1, its issuer its own URL, for clients that speak HTTP themselves. */
+export async function startListeningApp(env: Record<string, string> = {}): Promise<ListeningApp> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const t = await startApp({ PORT: String(port), AUTH_ISSUER: url, ...env });
+  await t.app.listen(port, '127.0.0.1');
+  return { ...t, url };
 }
 
 /** A temporary SQLite file that outlives one app, for restart tests. */

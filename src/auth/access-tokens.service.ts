@@ -2,10 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '../clients/client.entity';
+import { ClientsService } from '../clients/clients.service';
+import type { Caller } from '../common/current-user.decorator';
 import { authConfig } from '../config/configuration';
 import { decodeJws, signJws, verifyJwsSignature } from '../keys/jws';
 import { CLOCK_TOLERANCE_SECONDS, KeysService } from '../keys/keys.service';
-import type { AccessRejection } from './access-token-rejected.exception';
+import { AccessRejection, AccessTokenRejectedException } from './access-token-rejected.exception';
 import { AccessTokenDto } from './dto/tokens.response.dto';
 
 /** The claims of our access tokens (RFC 9068 profile, `typ: at+jwt`). */
@@ -34,6 +36,7 @@ export class AccessTokensService {
 
   constructor(
     private readonly keys: KeysService,
+    private readonly clients: ClientsService,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -92,5 +95,29 @@ export class AccessTokensService {
     if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
     this.verified.set(token, verified);
     return verified;
+  }
+
+  /**
+   * A verified token whose client is still live, or AccessTokenRejectedException. A valid signature
+   * is not enough: an ended client's tokens are refused at once (ClientStateCache states the bound
+   * across instances).
+   */
+  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller }> {
+    let claims: AccessTokenClaims;
+    try {
+      claims = await this.verify(token);
+    } catch (error) {
+      if (error instanceof AccessTokenInvalid) throw new AccessTokenRejectedException(error.reason, true);
+      throw error;
+    }
+    const client = await this.clients.state(claims.sid);
+    if (!client || client.userId !== claims.sub) throw new AccessTokenRejectedException('invalid', true);
+    const now = Date.now();
+    if (client.endedAt !== null) throw new AccessTokenRejectedException(client.endReason === 'reused' ? 'reused' : 'revoked', true);
+    if (client.expiresAt.getTime() <= now) {
+      if (!client.permanent) throw new AccessTokenRejectedException('expired', true);
+      throw new AccessTokenRejectedException(client.sessionExpiresAt.getTime() <= now ? 'absolute_expired' : 'idle_expired', true);
+    }
+    return { claims, caller: { userId: client.userId, clientId: client.id } };
   }
 }

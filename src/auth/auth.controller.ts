@@ -1,4 +1,4 @@
-import { Body, Controller, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Header, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import type { Origin } from '../clients/clients.service';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
@@ -21,6 +21,7 @@ export class AuthController {
   @UseGuards(LocalAuthGuard)
   @Post('auth')
   @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
   login(@LoggedInUser() user: User, @Query() query: LoginQueryDto, @RequestOrigin() origin: Origin): Promise<LoginResponseDto> {
     return this.auth.login(user, query.permanent === 'true', origin);
   }
@@ -41,6 +42,7 @@ export class AuthController {
   /** Trade a refresh token for a new access token and the next refresh token. */
   @Public()
   @Post('token')
+  @Header('Cache-Control', 'no-store')
   refresh(@Body() body: RefreshTokenDto, @RequestOrigin() origin: Origin): Promise<RefreshResponseDto> {
     return this.auth.refresh(body.refreshToken, origin);
   }

@@ -7,6 +7,9 @@ import { UsersModule } from '../users/users.module';
 import { AccessTokensService } from './access-tokens.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
+import { IntrospectionService } from './introspection.service';
+import { MetadataController } from './metadata.controller';
+import { OAuthController } from './oauth.controller';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { LoginThrottleService } from './login-throttle.service';
 import { SessionPolicyController } from './session-policy.controller';
@@ -14,10 +17,11 @@ import { LocalStrategy } from './local.strategy';
 
 @Module({
   imports: [UsersModule, ClientsModule, KeysModule, PassportModule],
-  controllers: [AuthController, SessionPolicyController],
+  controllers: [AuthController, OAuthController, MetadataController, SessionPolicyController],
   providers: [
     AuthService,
     AccessTokensService,
+    IntrospectionService,
     LoginThrottleService,
     LocalStrategy,
     { provide: APP_GUARD, useClass: AccessTokenGuard },

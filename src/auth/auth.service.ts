@@ -1,6 +1,7 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Client } from '../clients/client.entity';
 import { ClientsService, Origin } from '../clients/clients.service';
+import { parseRefreshToken } from '../clients/refresh-token';
 import { RefreshTokensService } from '../clients/refresh-tokens.service';
 import type { Caller } from '../common/current-user.decorator';
 import type { User } from '../users/user.entity';
@@ -19,6 +20,20 @@ export class AuthService {
     private readonly accessTokens: AccessTokensService,
     private readonly throttle: LoginThrottleService,
   ) {}
+
+  /**
+   * The user whose password this is, or 401; 429 while the username or address has too many
+   * failures. One message for an unknown user and a wrong password; both cost one argon2id verify.
+   */
+  async checkCredentials(username: string, password: string, ip: string): Promise<User> {
+    this.throttle.assertAllowed(username, ip);
+    const user = await this.users.verifyCredentials(username, password);
+    if (!user) {
+      this.throttle.recordFailure(username, ip);
+      throw new UnauthorizedException('Invalid username or password');
+    }
+    return user;
+  }
 
   async login(user: User, permanent: boolean, origin: Origin): Promise<LoginResponseDto> {
     const { client, refreshToken } = await this.clients.open(user.id, permanent, origin);
@@ -43,6 +58,13 @@ export class AuthService {
     return this.refreshTokens.reject(refreshToken, origin);
   }
 
+  /** RFC 7009 revocation of either kind of token: its client ends; anything else is ignored. */
+  async revokeAny(token: string, origin: Origin): Promise<void> {
+    if (parseRefreshToken(token)) return this.refreshTokens.reject(token, origin);
+    const claims = await this.accessTokens.verify(token).catch(() => null);
+    if (claims) await this.clients.endById(claims.sid, 'rejected', origin);
+  }
+
   async logout(caller: Caller, origin: Origin): Promise<void> {
     await this.clients.end(caller.userId, caller.clientId, 'logout', origin);
   }
@@ -53,11 +75,11 @@ export class AuthService {
    */
   async changePassword(caller: Caller, currentPassword: string, newPassword: string, origin: Origin): Promise<void> {
     const { username } = await this.users.findById(caller.userId);
-    const ip = origin.ip ?? 'unknown';
-    this.throttle.assertAllowed(username, ip);
-    if (!(await this.users.verifyCredentials(username, currentPassword))) {
-      this.throttle.recordFailure(username, ip);
-      throw new ForbiddenException('Current password is incorrect');
+    try {
+      await this.checkCredentials(username, currentPassword, origin.ip ?? 'unknown');
+    } catch (error) {
+      // 403, not 401: the access token is fine, and a client must not take this for a logout.
+      throw error instanceof UnauthorizedException ? new ForbiddenException('Current password is incorrect') : error;
     }
     await this.users.setPassword(caller.userId, newPassword);
     await this.clients.endAllExcept(caller.userId, caller.clientId, 'password_changed');

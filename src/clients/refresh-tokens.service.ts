@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { authConfig } from '../config/configuration';
 import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
-import { ClientsService, OpenedClient, Origin, recordedOrigin } from './clients.service';
+import { ClientsService, isActive, OpenedClient, Origin, recordedOrigin } from './clients.service';
 import { RefreshRejectedException } from './refresh-rejected.exception';
 import {
   formatRefreshToken,
@@ -113,6 +113,15 @@ export class RefreshTokensService {
     if (client && (await this.wasIssued(client, hashSecret(parsed.secret)))) {
       await this.clientsService.endById(client.id, 'rejected', origin);
     }
+  }
+
+  /** The client whose live refresh token this is (for introspection); never rotates or counts as use. */
+  async inspect(token: string): Promise<Client | null> {
+    const parsed = parseRefreshToken(token);
+    if (!parsed) return null;
+    const client = await this.clients.findOneBy({ id: parsed.clientId });
+    if (!client || client.refreshTokenHash !== hashSecret(parsed.secret)) return null;
+    return isActive(client, Date.now()) ? client : null;
   }
 
   private async wasIssued(client: Client, hash: string): Promise<boolean> {

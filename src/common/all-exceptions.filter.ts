@@ -1,5 +1,5 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { HttpError } from './http-error';
 
@@ -21,9 +21,16 @@ export class AllExceptionsFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const request = host.switchToHttp().getRequest<FastifyRequest>();
     const body = this.toBody(exception);
     if (exception instanceof HttpError) reply.headers(exception.headers);
-    reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(body);
+    reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8');
+    if (request.url.startsWith('/oauth/')) {
+      reply.header('cache-control', 'no-store').send(toOAuthError(body));
+    } else {
+      const { oauthError: _hidden, ...rest } = body;
+      reply.send(rest);
+    }
   }
 
   private toBody(exception: unknown): ErrorBody {
@@ -46,6 +53,22 @@ export class AllExceptionsFilter implements ExceptionFilter {
     this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
     return { statusCode: 500, error: reason(500), message: 'Internal server error' };
   }
+}
+
+/** RFC 6749 §5.2: the OAuth endpoints answer errors as `{error, error_description}`. */
+function toOAuthError(body: ErrorBody): { error: string; error_description: string } {
+  const status = body.statusCode;
+  const error =
+    typeof body.oauthError === 'string'
+      ? body.oauthError
+      : status === 401
+        ? 'invalid_client'
+        : status === 429
+          ? 'slow_down'
+          : status >= 500
+            ? 'server_error'
+            : 'invalid_request';
+  return { error, error_description: Array.isArray(body.message) ? body.message.join('; ') : body.message };
 }
 
 function reason(status: number): string {

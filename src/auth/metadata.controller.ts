@@ -1,0 +1,31 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { Public } from '../common/public.decorator';
+import { authConfig } from '../config/configuration';
+
+/** RFC 8414 authorization-server metadata: where OAuth-aware clients find everything else. */
+@Controller('.well-known')
+export class MetadataController {
+  constructor(@Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>) {}
+
+  @Public()
+  @Get('oauth-authorization-server')
+  metadata() {
+    const issuer = this.config.issuer;
+    const base = issuer.replace(/\/+$/, '');
+    return {
+      issuer,
+      token_endpoint: `${base}/oauth/token`,
+      revocation_endpoint: `${base}/oauth/revoke`,
+      introspection_endpoint: `${base}/oauth/introspect`,
+      jwks_uri: `${base}/.well-known/jwks.json`,
+      grant_types_supported: ['password', 'refresh_token'],
+      // No authorization endpoint: logins are first-party (password grant); nothing is redirected.
+      response_types_supported: [],
+      token_endpoint_auth_methods_supported: ['none'],
+      revocation_endpoint_auth_methods_supported: ['none'],
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'bearer'],
+      service_documentation: `${base}/docs`,
+    };
+  }
+}

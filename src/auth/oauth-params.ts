@@ -1,0 +1,37 @@
+import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { HttpError } from '../common/http-error';
+
+/** An RFC 6749 §5.2 error, answered with status 400 unless stated. */
+export function oauthError(error: string, description: string, status = 400): HttpError {
+  return new HttpError(status, 'Bad Request', description, {}, { oauthError: error });
+}
+
+/**
+ * The parameters of an OAuth request, form-encoded or JSON. Unknown parameters are ignored, as
+ * RFC 6749 §3.2 requires, which is why these endpoints read them here rather than through a DTO.
+ */
+export class OAuthParams {
+  constructor(private readonly body: Record<string, unknown>) {}
+
+  optional(name: string): string | undefined {
+    const value = this.body[name];
+    if (value === undefined) return undefined;
+    // A repeated parameter arrives as an array; §3.2 forbids repeats.
+    if (typeof value !== 'string') throw oauthError('invalid_request', `${name} must be given once, as a string`);
+    return value;
+  }
+
+  required(name: string): string {
+    const value = this.optional(name);
+    if (value === undefined || value === '') throw oauthError('invalid_request', `${name} is required`);
+    return value;
+  }
+}
+
+export const OAuthRequest = createParamDecorator((_data: unknown, context: ExecutionContext): OAuthParams => {
+  const body: unknown = context.switchToHttp().getRequest<{ body?: unknown }>().body;
+  if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) {
+    throw oauthError('invalid_request', 'the body must be form-encoded parameters or a JSON object');
+  }
+  return new OAuthParams((body ?? {}) as Record<string, unknown>);
+});

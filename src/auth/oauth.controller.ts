@@ -1,0 +1,75 @@
+import { Controller, Header, Headers, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import type { Origin } from '../clients/clients.service';
+import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
+import { Public } from '../common/public.decorator';
+import { AuthService } from './auth.service';
+import { IntrospectionService } from './introspection.service';
+import { oauthError, OAuthParams, OAuthRequest } from './oauth-params';
+import { RequestOrigin } from './origin.decorator';
+
+/**
+ * RFC 6749 token endpoint, RFC 7009 revocation and RFC 7662 introspection for OAuth-aware clients:
+ * the same AuthService underneath as the article's endpoints. First-party public clients need no
+ * client authentication; a `client_id` is accepted and ignored.
+ */
+@Public()
+@Controller('oauth')
+export class OAuthController {
+  constructor(
+    private readonly auth: AuthService,
+    private readonly introspection: IntrospectionService,
+  ) {}
+
+  @Post('token')
+  @HttpCode(200)
+  @Header('Cache-Control', 'no-store')
+  @Header('Pragma', 'no-cache')
+  async token(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin) {
+    const grantType = params.required('grant_type');
+    const tokens = await this.grant(grantType, params, origin).catch((error: unknown) => {
+      // Wrong credentials and dead refresh tokens are both "invalid_grant" (§5.2); 429 stays 429.
+      if (error instanceof RefreshRejectedException || error instanceof UnauthorizedException) {
+        throw oauthError('invalid_grant', error.message);
+      }
+      throw error;
+    });
+    return {
+      access_token: tokens.accessToken,
+      token_type: 'Bearer',
+      expires_in: tokens.expiresIn,
+      refresh_token: tokens.refreshToken,
+    };
+  }
+
+  private async grant(grantType: string, params: OAuthParams, origin: Origin) {
+    switch (grantType) {
+      case 'password': {
+        const username = params.required('username');
+        const password = params.required('password');
+        const user = await this.auth.checkCredentials(username, password, origin.ip ?? 'unknown');
+        return (await this.auth.login(user, true, origin)).token;
+      }
+      case 'refresh_token':
+        return (await this.auth.refresh(params.required('refresh_token'), origin)).token;
+      default:
+        throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType).slice(0, 64)} is not supported`);
+    }
+  }
+
+  /** RFC 7009: 200 whether or not the token was valid; a refresh or access token ends its client. */
+  @Post('revoke')
+  @HttpCode(200)
+  async revoke(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin): Promise<void> {
+    const token = params.required('token');
+    params.optional('token_type_hint');
+    await this.auth.revokeAny(token, origin);
+  }
+
+  /** RFC 7662: `{active: false}` for anything not currently valid or not the caller's to see. */
+  @Post('introspect')
+  @HttpCode(200)
+  async introspect(@OAuthRequest() params: OAuthParams, @Headers('authorization') authorization?: string) {
+    const caller = await this.introspection.authenticateCaller(authorization);
+    return this.introspection.introspect(params.required('token'), caller);
+  }
+}
