@@ -28,6 +28,7 @@ export interface Env {
     algorithm: SigningAlgorithm;
     encryptionSecret: string | null;
     rotationInterval: number;
+    activationDelay: number;
   };
 }
 
@@ -115,6 +116,7 @@ export function loadEnv(source: Source = process.env): Env {
       algorithm: oneOf(read(source, 'AUTH_SIGNING_ALGORITHM', 'ES256'), SIGNING_ALGORITHMS),
       encryptionSecret: optionalSecret(read(source, 'AUTH_KEY_ENCRYPTION_SECRET', ''), 32),
       rotationInterval: duration(read(source, 'AUTH_KEY_ROTATION_INTERVAL', '90d'), 0),
+      activationDelay: duration(read(source, 'AUTH_KEY_ACTIVATION_DELAY', '10m'), 0),
     },
   };
 }

@@ -10,6 +10,6 @@ const epochMillis: ValueTransformer = {
   from: (value: string | number | null) => (value === null ? null : new Date(Number(value))),
 };
 
-export function TimestampColumn(options: Pick<ColumnOptions, 'nullable' | 'name'> = {}): PropertyDecorator {
+export function TimestampColumn(options: Pick<ColumnOptions, 'nullable' | 'name' | 'default'> = {}): PropertyDecorator {
   return Column({ type: 'bigint', transformer: epochMillis, ...options });
 }

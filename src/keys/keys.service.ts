@@ -15,6 +15,7 @@ export interface LoadedKey {
   privateKey: KeyObject;
   publicKey: KeyObject;
   createdAt: Date;
+  activatesAt: Date;
   retiredAt: Date | null;
 }
 
@@ -27,13 +28,17 @@ const UNKNOWN_KID_RELOAD_SECONDS = 5;
 
 /**
  * The one owner of access-token signing keys, shared by every instance through the database.
- * The newest live key signs; every key verifies until the last token it may have signed has expired.
+ * A new key is published in the JWKS at once but signs only from its activation, so verifiers that
+ * cache the key set learn it before they meet its first token. The newest active key signs; every
+ * key verifies until the last token it may have signed has expired.
  */
 @Injectable()
 export class KeysService implements OnModuleInit {
   private readonly logger = new Logger(KeysService.name);
   private keys = new Map<string, LoadedKey>();
   private signer!: LoadedKey;
+  /** A published key waiting for its activation. */
+  private pending: LoadedKey | undefined;
   private lastReload = 0;
 
   constructor(
@@ -45,11 +50,18 @@ export class KeysService implements OnModuleInit {
   async onModuleInit(): Promise<void> {
     await this.encryptStoredKeys();
     await this.reload();
-    // First start, or the operator chose another algorithm: a new key takes over, old ones keep verifying.
-    if (!this.signer || this.signer.algorithm !== this.config.algorithm) await this.rotate();
+    // First start: a key signs at once (no verifier can know of any key yet).
+    if (!this.signer) await this.rotate({ immediately: true });
+    // The operator chose another algorithm: a new key takes over after the activation delay.
+    const newest = this.pending ?? this.signer;
+    if (newest.algorithm !== this.config.algorithm) await this.rotate();
   }
 
   signingKey(): LoadedKey {
+    if (this.pending && this.pending.activatesAt.getTime() <= Date.now()) {
+      this.signer = this.pending;
+      this.pending = undefined;
+    }
     return this.signer;
   }
 
@@ -71,28 +83,31 @@ export class KeysService implements OnModuleInit {
   }
 
   /**
-   * A new key signs from now on. Older keys retire once every token they may have signed has expired:
-   * one access-token lifetime, plus the time other instances take to notice, plus the clock tolerance.
+   * Introduces a new key: published now, signing from AUTH_KEY_ACTIVATION_DELAY on (or at once).
+   * Older keys retire once every token they may have signed has expired: one access-token lifetime
+   * after the new key activates, plus the time other instances take to notice, plus the clock tolerance.
    */
-  async rotate(): Promise<LoadedKey> {
+  async rotate(options: { immediately?: boolean } = {}): Promise<LoadedKey> {
     const now = Date.now();
+    const activatesAt = now + (options.immediately ? 0 : this.config.activationDelay * 1000);
     const graceSeconds = this.auth.accessTtl + KEY_RELOAD_INTERVAL_SECONDS + CLOCK_TOLERANCE_SECONDS;
     await this.signingKeys
       .createQueryBuilder()
       .update(SigningKey)
-      .set({ retiredAt: new Date(now + graceSeconds * 1000) })
+      .set({ retiredAt: new Date(activatesAt + graceSeconds * 1000) })
       .where('retired_at IS NULL')
       .execute();
-    const key = this.newKey(new Date(now));
+    const key = this.newKey(new Date(now), new Date(activatesAt));
     await this.signingKeys.insert(key);
     await this.reload();
-    this.logger.log(`signing key ${key.kid} (${key.algorithm}) now signs`);
-    return this.signer;
+    this.logger.log(`signing key ${key.kid} (${key.algorithm}) published; it signs from ${key.activatesAt.toISOString()}`);
+    return this.keys.get(key.kid)!;
   }
 
-  /** Whether the signing key is older than AUTH_KEY_ROTATION_INTERVAL (0: never). */
+  /** Whether the newest key is older than AUTH_KEY_ROTATION_INTERVAL (0: never). */
   rotationDue(now = Date.now()): boolean {
-    return this.config.rotationInterval > 0 && now - this.signer.createdAt.getTime() >= this.config.rotationInterval * 1000;
+    const newest = this.pending ?? this.signer;
+    return this.config.rotationInterval > 0 && now - newest.createdAt.getTime() >= this.config.rotationInterval * 1000;
   }
 
   async reload(): Promise<void> {
@@ -101,10 +116,12 @@ export class KeysService implements OnModuleInit {
     const rows = await this.signingKeys.find({ order: { createdAt: 'ASC', kid: 'ASC' } });
     const live = rows.filter((row) => row.retiredAt === null || row.retiredAt.getTime() > now);
     this.keys = new Map(live.map((row) => [row.kid, this.load(row)]));
-    const signers = [...this.keys.values()].filter((key) => key.retiredAt === null);
-    // When instances rotate at once, each inserts a key; all of them sign with the newest.
-    const newest = signers.at(-1) ?? [...this.keys.values()].at(-1);
-    if (newest) this.signer = newest;
+    const byActivation = [...this.keys.values()].sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime());
+    // When instances rotate at once, each inserts a key; all of them end up signing with the newest.
+    const active = byActivation.filter((key) => key.activatesAt.getTime() <= now);
+    const current = active.filter((key) => key.retiredAt === null).at(-1) ?? active.at(-1);
+    if (current) this.signer = current;
+    this.pending = byActivation.filter((key) => key.activatesAt.getTime() > now && key.retiredAt === null).at(-1);
   }
 
   /** Deletes keys retired more than a day ago; nothing they signed can still be valid. */
@@ -121,7 +138,7 @@ export class KeysService implements OnModuleInit {
     return key.retiredAt === null || key.retiredAt.getTime() > now;
   }
 
-  private newKey(createdAt: Date): SigningKey {
+  private newKey(createdAt: Date, activatesAt: Date): SigningKey {
     const { publicKey, privateKey } = generateKeyPair(this.config.algorithm);
     const kid = thumbprint(publicKey);
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -131,6 +148,7 @@ export class KeysService implements OnModuleInit {
       publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
       privateKey: this.config.encryptionSecret ? encryptPrivateKey(pem, this.config.encryptionSecret, kid) : pem,
       createdAt,
+      activatesAt,
       retiredAt: null,
     };
   }
@@ -153,6 +171,7 @@ export class KeysService implements OnModuleInit {
       privateKey: createPrivateKey(pem),
       publicKey: createPublicKey(row.publicKey),
       createdAt: row.createdAt,
+      activatesAt: row.activatesAt,
       retiredAt: row.retiredAt,
     };
   }

@@ -22,6 +22,10 @@ export class SigningKey {
   @TimestampColumn({ name: 'created_at' })
   createdAt!: Date;
 
+  /** From this instant the key signs. It is published in the JWKS from its creation, so verifiers that cache the set know it first. */
+  @TimestampColumn({ name: 'activates_at', default: 0 })
+  activatesAt!: Date;
+
   /** After this instant the key neither signs nor verifies. */
   @TimestampColumn({ name: 'retired_at', nullable: true })
   retiredAt!: Date | null;

@@ -1,4 +1,5 @@
 import { InitialSchema1764223200000 } from './1764223200000-initial-schema';
+import { SigningKeyActivation1764230400000 } from './1764230400000-signing-key-activation';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
-export const migrations = [InitialSchema1764223200000];
+export const migrations = [InitialSchema1764223200000, SigningKeyActivation1764230400000];
