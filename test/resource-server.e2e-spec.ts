@@ -1,0 +1,50 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { KeysService } from '../src/keys/keys.service';
+import { ListeningApp, startListeningApp } from './app';
+import { login, signUp } from './factories';
+import { createResourceServer } from './resource-server.example';
+
+describe('another NestJS service guarding its routes with our JWKS (docs/resource-server.md)', () => {
+  let auth: ListeningApp;
+  let resource: NestFastifyApplication;
+  let base: string;
+  beforeAll(async () => {
+    // Time scaled down: keys activate 1 s after publication, jose re-fetches at most every 0.5 s.
+    auth = await startListeningApp({ AUTH_KEY_ACTIVATION_DELAY: '1s' });
+    resource = await createResourceServer({ issuer: auth.url, audience: 'refresh-auth', jwks: { cooldownDuration: 500 } });
+    await resource.listen(0, '127.0.0.1');
+    base = await resource.getUrl();
+  });
+  afterAll(async () => {
+    await resource.close();
+    await auth.close();
+  });
+
+  const orders = (token?: string) => fetch(`${base}/orders`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+
+  it('accepts our access tokens and knows the user', async () => {
+    const user = await signUp(auth.http);
+    const session = await login(auth.http, user);
+    const response = await orders(session.accessToken);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ owner: user.id, orders: [] });
+  });
+
+  it('refuses a missing or forged token', async () => {
+    const session = await login(auth.http, await signUp(auth.http));
+    expect((await orders()).status).toBe(401);
+    const [header, payload] = session.accessToken.split('.');
+    expect((await orders(`${header}.${payload}.${'A'.repeat(86)}`)).status).toBe(401);
+    expect((await orders(session.refreshToken)).status).toBe(401);
+  });
+
+  it('keeps verifying after a key rotation', async () => {
+    const user = await signUp(auth.http);
+    await orders((await login(auth.http, user)).accessToken); // the resource server has cached the set
+    const kid = (await auth.app.get(KeysService).rotate()).kid;
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const fresh = await login(auth.http, user);
+    expect(JSON.parse(Buffer.from(fresh.accessToken.split('.')[0], 'base64url').toString()).kid).toBe(kid);
+    expect((await orders(fresh.accessToken)).status).toBe(200);
+  });
+});
