@@ -4,19 +4,21 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
-import { authConfig, databaseConfig, httpConfig, keysConfig } from './config/configuration';
+import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig } from './config/configuration';
 import { buildDataSourceOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
+import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, authConfig, keysConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig] }),
     ScheduleModule.forRoot(),
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
       useFactory: (database: ConfigType<typeof databaseConfig>) => buildDataSourceOptions(database.url),
     }),
+    RedisModule,
     UsersModule,
     ClientsModule,
     AuthModule,

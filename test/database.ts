@@ -1,4 +1,11 @@
 import { DataSource } from 'typeorm';
+import { Client } from '../src/clients/client.entity';
+import { ClientStateCache } from '../src/clients/client-state.cache';
+import { ClientsService } from '../src/clients/clients.service';
+import { RefreshTokensService } from '../src/clients/refresh-tokens.service';
+import { RevocationNews } from '../src/clients/revocation-news.service';
+import { SpentRefreshToken } from '../src/clients/spent-refresh-token.entity';
+import { RedisService } from '../src/redis/redis.service';
 import { loadEnv } from '../src/config/env';
 import { buildDataSourceOptions } from '../src/database/database.options';
 
@@ -10,4 +17,20 @@ export async function migratedDataSource(): Promise<DataSource> {
 /** The auth settings with defaults, overridable per spec. */
 export function authSettings(overrides: Record<string, string> = {}) {
   return loadEnv(overrides).auth;
+}
+
+/** The clients services wired by hand on a data source, as the ClientsModule wires them. */
+export function clientsServices(dataSource: DataSource, overrides: Record<string, string> = {}) {
+  const config = authSettings(overrides);
+  const cache = new ClientStateCache(config);
+  const news = new RevocationNews(new RedisService({ url: null, keyPrefix: 'spec:' }), cache);
+  const clients = new ClientsService(dataSource.getRepository(Client), cache, news, config);
+  const refreshTokens = new RefreshTokensService(
+    dataSource.getRepository(Client),
+    dataSource.getRepository(SpentRefreshToken),
+    clients,
+    cache,
+    config,
+  );
+  return { clients, refreshTokens };
 }

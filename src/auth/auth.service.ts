@@ -26,10 +26,10 @@ export class AuthService {
    * failures. One message for an unknown user and a wrong password; both cost one argon2id verify.
    */
   async checkCredentials(username: string, password: string, ip: string): Promise<User> {
-    this.throttle.assertAllowed(username, ip);
+    await this.throttle.assertAllowed(username, ip);
     const user = await this.users.verifyCredentials(username, password);
     if (!user) {
-      this.throttle.recordFailure(username, ip);
+      await this.throttle.recordFailure(username, ip);
       throw new UnauthorizedException('Invalid username or password');
     }
     return user;

@@ -6,12 +6,13 @@ import { ClientsPruner } from './clients-pruner.service';
 import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { RefreshTokensService } from './refresh-tokens.service';
+import { RevocationNews } from './revocation-news.service';
 import { SpentRefreshToken } from './spent-refresh-token.entity';
 
 @Module({
   imports: [TypeOrmModule.forFeature([Client, SpentRefreshToken])],
   controllers: [ClientsController],
-  providers: [ClientsService, RefreshTokensService, ClientStateCache, ClientsPruner],
+  providers: [ClientsService, RefreshTokensService, ClientStateCache, RevocationNews, ClientsPruner],
   exports: [ClientsService, RefreshTokensService],
 })
 export class ClientsModule {}

@@ -1,10 +1,9 @@
 import { NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { authSettings, migratedDataSource } from '../../test/database';
+import { clientsServices, migratedDataSource } from '../../test/database';
 import { User } from '../users/user.entity';
 import { Client } from './client.entity';
-import { ClientStateCache } from './client-state.cache';
 import { ClientsService } from './clients.service';
 
 const origin = { ip: '203.0.113.7', userAgent: 'spec' };
@@ -28,8 +27,7 @@ describe('ClientsService', () => {
 
   beforeEach(async () => {
     dataSource = await migratedDataSource();
-    const config = authSettings({ AUTH_ACCESS_TTL: '60s' });
-    clients = new ClientsService(dataSource.getRepository(Client), new ClientStateCache(config), config);
+    clients = clientsServices(dataSource, { AUTH_ACCESS_TTL: '60s' }).clients;
   });
   afterEach(() => dataSource.destroy());
 

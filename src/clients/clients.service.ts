@@ -6,6 +6,7 @@ import { Brackets, Repository } from 'typeorm';
 import { authConfig } from '../config/configuration';
 import { Client, ClientEndReason } from './client.entity';
 import { ClientState, ClientStateCache } from './client-state.cache';
+import { RevocationNews } from './revocation-news.service';
 import { formatRefreshToken, hashSecret, newSecret } from './refresh-token';
 
 /** Where a request came from, as recorded on the client it opens, uses or ends. */
@@ -43,6 +44,7 @@ export class ClientsService {
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
     private readonly cache: ClientStateCache,
+    private readonly news: RevocationNews,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -113,14 +115,14 @@ export class ClientsService {
       reason,
       origin,
     );
-    this.cache.forget(clientId);
     if (ended === 0) throw new NotFoundException('Client not found');
+    await this.news.clientEnded(clientId);
   }
 
   /** Ends a client whoever it belongs to (reject, reuse detection); idempotent. */
   async endById(clientId: string, reason: ClientEndReason, origin: Origin): Promise<void> {
-    await this.endWhere(new Brackets((q) => q.where('id = :clientId', { clientId })), reason, origin);
-    this.cache.forget(clientId);
+    const ended = await this.endWhere(new Brackets((q) => q.where('id = :clientId', { clientId })), reason, origin);
+    if (ended > 0) await this.news.clientEnded(clientId);
   }
 
   /** Ends every live client of the user but one ("log out other devices"); returns how many. */
@@ -129,7 +131,7 @@ export class ClientsService {
       new Brackets((q) => q.where('user_id = :userId AND id <> :keepClientId', { userId, keepClientId })),
       reason,
     );
-    this.cache.forgetUser(userId);
+    if (ended > 0) await this.news.userClientsEnded(userId);
     return ended;
   }
 

@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { authSettings, migratedDataSource } from '../../test/database';
+import { clientsServices, migratedDataSource } from '../../test/database';
 import { User } from '../users/user.entity';
 import { Client } from './client.entity';
-import { ClientStateCache } from './client-state.cache';
 import { ClientsService } from './clients.service';
 import { RefreshRejectedException } from './refresh-rejected.exception';
 import { hashSecret, parseRefreshToken } from './refresh-token';
-import { RefreshTokensService } from './refresh-tokens.service';
-import { SpentRefreshToken } from './spent-refresh-token.entity';
 
 const origin = { ip: '127.0.0.1', userAgent: 'spec' };
 
@@ -18,10 +15,9 @@ describe('RefreshTokensService', () => {
   let userId: string;
 
   const service = (overrides: Record<string, string> = {}) => {
-    const config = authSettings(overrides);
-    const cache = new ClientStateCache(config);
-    clients = new ClientsService(dataSource.getRepository(Client), cache, config);
-    return new RefreshTokensService(dataSource.getRepository(Client), dataSource.getRepository(SpentRefreshToken), clients, cache, config);
+    const services = clientsServices(dataSource, overrides);
+    clients = services.clients;
+    return services.refreshTokens;
   };
   const rejection = async (promise: Promise<unknown>) => {
     const error = await promise.then(() => null, (e: unknown) => e);

@@ -6,3 +6,4 @@ export const httpConfig = registerAs('http', () => loadEnv().http);
 export const databaseConfig = registerAs('database', () => loadEnv().database);
 export const authConfig = registerAs('auth', () => loadEnv().auth);
 export const keysConfig = registerAs('keys', () => loadEnv().keys);
+export const redisConfig = registerAs('redis', () => loadEnv().redis);

@@ -8,6 +8,7 @@ import { parseDurationSeconds } from './duration';
 export interface Env {
   http: { port: number; host: string; trustProxy: boolean };
   database: { url: string };
+  redis: { url: string | null; keyPrefix: string };
   auth: {
     issuer: string;
     audience: string;
@@ -76,6 +77,11 @@ function optionalSecret([name, value]: [string, string], minLength: number): str
   return value;
 }
 
+function optionalUrl([name, value]: [string, string], pattern: RegExp, expected: string): string | null {
+  if (value === '') return null;
+  return text([name, value], pattern, expected);
+}
+
 function oneOf<T extends string>([name, value]: [string, string], allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) fail(name, value, `one of ${allowed.join(', ')}`);
   return value as T;
@@ -111,6 +117,10 @@ export function loadEnv(source: Source = process.env): Env {
       trustProxy: boolean(read(source, 'TRUST_PROXY', 'false')),
     },
     database: { url: databaseUrl(read(source, 'DATABASE_URL', 'sqlite:data/refresh-auth.sqlite')) },
+    redis: {
+      url: optionalUrl(read(source, 'REDIS_URL', ''), /^rediss?:\/\/\S+$/, 'redis://[user:pass@]host:port[/db]'),
+      keyPrefix: text(read(source, 'REDIS_KEY_PREFIX', 'refresh-auth:'), /^[\w:.-]{1,64}$/, 'up to 64 of A-Z a-z 0-9 _ : . -'),
+    },
     auth,
     keys: {
       algorithm: oneOf(read(source, 'AUTH_SIGNING_ALGORITHM', 'ES256'), SIGNING_ALGORITHMS),
