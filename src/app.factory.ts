@@ -28,6 +28,12 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
-  await app.init();
+  try {
+    await app.init();
+  } catch (error) {
+    // A failed start (say, an undecryptable key) must not leave database or Redis connections open.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   return app;
 }

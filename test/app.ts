@@ -1,12 +1,12 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import 'reflect-metadata';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { createApp } from '../src/app.factory';
+import { createTestDatabase, createTestRedis } from './engines';
+
+export { createTestDatabase as tempDatabase } from './engines';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -15,17 +15,31 @@ export interface TestApp {
 }
 
 /**
- * The real application, in-process, on its own database built by the real migrations.
- * `env` overrides variables for this app only (short lifetimes, sign-up off, ...).
+ * The real application, in-process, on a database of its own built by the real migrations
+ * (SQLite in memory, or a fresh PostgreSQL database under npm run test:postgres). `env` overrides
+ * variables for this app only; a DATABASE_URL given there is used as it is and not dropped.
  */
 export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = env.DATABASE_URL ? null : await createTestDatabase();
+  const redis = createTestRedis();
   const saved = { ...process.env };
-  Object.assign(process.env, { DATABASE_URL: 'sqlite::memory:', ...env });
+  Object.assign(process.env, { DATABASE_URL: database?.url, ...redis.env, ...env });
   try {
     const app = await createApp({ logger: false });
     await app.getHttpAdapter().getInstance().ready();
     const http = request.agent(app.getHttpServer());
-    return { app, http, close: () => app.close() };
+    return {
+      app,
+      http,
+      async close() {
+        await app.close();
+        await database?.drop();
+        await redis.clear();
+      },
+    };
+  } catch (error) {
+    await database?.drop();
+    throw error;
   } finally {
     process.env = saved;
   }
@@ -54,10 +68,4 @@ export async function startListeningApp(env: Record<string, string> = {}): Promi
   const t = await startApp({ PORT: String(port), AUTH_ISSUER: url, ...env });
   await t.app.listen(port, '127.0.0.1');
   return { ...t, url };
-}
-
-/** A temporary SQLite file that outlives one app, for restart tests. */
-export function tempDatabase(): { url: string; remove(): void } {
-  const dir = mkdtempSync(join(tmpdir(), 'refresh-auth-'));
-  return { url: `sqlite:${join(dir, 'test.sqlite')}`, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -6,12 +6,23 @@ import { RefreshTokensService } from '../src/clients/refresh-tokens.service';
 import { RevocationNews } from '../src/clients/revocation-news.service';
 import { SpentRefreshToken } from '../src/clients/spent-refresh-token.entity';
 import { RedisService } from '../src/redis/redis.service';
+import { createTestDatabase } from './engines';
 import { loadEnv } from '../src/config/env';
 import { buildDataSourceOptions } from '../src/database/database.options';
 
-/** A fresh in-memory SQLite database built by the real migrations, for service-level specs. */
+/**
+ * A fresh database built by the real migrations, for service-level specs: SQLite in memory, or its
+ * own PostgreSQL database under npm run test:postgres (dropped by destroy()).
+ */
 export async function migratedDataSource(): Promise<DataSource> {
-  return new DataSource(buildDataSourceOptions('sqlite::memory:')).initialize();
+  const database = await createTestDatabase();
+  const dataSource = await new DataSource(buildDataSourceOptions(database.url)).initialize();
+  const destroy = dataSource.destroy.bind(dataSource);
+  dataSource.destroy = async () => {
+    await destroy();
+    await database.drop();
+  };
+  return dataSource;
 }
 
 /** The auth settings with defaults, overridable per spec. */

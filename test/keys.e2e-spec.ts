@@ -6,7 +6,8 @@ import { DataSource } from 'typeorm';
 import { KeysScheduler } from '../src/keys/keys-scheduler.service';
 import { KeysService } from '../src/keys/keys.service';
 import { SigningKey } from '../src/keys/signing-key.entity';
-import { ListeningApp, startApp, startListeningApp, tempDatabase } from './app';
+import { ListeningApp, startApp, startListeningApp } from './app';
+import { createTestDatabase, TestDatabase } from './engines';
 import { bearer, login, signUp } from './factories';
 
 const run = promisify(execFile);
@@ -18,14 +19,15 @@ function remoteVerifier(t: ListeningApp, options: jose.RemoteJWKSetOptions = {})
 }
 
 describe('GET /.well-known/jwks.json and verification by other services', () => {
-  const database = tempDatabase();
+  let database: TestDatabase;
   let t: ListeningApp;
   beforeAll(async () => {
+    database = await createTestDatabase({ shared: true });
     t = await startListeningApp({ DATABASE_URL: database.url, AUTH_KEY_ACTIVATION_DELAY: '2s' });
   });
   afterAll(async () => {
     await t.close();
-    database.remove();
+    await database.drop();
   });
 
   it('publishes public parts only, cacheable', async () => {
@@ -121,7 +123,7 @@ describe.each(['EdDSA', 'RS256'] as const)('AUTH_SIGNING_ALGORITHM=%s', (algorit
 
 describe('changing the algorithm on restart', () => {
   it('starts signing with the new algorithm while tokens of the old one keep working', async () => {
-    const database = tempDatabase();
+    const database = await createTestDatabase({ shared: true });
     try {
       const first = await startApp({ DATABASE_URL: database.url });
       const user = await signUp(first.http);
@@ -136,7 +138,7 @@ describe('changing the algorithm on restart', () => {
         await second.close();
       }
     } finally {
-      database.remove();
+      await database.drop();
     }
   });
 });
@@ -145,7 +147,7 @@ describe('private keys at rest (AUTH_KEY_ENCRYPTION_SECRET)', () => {
   const secret = 'a-key-encryption-secret-of-at-least-32-chars';
 
   it('stores them encrypted, encrypts keys stored in the clear, and refuses to start without the secret', async () => {
-    const database = tempDatabase();
+    const database = await createTestDatabase({ shared: true });
     try {
       const clear = await startApp({ DATABASE_URL: database.url });
       const user = await signUp(clear.http);
@@ -170,7 +172,7 @@ describe('private keys at rest (AUTH_KEY_ENCRYPTION_SECRET)', () => {
         startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: 'another-secret-that-is-also-32-chars-long' }),
       ).rejects.toThrow(/cannot be decrypted/);
     } finally {
-      database.remove();
+      await database.drop();
     }
   });
 });

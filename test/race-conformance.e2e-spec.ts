@@ -1,7 +1,14 @@
-import { tempDatabase } from './app';
+import { createTestDatabase, createTestRedis, engineName } from './engines';
 import { describeRaceConformance } from './race-conformance';
 
-const database = tempDatabase();
-afterAll(() => database.remove());
-
-describeRaceConformance('SQLite', () => ({ DATABASE_URL: database.url }));
+describeRaceConformance(engineName, async () => {
+  const database = await createTestDatabase({ shared: true });
+  const redis = createTestRedis();
+  return {
+    env: { DATABASE_URL: database.url, ...redis.env },
+    cleanup: async () => {
+      await database.drop();
+      await redis.clear();
+    },
+  };
+});

@@ -6,14 +6,21 @@ import { createApp } from '../src/app.factory';
  * real app, no mocks. `env` picks the database (SQLite file, PostgreSQL, ...); each engine's spec
  * calls this once.
  */
-export function describeRaceConformance(engine: string, env: () => Record<string, string>): void {
+export interface RaceSetup {
+  env: Record<string, string>;
+  cleanup(): Promise<void>;
+}
+
+export function describeRaceConformance(engine: string, setup: () => Promise<RaceSetup>): void {
   describe(`race conformance on ${engine}`, () => {
     let app: NestFastifyApplication;
     let base: string;
+    let engineSetup: RaceSetup;
 
     beforeAll(async () => {
+      engineSetup = await setup();
       const saved = { ...process.env };
-      Object.assign(process.env, env());
+      Object.assign(process.env, engineSetup.env);
       try {
         app = await createApp({ logger: false });
         await app.listen(0, '127.0.0.1');
@@ -22,7 +29,10 @@ export function describeRaceConformance(engine: string, env: () => Record<string
         process.env = saved;
       }
     });
-    afterAll(() => app.close());
+    afterAll(async () => {
+      await app.close();
+      await engineSetup.cleanup();
+    });
 
     const statuses: number[] = [];
     afterAll(() => {

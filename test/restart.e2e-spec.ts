@@ -1,9 +1,13 @@
-import { startApp, tempDatabase } from './app';
+import { startApp } from './app';
+import { createTestDatabase, TestDatabase } from './engines';
 import { bearer, login, signUp } from './factories';
 
 describe('a restart on the same database file', () => {
-  const database = tempDatabase();
-  afterAll(() => database.remove());
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase({ shared: true });
+  });
+  afterAll(() => database.drop());
 
   it('keeps users, clients, the signing key and every token', async () => {
     const first = await startApp({ DATABASE_URL: database.url });

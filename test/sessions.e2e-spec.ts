@@ -2,7 +2,8 @@ import { DataSource } from 'typeorm';
 import { AuthService } from '../src/auth/auth.service';
 import { Client } from '../src/clients/client.entity';
 import { User } from '../src/users/user.entity';
-import { startApp, tempDatabase, TestApp } from './app';
+import { startApp, TestApp } from './app';
+import { createTestDatabase, createTestRedis, TestDatabase } from './engines';
 import { bearer, login, signUp, TestUser } from './factories';
 import { startServerProcess } from './server-process';
 
@@ -259,11 +260,18 @@ describe('the scheduled pruning of ended clients', () => {
 });
 
 describe('revocation across instances (this app and a server process on one database)', () => {
-  const database = tempDatabase();
-  afterAll(() => database.remove());
+  let database: TestDatabase;
+  const redis = createTestRedis();
+  beforeAll(async () => {
+    database = await createTestDatabase({ shared: true });
+  });
+  afterAll(async () => {
+    await database.drop();
+    await redis.clear();
+  });
 
   it('refuses an ended client at once on the instance that ended it, and within AUTH_CLIENT_CACHE_TTL on the other', async () => {
-    const env = { DATABASE_URL: database.url, AUTH_CLIENT_CACHE_TTL: '2s', AUTH_ISSUER: 'http://localhost:1337' };
+    const env = { DATABASE_URL: database.url, AUTH_CLIENT_CACHE_TTL: '2s', AUTH_ISSUER: 'http://localhost:1337', ...redis.env };
     const a = await startApp(env);
     const b = await startServerProcess(env);
     const meOnB = (accessToken: string) => fetch(`${b.url}/me`, { headers: { authorization: `Bearer ${accessToken}` } });

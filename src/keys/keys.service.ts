@@ -97,11 +97,13 @@ export class KeysService implements OnModuleInit {
       .set({ retiredAt: new Date(activatesAt + graceSeconds * 1000) })
       .where('retired_at IS NULL')
       .execute();
-    const key = this.newKey(new Date(now), new Date(activatesAt));
-    await this.signingKeys.insert(key);
+    const row = this.newKey(new Date(now), new Date(activatesAt));
+    const kid = row.kid; // read before insert(), which may rewrite the object with raw column values
+    await this.signingKeys.insert(row);
     await this.reload();
-    this.logger.log(`signing key ${key.kid} (${key.algorithm}) published; it signs from ${key.activatesAt.toISOString()}`);
-    return this.keys.get(key.kid)!;
+    const key = this.keys.get(kid)!;
+    this.logger.log(`signing key ${kid} (${key.algorithm}) published; it signs from ${key.activatesAt.toISOString()}`);
+    return key;
   }
 
   /** Whether the newest key is older than AUTH_KEY_ROTATION_INTERVAL (0: never). */
