@@ -1,9 +1,10 @@
 import helmet from '@fastify/helmet';
 import { UnsupportedMediaTypeException, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
+import { DrainingFastifyAdapter } from './common/draining-fastify.adapter';
 import { loadEnv } from './config/env';
 
 /**
@@ -12,7 +13,7 @@ import { loadEnv } from './config/env';
  */
 export async function createApp(options: { logger?: false } = {}): Promise<NestFastifyApplication> {
   const { http } = loadEnv();
-  const adapter = new FastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: 16 * 1024 });
+  const adapter = new DrainingFastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: 16 * 1024 });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
@@ -27,7 +28,6 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new AllExceptionsFilter());
-  app.enableShutdownHooks();
   try {
     await app.init();
   } catch (error) {

@@ -6,6 +6,12 @@ import { EnvError, loadEnv } from './config/env';
 async function bootstrap(): Promise<void> {
   const { http } = loadEnv();
   const app = await createApp();
+  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database and Redis,
+  // exit 0. Should anything hang, the process still ends 10 s after the signal.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => setTimeout(() => process.exit(1), 10_000).unref());
+  }
   await app.listen(http.port, http.host);
   new Logger('Bootstrap').log(`refresh-auth listening on http://${http.host}:${http.port}`);
 }

@@ -7,7 +7,11 @@ const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
 
 export interface ServerProcess {
   url: string;
+  /** SIGTERM, then resolves when the process has exited. */
   stop(): Promise<void>;
+  /** The exit code, once the process has exited (null when a signal ended it). */
+  exited: Promise<number | null>;
+  signal(name: NodeJS.Signals): void;
 }
 
 /**
@@ -35,13 +39,17 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  const exited = new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve(child.exitCode);
+    else child.once('exit', (code) => resolve(code));
+  });
   return {
     url,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    exited,
+    signal: (name) => child.kill(name),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
   };
 }

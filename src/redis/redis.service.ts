@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import Redis, { RedisOptions } from 'ioredis';
 import { redisConfig } from '../config/configuration';
@@ -9,7 +9,7 @@ import { redisConfig } from '../config/configuration';
  * (no offline queue), so callers fall back to their in-process behaviour instead of hanging.
  */
 @Injectable()
-export class RedisService implements OnModuleDestroy {
+export class RedisService implements OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   /** Null when REDIS_URL is unset: everything stays in-process. */
   readonly client: Redis | null;
@@ -52,7 +52,8 @@ export class RedisService implements OnModuleDestroy {
     }
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After the HTTP server has drained, so in-flight requests keep their Redis. */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.client, this.subscriber].map((connection) => connection?.quit().catch(() => connection.disconnect())));
   }
 
