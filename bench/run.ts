@@ -1,0 +1,222 @@
+/*
+ * npm run bench: the production server in its own process (fresh SQLite, or BENCH_DATABASE_URL),
+ * driven from this process with autocannon on 127.0.0.1, every case measured against baselines taken
+ * in the same run. Each HTTP case runs BENCH_ROUNDS times (default 3), the cases alternating, and the
+ * median round is reported. Bounded: BENCH_SECONDS per case and round (default 4).
+ */
+import { Algorithm, hash, verify } from '@node-rs/argon2';
+import autocannon, { Result } from 'autocannon';
+import { ChildProcess, spawn } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeJws, verifyJwsSignature } from '../src/keys/jws';
+import { createPublicKey } from 'node:crypto';
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const CONNECTIONS = 16;
+const CORES = availableParallelism();
+const DIST = join(__dirname, '..');
+
+interface Server {
+  url: string;
+  child: ChildProcess;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function start(script: string, env: Record<string, string>, ready: string): Promise<Server> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [join(DIST, script)], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  for (let i = 0; i < 300; i += 1) {
+    if (await fetch(`${url}${ready}`).then((r) => r.ok, () => false)) return { url, child };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${script} did not start`);
+}
+
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) / 1024;
+
+async function post(url: string, body: unknown): Promise<any> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  if (!response.ok) throw new Error(`${url}: ${response.status} ${await response.text()}`);
+  return response.json();
+}
+
+interface Case {
+  name: string;
+  run(): Promise<Result>;
+}
+
+function cannon(options: autocannon.Options): Promise<Result> {
+  return autocannon({ connections: CONNECTIONS, duration: SECONDS, ...options });
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'refresh-auth-bench-'));
+  const databaseUrl = process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'bench.sqlite')}`;
+  const hello = await start('bench/hello-server.js', {}, '/');
+  const app = await start('src/main.js', { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local' }, '/health');
+  try {
+    // One user and one permanent client per connection: every virtual user keeps its own refresh chain.
+    const credentials = { username: `bench_${Date.now()}`, password: 'correct horse battery' };
+    await post(`${app.url}/users`, credentials);
+    const accessToken: string = (await post(`${app.url}/auth?permanent=true`, credentials)).token.accessToken;
+    const refreshPool: string[] = [];
+    const refill = async () => {
+      refreshPool.length = 0;
+      for (let i = 0; i < CONNECTIONS; i += 1) refreshPool.push((await post(`${app.url}/auth?permanent=true`, credentials)).token.refreshToken);
+    };
+    const jsonHeaders = { 'content-type': 'application/json' };
+
+    const refreshRequest = {
+      method: 'POST' as const,
+      path: '/token',
+      headers: jsonHeaders,
+      setupRequest: (request: any, context: any) => {
+        context.token ??= refreshPool.pop();
+        return { ...request, body: JSON.stringify({ refreshToken: context.token }) };
+      },
+      onResponse: (status: number, body: string, context: any) => {
+        if (status === 201) context.token = JSON.parse(body).token.refreshToken;
+      },
+    };
+
+    const cases: Case[] = [
+      { name: 'node:http hello (ceiling)', run: () => cannon({ url: `${hello.url}/` }) },
+      { name: 'bare public route', run: () => cannon({ url: `${app.url}/.well-known/session-policy` }) },
+      { name: 'GET /me (valid token)', run: () => cannon({ url: `${app.url}/me`, headers: { authorization: `Bearer ${accessToken}` } }) },
+      {
+        name: 'POST /token (rotation)',
+        run: async () => {
+          await refill(); // each round, a fresh chain per connection: the previous round's tokens moved on
+          return cannon({ url: app.url, requests: [refreshRequest] });
+        },
+      },
+      {
+        name: `POST /auth (login, ${CORES} connections)`,
+        run: () =>
+          cannon({ url: `${app.url}/auth`, method: 'POST', headers: jsonHeaders, body: JSON.stringify(credentials), connections: CORES }),
+      },
+    ];
+
+    const results = new Map<string, Result[]>(cases.map((c) => [c.name, []]));
+    for (let round = 0; round < ROUNDS; round += 1) {
+      const order = round % 2 ? [...cases].reverse() : cases;
+      for (const c of order) results.get(c.name)!.push(await c.run());
+    }
+
+    // Outside HTTP: the physical limits of login and of token verification on this machine.
+    const argon2Rate = await rawArgon2VerifyRate();
+    const jwks = (await (await fetch(`${app.url}/.well-known/jwks.json`)).json()) as { keys: Array<Record<string, string>> };
+    const jwsRate = rawJwsVerifyRate(accessToken, jwks.keys[0]);
+
+    // Memory: RSS after 10,000 and after 100,000 refreshes.
+    const refreshes = async (amount: number) => {
+      await refill();
+      return autocannon({ url: app.url, connections: CONNECTIONS, amount, requests: [refreshRequest] });
+    };
+    const first = await refreshes(10_000);
+    const rss10k = rssMiB(app.child.pid!);
+    const rest = await refreshes(90_000);
+    const rss100k = rssMiB(app.child.pid!);
+
+    report(results, argon2Rate, jwsRate, { rss10k, rss100k, errors: first.errors + rest.errors + first.non2xx + rest.non2xx }, databaseUrl);
+  } finally {
+    hello.child.kill('SIGTERM');
+    app.child.kill('SIGTERM');
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function rawArgon2VerifyRate(): Promise<number> {
+  const options = { algorithm: Algorithm.Argon2id, memoryCost: 19456, timeCost: 2, parallelism: 1 } as const;
+  const stored = await hash('correct horse battery', options);
+  let count = 0;
+  const until = Date.now() + SECONDS * 1000;
+  await Promise.all(
+    Array.from({ length: CORES }, async () => {
+      while (Date.now() < until) {
+        await verify(stored, 'correct horse battery');
+        count += 1;
+      }
+    }),
+  );
+  return count / SECONDS;
+}
+
+function rawJwsVerifyRate(token: string, jwk: Record<string, string>): number {
+  const key = createPublicKey({ key: jwk, format: 'jwk' });
+  const started = process.hrtime.bigint();
+  let count = 0;
+  while (process.hrtime.bigint() - started < 2_000_000_000n) {
+    const jws = decodeJws(token)!;
+    if (!verifyJwsSignature(jws, jwk.alg as 'ES256', key)) throw new Error('verification failed');
+    count += 1;
+  }
+  return count / 2;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+function report(
+  results: Map<string, Result[]>,
+  argon2Rate: number,
+  jwsRate: number,
+  memory: { rss10k: number; rss100k: number; errors: number },
+  databaseUrl: string,
+): void {
+  const summary = new Map(
+    [...results].map(([name, runs]) => {
+      const rps = median(runs.map((r) => r.requests.average));
+      const chosen = runs.find((r) => r.requests.average === rps)!;
+      const errors = runs.reduce((sum, r) => sum + r.errors + r.timeouts, 0);
+      const non2xx = runs.reduce((sum, r) => sum + r.non2xx, 0);
+      return [name, { rps, p50: chosen.latency.p50, p99: chosen.latency.p99, errors, non2xx }];
+    }),
+  );
+  const [hello, bare, me, refresh, login] = [...summary.values()];
+  const rows: Array<[string, string, string, boolean]> = [
+    ['bare route / node:http', pct(bare.rps / hello.rps), '>= 80%', bare.rps / hello.rps >= 0.8],
+    ['GET /me / bare route', pct(me.rps / bare.rps), '>= 50%', me.rps / bare.rps >= 0.5],
+    ['POST /token / bare route', pct(refresh.rps / bare.rps), '>= 15%', refresh.rps / bare.rps >= 0.15],
+    [`POST /auth / raw argon2id verify (${CORES} parallel)`, pct(login.rps / argon2Rate), '>= 80%', login.rps / argon2Rate >= 0.8],
+    ['RSS after 100k / after 10k refreshes', pct(memory.rss100k / memory.rss10k), '<= 110%', memory.rss100k / memory.rss10k <= 1.1],
+  ];
+  const totalErrors = [...summary.values()].reduce((sum, s) => sum + s.errors + s.non2xx, 0) + memory.errors;
+  rows.push(['errors and non-2xx, all cases', String(totalErrors), '0', totalErrors === 0]);
+
+  const engine = databaseUrl.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';
+  console.log(`\nrefresh-auth benchmark: ${engine}, ${CORES} cores, ${CONNECTIONS} connections, ${SECONDS} s x ${ROUNDS} rounds (median)\n`);
+  console.log('| case | requests/s | p50 ms | p99 ms | errors | non-2xx |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [name, s] of summary) console.log(`| ${name} | ${Math.round(s.rps)} | ${s.p50} | ${s.p99} | ${s.errors} | ${s.non2xx} |`);
+  console.log(`| raw argon2id verify, ${CORES} parallel (no HTTP) | ${Math.round(argon2Rate)} | | | | |`);
+  console.log(`| raw ES256 access-token verify, 1 thread (no HTTP) | ${Math.round(jwsRate)} | | | | |`);
+  console.log(`\nRSS after 10,000 refreshes ${memory.rss10k.toFixed(1)} MiB, after 100,000 ${memory.rss100k.toFixed(1)} MiB\n`);
+  console.log('| target | measured | goal | |');
+  console.log('|---|---:|---:|---|');
+  for (const [name, value, goal, ok] of rows) console.log(`| ${name} | ${value} | ${goal} | ${ok ? 'met' : 'MISSED'} |`);
+  if (rows.some(([, , , ok]) => !ok)) process.exitCode = 1;
+}
+
+const pct = (ratio: number) => `${(ratio * 100).toFixed(0)}%`;
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
