@@ -87,12 +87,14 @@ async function main(): Promise<void> {
       method: 'POST' as const,
       path: '/token',
       headers: jsonHeaders,
+      // A queue of chains, one per connection: a request takes a chain's latest token, its answer puts
+      // the successor back. (autocannon resets a connection's context between requests.)
       setupRequest: (request: any, context: any) => {
-        context.token ??= refreshPool.pop();
+        context.token = refreshPool.shift();
         return { ...request, body: JSON.stringify({ refreshToken: context.token }) };
       },
       onResponse: (status: number, body: string, context: any) => {
-        if (status === 201) context.token = JSON.parse(body).token.refreshToken;
+        refreshPool.push(status === 201 ? JSON.parse(body).token.refreshToken : context.token);
       },
     };
 

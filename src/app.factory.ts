@@ -1,11 +1,13 @@
-import helmet from '@fastify/helmet';
 import { UnsupportedMediaTypeException, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { DrainingFastifyAdapter } from './common/draining-fastify.adapter';
+import { securityHeaders } from './common/security-headers';
 import { loadEnv } from './config/env';
+
+const JSON_TYPE = /^application\/json\b/i;
 
 /**
  * Builds the configured application, not yet listening: main.ts listens, the e2e tests use it
@@ -18,13 +20,15 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
     logger: options.logger,
     bufferLogs: options.logger !== false,
   });
-  await app.register(helmet);
-  // Bodies are JSON; only the OAuth endpoints also take form parameters (RFC 6749).
-  adapter.getInstance().addHook('onRequest', async (request) => {
+  const headers = securityHeaders();
+  adapter.getInstance().addHook('onRequest', (request, reply, done) => {
+    reply.headers(headers);
+    // Bodies are JSON; only the OAuth endpoints also take form parameters (RFC 6749).
     const type = request.headers['content-type'];
-    if (type && !/^application\/json\b/i.test(type) && !request.url.startsWith('/oauth/')) {
-      throw new UnsupportedMediaTypeException('Request bodies must be application/json');
+    if (type && !JSON_TYPE.test(type) && !request.url.startsWith('/oauth/')) {
+      return done(new UnsupportedMediaTypeException('Request bodies must be application/json'));
     }
+    done();
   });
   app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
   app.useGlobalFilters(new AllExceptionsFilter());

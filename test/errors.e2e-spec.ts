@@ -68,6 +68,23 @@ describe('bad input', () => {
     expectCleanError(response.body, 404);
   });
 
+  it('sends helmet’s security headers on every response, errors included', async () => {
+    for (const response of [await t.http.get('/health'), await t.http.get('/nope'), await t.http.post('/auth').send({})]) {
+      expect(response.headers).toMatchObject({
+        'content-security-policy': expect.stringContaining("default-src 'self'"),
+        'x-content-type-options': 'nosniff',
+        'strict-transport-security': expect.stringContaining('max-age='),
+        'x-frame-options': 'SAMEORIGIN',
+      });
+      expect(response.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  it('refuses form bodies outside the OAuth endpoints: 415', async () => {
+    const response = await t.http.post('/auth').type('form').send('username=a&password=b').expect(415);
+    expectCleanError(response.body, 415);
+  });
+
   it('GET /health: 200 once the database is reachable and migrated', async () => {
     const { body } = await t.http.get('/health').expect(200);
     expect(body).toMatchObject({ status: 'ok', details: { database: { status: 'up' } } });

@@ -74,7 +74,7 @@ export class AuthService {
    * password is checked and throttled like a login: a stolen access token must not be enough.
    */
   async changePassword(caller: Caller, currentPassword: string, newPassword: string, origin: Origin): Promise<void> {
-    const { username } = await this.users.findById(caller.userId);
+    const { username } = await this.users.profile(caller.userId);
     try {
       await this.checkCredentials(username, currentPassword, origin.ip ?? 'unknown');
     } catch (error) {

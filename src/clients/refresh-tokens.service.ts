@@ -47,7 +47,8 @@ export class RefreshTokensService {
         sealedSuccessor: sealSuccessor(parsed.secret, successor),
         rotatedAt: new Date(now),
         lastUsedAt: new Date(now),
-        expiresAt: () => `CASE WHEN session_expires_at < ${now + this.config.refreshIdleTtl * 1000} THEN session_expires_at ELSE ${now + this.config.refreshIdleTtl * 1000} END`,
+        // The new idle deadline, never past the absolute one. A parameter, not a literal: one SQL text, one prepared statement.
+        expiresAt: () => 'CASE WHEN session_expires_at < :idleDeadline THEN session_expires_at ELSE :idleDeadline END',
         ...recordedOrigin(origin),
       })
       .where('id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now', {
@@ -55,6 +56,7 @@ export class RefreshTokensService {
         presentedHash,
         now,
       })
+      .setParameter('idleDeadline', now + this.config.refreshIdleTtl * 1000)
       .execute();
 
     if (result.affected === 1) {

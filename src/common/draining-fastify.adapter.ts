@@ -11,8 +11,9 @@ export class DrainingFastifyAdapter extends FastifyAdapter {
 
   constructor(options: FastifyServerOptions) {
     super(options);
-    this.getInstance().addHook('onSend', async (_request, reply) => {
+    this.getInstance().addHook('onSend', (_request, reply, payload, done) => {
       if (this.draining) reply.header('connection', 'close');
+      done(null, payload);
     });
   }
 

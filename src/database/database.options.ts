@@ -26,9 +26,12 @@ export function buildDataSourceOptions(url: string): DataSourceOptions {
     type: 'better-sqlite3',
     database,
     // WAL: readers never block the writer, and commits are ~30x faster than the rollback journal.
+    // synchronous=NORMAL, SQLite's advice for WAL: no fsync per commit, never a corrupt file; a power
+    // cut may lose the last commits (a refresh rolled back means one re-login), never mix them.
     // busy_timeout lets a second process (CLI, another instance on the same file) wait for the lock.
     prepareDatabase: (db: { pragma(source: string): unknown }) => {
       db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
       db.pragma('busy_timeout = 5000');
       db.pragma('foreign_keys = ON');
     },

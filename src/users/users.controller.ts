@@ -24,6 +24,6 @@ export class UsersController {
 
   @Get('me')
   async me(@CurrentUser() caller: Caller): Promise<MeResponseDto> {
-    return MeResponseDto.ofCaller(await this.users.findById(caller.userId), caller.clientId);
+    return MeResponseDto.ofCaller(await this.users.profile(caller.userId), caller.clientId);
   }
 }

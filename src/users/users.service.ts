@@ -5,9 +5,27 @@ import { QueryFailedError, Repository } from 'typeorm';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
 import { User } from './user.entity';
 
+/** What anyone may see of a user; immutable once signed up (there is no rename), so it is cached. */
+export type UserProfile = Pick<User, 'id' | 'username' | 'createdAt'>;
+
+const PROFILE_CACHE_SIZE = 10_000;
+
 @Injectable()
 export class UsersService {
+  private readonly profiles = new Map<string, UserProfile>();
+
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+
+  /** The user's public profile; read from the database once, then from memory (GET /me costs no query). */
+  async profile(id: string): Promise<UserProfile> {
+    const cached = this.profiles.get(id);
+    if (cached) return cached;
+    const { username, createdAt } = await this.findById(id);
+    if (this.profiles.size >= PROFILE_CACHE_SIZE) this.profiles.delete(this.profiles.keys().next().value as string);
+    const profile = { id, username, createdAt };
+    this.profiles.set(id, profile);
+    return profile;
+  }
 
   async create(username: string, password: string): Promise<User> {
     const usernameKey = username.toLowerCase();
