@@ -4,7 +4,6 @@ import { ClientStateCache } from '../src/clients/client-state.cache';
 import { ClientsService } from '../src/clients/clients.service';
 import { RefreshTokensService } from '../src/clients/refresh-tokens.service';
 import { RevocationNews } from '../src/clients/revocation-news.service';
-import { SpentRefreshToken } from '../src/clients/spent-refresh-token.entity';
 import { RedisService } from '../src/redis/redis.service';
 import { createTestDatabase } from './engines';
 import { loadEnv } from '../src/config/env';
@@ -36,12 +35,6 @@ export function clientsServices(dataSource: DataSource, overrides: Record<string
   const cache = new ClientStateCache(config);
   const news = new RevocationNews(new RedisService({ url: null, keyPrefix: 'spec:' }), cache);
   const clients = new ClientsService(dataSource.getRepository(Client), cache, news, config);
-  const refreshTokens = new RefreshTokensService(
-    dataSource.getRepository(Client),
-    dataSource.getRepository(SpentRefreshToken),
-    clients,
-    cache,
-    config,
-  );
+  const refreshTokens = new RefreshTokensService(dataSource.getRepository(Client), clients, cache, config);
   return { clients, refreshTokens };
 }

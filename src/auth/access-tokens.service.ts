@@ -41,7 +41,7 @@ export class AccessTokensService {
   ) {}
 
   /** An access token for the client; it never outlives the client's own deadline. */
-  issue(client: Client): AccessTokenDto {
+  issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt'>): AccessTokenDto {
     const now = Math.floor(Date.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();

@@ -85,7 +85,7 @@ export class AuthService {
     await this.clients.endAllExcept(caller.userId, caller.clientId, 'password_changed');
   }
 
-  private tokens(client: Client, refreshToken: string | null): TokensDto {
+  private tokens(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt'>, refreshToken: string | null): TokensDto {
     const token = this.accessTokens.issue(client);
     if (!refreshToken) return token;
     return {

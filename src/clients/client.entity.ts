@@ -2,6 +2,9 @@ import { Column, Entity, Index, JoinColumn, ManyToOne, PrimaryColumn } from 'typ
 import { TimestampColumn } from '../database/timestamp.column';
 import { User } from '../users/user.entity';
 
+/** How many rotated-away refresh tokens per client are recognised as reuse. */
+export const RECENT_SPENT_HASHES = 10;
+
 /** Why a client ended before its deadlines; idle and absolute expiry are read from the deadlines. */
 export type ClientEndReason = 'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed';
 
@@ -31,6 +34,13 @@ export class Client {
   /** SHA-256 of the secret that the last rotation replaced: the only one the grace window forgives. */
   @Column({ name: 'previous_refresh_token_hash', type: 'varchar', length: 64, nullable: true })
   previousRefreshTokenHash!: string | null;
+
+  /**
+   * SHA-256 (hex) of the last RECENT_SPENT_HASHES rotated-away secrets, newest first, concatenated:
+   * presenting one of them again is reuse. Bounded, so a client row never grows with its refreshes.
+   */
+  @Column({ name: 'recent_spent_hashes', type: 'varchar', length: 640, default: '' })
+  recentSpentHashes!: string;
 
   /** The live secret, sealed with a key derived from the previous secret (see refresh-token.ts). */
   @Column({ name: 'sealed_successor', type: 'varchar', length: 255, nullable: true })

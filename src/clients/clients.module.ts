@@ -7,10 +7,9 @@ import { ClientsController } from './clients.controller';
 import { ClientsService } from './clients.service';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { RevocationNews } from './revocation-news.service';
-import { SpentRefreshToken } from './spent-refresh-token.entity';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([Client, SpentRefreshToken])],
+  imports: [TypeOrmModule.forFeature([Client])],
   controllers: [ClientsController],
   providers: [ClientsService, RefreshTokensService, ClientStateCache, RevocationNews, ClientsPruner],
   exports: [ClientsService, RefreshTokensService],

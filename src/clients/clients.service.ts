@@ -60,6 +60,7 @@ export class ClientsService {
       permanent,
       refreshTokenHash: secret && hashSecret(secret),
       previousRefreshTokenHash: null,
+      recentSpentHashes: '',
       sealedSuccessor: null,
       rotatedAt: null,
       createdAt: new Date(now),

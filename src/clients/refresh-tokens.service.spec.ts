@@ -97,4 +97,18 @@ describe('RefreshTokensService', () => {
     await expect(clients.findActive(a.client.id)).resolves.toBeNull();
     await expect(clients.findActive(b.client.id)).resolves.not.toBeNull();
   });
+
+  it('recognises the last 10 rotated-away tokens as reuse; older ones are only invalid', async () => {
+    const tokens = service({ AUTH_REFRESH_GRACE: '0' });
+    const { client, refreshToken } = await clients.open(userId, true, origin);
+    const chain = [refreshToken!];
+    for (let i = 0; i < 12; i += 1) chain.push((await tokens.rotate(chain.at(-1)!, origin)).refreshToken);
+    // chain[0] and chain[1] are 12 and 11 rotations old: refused, but they end nothing.
+    await expect(rejection(tokens.rotate(chain[0], origin))).resolves.toBe('invalid');
+    await expect(rejection(tokens.rotate(chain[1], origin))).resolves.toBe('invalid');
+    await expect(clients.findActive(client.id)).resolves.not.toBeNull();
+    // chain[2] is 10 rotations old: still known, so its reuse ends the client.
+    await expect(rejection(tokens.rotate(chain[2], origin))).resolves.toBe('reused');
+    await expect(clients.findActive(client.id)).resolves.toBeNull();
+  });
 });

@@ -2,12 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { Client } from '../clients/client.entity';
-import { SpentRefreshToken } from '../clients/spent-refresh-token.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 import { User } from '../users/user.entity';
 import { migrations } from './migrations';
 
-export const entities = [User, Client, SpentRefreshToken, SigningKey];
+export const entities = [User, Client, SigningKey];
 
 /**
  * The one place that turns DATABASE_URL into TypeORM options, used by the app and by the
