@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'refresh-auth-bench-'));
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'bench.sqlite')}`;
   const hello = await start('bench/hello-server.js', {}, '/');
-  const app = await start('src/main.js', { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local' }, '/health');
+  const app = await start('src/main.js', { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000' }, '/health');
   try {
     // One user and one permanent client per connection: every virtual user keeps its own refresh chain.
     const credentials = { username: `bench_${Date.now()}`, password: 'correct horse battery' };

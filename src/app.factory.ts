@@ -1,9 +1,12 @@
 import { UnsupportedMediaTypeException, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { DrainingFastifyAdapter } from './common/draining-fastify.adapter';
+import { requestId } from './common/logging.module';
 import { securityHeaders } from './common/security-headers';
 import { loadEnv } from './config/env';
 
@@ -15,14 +18,16 @@ const JSON_TYPE = /^application\/json\b/i;
  */
 export async function createApp(options: { logger?: false } = {}): Promise<NestFastifyApplication> {
   const { http } = loadEnv();
-  const adapter = new DrainingFastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: 16 * 1024 });
+  const adapter = new DrainingFastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: 16 * 1024, genReqId: requestId });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
   });
+  if (options.logger !== false) app.useLogger(app.get(Logger));
+  if (http.corsOrigins.length > 0) app.enableCors({ origin: http.corsOrigins, maxAge: 600 });
   const headers = securityHeaders();
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers);
+    reply.headers(headers).header('x-request-id', request.id);
     // Bodies are JSON; only the OAuth endpoints also take form parameters (RFC 6749).
     const type = request.headers['content-type'];
     if (type && !JSON_TYPE.test(type) && !request.url.startsWith('/oauth/')) {
@@ -39,5 +44,17 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
     await app.close().catch(() => undefined);
     throw error;
   }
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('refresh-auth')
+      .setDescription('Short-lived JWT access tokens, rotating refresh tokens, one client per device. See the README.')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .addBasicAuth()
+      .build(),
+  );
+  // After init(): Nest's middleware (the request log) must be registered first.
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
+import { LoggingModule } from './common/logging.module';
 import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig } from './config/configuration';
 import { buildDataSourceOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
@@ -13,6 +14,7 @@ import { UsersModule } from './users/users.module';
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig] }),
+    LoggingModule,
     ScheduleModule.forRoot(),
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],

@@ -1,19 +1,90 @@
 import 'reflect-metadata';
+import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { validateSync } from 'class-validator';
+import { plainToInstance } from 'class-transformer';
 import { AppModule } from './app.module';
-import { EnvError } from './config/env';
+import { ClientsService } from './clients/clients.service';
 import { KeysService } from './keys/keys.service';
+import { CreateUserDto } from './users/dto/create-user.dto';
+import { UsersService } from './users/users.service';
 
 /*
- * Admin commands, run against the same database and services as the app:
- *   npm run cli -- rotate-keys
- * Output is plain text; bad input exits non-zero with a message.
+ * Admin commands, run against the same database and services as the app (DATABASE_URL etc.):
+ *   npm run cli -- <command> [arguments]
+ * Output is plain text; bad input exits 2 with a message, a failure 1.
  */
-const COMMANDS: Record<string, { usage: string; run(app: Awaited<ReturnType<typeof context>>, args: string[]): Promise<string> }> = {
+class UsageError extends Error {}
+
+interface Command {
+  usage: string;
+  run(app: INestApplicationContext, args: string[]): Promise<string>;
+}
+
+function expectArgs(args: string[], count: number): void {
+  if (args.length !== count) throw new UsageError(`expected ${count} argument(s), got ${args.length}`);
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) throw new UsageError('pipe the password on standard input, e.g. printf %s "$PASSWORD" | npm run cli -- create-user alice');
+  let text = '';
+  for await (const chunk of process.stdin) text += chunk;
+  return text.replace(/\r?\n$/, '');
+}
+
+const COMMANDS: Record<string, Command> = {
+  'create-user': {
+    usage: 'create-user <username>        the password is read from standard input (never an argument: it would reach the shell history)',
+    async run(app, args) {
+      expectArgs(args, 1);
+      const body = plainToInstance(CreateUserDto, { username: args[0], password: await readStdin() });
+      const errors = validateSync(body);
+      if (errors.length > 0) throw new UsageError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
+      const user = await app.get(UsersService).create(body.username, body.password);
+      return `created user ${user.username} (${user.id})`;
+    },
+  },
+  'list-clients': {
+    usage: 'list-clients <username>       the user’s live clients, newest first',
+    async run(app, args) {
+      expectArgs(args, 1);
+      const user = await app.get(UsersService).findByUsername(args[0]);
+      const clients = await app.get(ClientsService).list(user.id);
+      if (clients.length === 0) return `${user.username} has no live clients`;
+      return clients
+        .map((c) => `${c.id}  ${c.permanent ? 'permanent' : 'temporary'}  created ${c.createdAt.toISOString()}  last used ${c.lastUsedAt.toISOString()}  expires ${c.expiresAt.toISOString()}  ${c.ip ?? '-'}  ${c.userAgent ?? '-'}`)
+        .join('\n');
+    },
+  },
+  'end-client': {
+    usage: 'end-client <username> <id>    end one client: its refresh and access tokens stop working',
+    async run(app, args) {
+      expectArgs(args, 2);
+      const user = await app.get(UsersService).findByUsername(args[0]);
+      await app.get(ClientsService).end(user.id, args[1], 'revoked');
+      return `ended client ${args[1]} of ${user.username}`;
+    },
+  },
+  'end-clients': {
+    usage: 'end-clients <username>        end every client of the user (log out everywhere)',
+    async run(app, args) {
+      expectArgs(args, 1);
+      const user = await app.get(UsersService).findByUsername(args[0]);
+      const ended = await app.get(ClientsService).endAllExcept(user.id, '', 'revoked');
+      return `ended ${ended} client(s) of ${user.username}`;
+    },
+  },
+  prune: {
+    usage: 'prune                         delete clients that ended longer than AUTH_CLIENT_RETENTION ago',
+    async run(app, args) {
+      expectArgs(args, 0);
+      return `deleted ${await app.get(ClientsService).prune()} ended client(s)`;
+    },
+  },
   'rotate-keys': {
     usage:
-      'rotate-keys [--now]         publish a new signing key; it signs after AUTH_KEY_ACTIVATION_DELAY (--now: at once).\n' +
-      '                              Older keys verify until their tokens expire; nobody is logged out.',
+      'rotate-keys [--now]           publish a new signing key; it signs after AUTH_KEY_ACTIVATION_DELAY (--now: at once);\n' +
+      '                                older keys verify until their tokens expire, nobody is logged out',
     async run(app, args) {
       const unknown = args.filter((arg) => arg !== '--now');
       if (unknown.length > 0) throw new UsageError(`unknown option: ${unknown.join(' ')}`);
@@ -23,28 +94,28 @@ const COMMANDS: Record<string, { usage: string; run(app: Awaited<ReturnType<type
   },
 };
 
-class UsageError extends Error {}
-
-function context() {
-  return NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
+function usage(): string {
+  return ['usage: npm run cli -- <command>', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [name, ...args] = argv;
   const command = name ? COMMANDS[name] : undefined;
   if (!command) {
-    console.error(`${name ? `unknown command: ${name}\n` : ''}usage: npm run cli -- <command>\n`);
-    for (const { usage } of Object.values(COMMANDS)) console.error(`  ${usage}`);
+    console.error(`${name ? `unknown command: ${name}\n` : ''}${usage()}`);
     return 2;
   }
-  const app = await context();
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
   try {
     console.log(await command.run(app, args));
     return 0;
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    console.error(`${error.message}\nusage: npm run cli -- ${command.usage}`);
-    return 2;
+    const status = (error as { status?: number }).status;
+    if (error instanceof UsageError || (typeof status === 'number' && status < 500)) {
+      console.error(`${(error as Error).message}\nusage: npm run cli -- ${command.usage}`);
+      return 2;
+    }
+    throw error;
   } finally {
     await app.close();
   }
@@ -53,7 +124,7 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    console.error(error instanceof EnvError || error instanceof Error ? error.message : String(error));
+    console.error(error instanceof Error ? error.message : String(error));
     process.exit(1);
   },
 );

@@ -23,7 +23,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   const database = env.DATABASE_URL ? null : await createTestDatabase();
   const redis = createTestRedis();
   const saved = { ...process.env };
-  Object.assign(process.env, { DATABASE_URL: database?.url, ...redis.env, ...env });
+  Object.assign(process.env, { DATABASE_URL: database?.url, LOG_LEVEL: 'silent', ...redis.env, ...env });
   try {
     const app = await createApp({ logger: false });
     await app.getHttpAdapter().getInstance().ready();

@@ -5,7 +5,7 @@ describeRaceConformance(engineName, async () => {
   const database = await createTestDatabase({ shared: true });
   const redis = createTestRedis();
   return {
-    env: { DATABASE_URL: database.url, ...redis.env },
+    env: { DATABASE_URL: database.url, LOG_LEVEL: 'silent', ...redis.env },
     cleanup: async () => {
       await database.drop();
       await redis.clear();

@@ -7,6 +7,8 @@ const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
 
 export interface ServerProcess {
   url: string;
+  /** Everything the process wrote to standard output (its log lines). */
+  output(): string;
   /** SIGTERM, then resolves when the process has exited. */
   stop(): Promise<void>;
   /** The exit code, once the process has exited (null when a signal ended it). */
@@ -23,10 +25,12 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, [MAIN], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stderr = '';
+  let stdout = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -45,6 +49,7 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   });
   return {
     url,
+    output: () => stdout,
     exited,
     signal: (name) => child.kill(name),
     stop: async () => {

@@ -1,3 +1,6 @@
+import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-errors.decorator';
+import { LoginDto } from './dto/login.dto';
 import { Body, Controller, Header, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import type { Origin } from '../clients/clients.service';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
@@ -9,15 +12,20 @@ import { LoginQueryDto } from './dto/login-query.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { LoginResponseDto, RefreshResponseDto } from './dto/tokens.response.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
+import { RefreshRateLimitGuard } from './guards/refresh-rate-limit.guard';
 import { LoggedInUser } from './logged-in-user.decorator';
 import { RequestOrigin } from './origin.decorator';
 
+@ApiTags('auth')
 @Controller()
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
   /** Log in; `?permanent=true` adds a refresh token. The body is checked by LocalAuthGuard. */
   @Public()
+  @ApiBody({ type: LoginDto })
+  @ApiQuery({ name: 'permanent', required: false, enum: ['true', 'false'] })
+  @ApiErrors(400, 401, 429)
   @UseGuards(LocalAuthGuard)
   @Post('auth')
   @HttpCode(200)
@@ -26,6 +34,8 @@ export class AuthController {
     return this.auth.login(user, query.permanent === 'true', origin);
   }
 
+  @ApiBearerAuth()
+  @ApiErrors(401)
   @Post('auth/logout')
   @HttpCode(204)
   logout(@CurrentUser() caller: Caller, @RequestOrigin() origin: Origin): Promise<void> {
@@ -33,6 +43,8 @@ export class AuthController {
   }
 
   /** Change the password; every other client of the user ends, the current one stays. */
+  @ApiBearerAuth()
+  @ApiErrors(400, 401, 403, 429)
   @Post('me/password')
   @HttpCode(204)
   changePassword(@CurrentUser() caller: Caller, @Body() body: ChangePasswordDto, @RequestOrigin() origin: Origin): Promise<void> {
@@ -41,7 +53,9 @@ export class AuthController {
 
   /** Trade a refresh token for a new access token and the next refresh token. */
   @Public()
+  @ApiErrors(400, 401, 429)
   @Post('token')
+  @UseGuards(RefreshRateLimitGuard)
   @Header('Cache-Control', 'no-store')
   refresh(@Body() body: RefreshTokenDto, @RequestOrigin() origin: Origin): Promise<RefreshResponseDto> {
     return this.auth.refresh(body.refreshToken, origin);
@@ -49,6 +63,7 @@ export class AuthController {
 
   /** End the refresh token's client; 204 whether or not the token existed, so nothing leaks. */
   @Public()
+  @ApiErrors(400)
   @Post('token/reject')
   @HttpCode(204)
   reject(@Body() body: RefreshTokenDto, @RequestOrigin() origin: Origin): Promise<void> {

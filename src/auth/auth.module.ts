@@ -12,6 +12,7 @@ import { MetadataController } from './metadata.controller';
 import { OAuthController } from './oauth.controller';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { LoginThrottleService } from './login-throttle.service';
+import { WindowCounters } from './window-counters.service';
 import { SessionPolicyController } from './session-policy.controller';
 import { LocalStrategy } from './local.strategy';
 
@@ -23,6 +24,7 @@ import { LocalStrategy } from './local.strategy';
     AccessTokensService,
     IntrospectionService,
     LoginThrottleService,
+    WindowCounters,
     LocalStrategy,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],

@@ -1,8 +1,10 @@
-import { Controller, Header, Headers, HttpCode, Post, UnauthorizedException } from '@nestjs/common';
+import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Controller, Header, Headers, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
 import type { Origin } from '../clients/clients.service';
 import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
 import { Public } from '../common/public.decorator';
 import { AuthService } from './auth.service';
+import { RefreshRateLimitGuard } from './guards/refresh-rate-limit.guard';
 import { IntrospectionService } from './introspection.service';
 import { oauthError, OAuthParams, OAuthRequest } from './oauth-params';
 import { RequestOrigin } from './origin.decorator';
@@ -12,6 +14,9 @@ import { RequestOrigin } from './origin.decorator';
  * the same AuthService underneath as the article's endpoints. First-party public clients need no
  * client authentication; a `client_id` is accepted and ignored.
  */
+@ApiTags('oauth')
+@ApiConsumes('application/x-www-form-urlencoded', 'application/json')
+@ApiResponse({ status: 400, description: 'RFC 6749 §5.2: {error, error_description}' })
 @Public()
 @Controller('oauth')
 export class OAuthController {
@@ -20,7 +25,11 @@ export class OAuthController {
     private readonly introspection: IntrospectionService,
   ) {}
 
+  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=password (username, password) or refresh_token (refresh_token)' })
+  @ApiResponse({ status: 200, description: '{access_token, token_type, expires_in, refresh_token}' })
+  @ApiResponse({ status: 429, description: '{error: "slow_down"} with Retry-After' })
   @Post('token')
+  @UseGuards(RefreshRateLimitGuard)
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
@@ -57,6 +66,7 @@ export class OAuthController {
   }
 
   /** RFC 7009: 200 whether or not the token was valid; a refresh or access token ends its client. */
+  @ApiOperation({ summary: 'RFC 7009 revocation of a refresh or access token (form field token): always 200' })
   @Post('revoke')
   @HttpCode(200)
   async revoke(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin): Promise<void> {
@@ -66,6 +76,10 @@ export class OAuthController {
   }
 
   /** RFC 7662: `{active: false}` for anything not currently valid or not the caller's to see. */
+  @ApiOperation({ summary: 'RFC 7662 introspection (form field token); Basic introspection:<secret> or a Bearer access token' })
+  @ApiBasicAuth()
+  @ApiBearerAuth()
+  @ApiResponse({ status: 401, description: '{error: "invalid_client"}' })
   @Post('introspect')
   @HttpCode(200)
   async introspect(@OAuthRequest() params: OAuthParams, @Headers('authorization') authorization?: string) {

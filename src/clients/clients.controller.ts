@@ -1,13 +1,19 @@
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { Controller, Delete, Get, HttpCode, Param, Query } from '@nestjs/common';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { ClientsService } from './clients.service';
 import { ClientHistoryResponseDto, ClientResponseDto } from './dto/client.response.dto';
 import { ListClientsQueryDto } from './dto/list-clients.query.dto';
 
+@ApiTags('clients')
+@ApiBearerAuth()
+@ApiErrors(401)
 @Controller('clients')
 export class ClientsController {
   constructor(private readonly clients: ClientsService) {}
 
+  @ApiErrors(400)
   @Get()
   async list(@CurrentUser() caller: Caller, @Query() query: ListClientsQueryDto): Promise<ClientResponseDto[]> {
     if (query.include === 'ended') {
@@ -25,6 +31,7 @@ export class ClientsController {
     await this.clients.endAllExcept(caller.userId, caller.clientId, 'revoked');
   }
 
+  @ApiErrors(404)
   @Delete(':id')
   @HttpCode(204)
   async end(@CurrentUser() caller: Caller, @Param('id') id: string): Promise<void> {

@@ -1,9 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { EnvError, loadEnv } from './env';
 
 describe('loadEnv', () => {
   it('needs no environment at all', () => {
     const env = loadEnv({});
-    expect(env.http).toEqual({ port: 1337, host: '0.0.0.0', trustProxy: false });
+    expect(env.http).toEqual({ port: 1337, host: '0.0.0.0', trustProxy: false, logLevel: 'info', corsOrigins: [] });
     expect(env.database.url).toBe('sqlite:data/refresh-auth.sqlite');
     expect(env.auth).toMatchObject({
       issuer: 'http://localhost:1337',
@@ -34,8 +36,24 @@ describe('loadEnv', () => {
     ['AUTH_SIGNUP', 'yes'],
     ['TRUST_PROXY', '1'],
     ['AUTH_LOGIN_MAX_FAILURES_PER_USER', '0'],
+    ['LOG_LEVEL', 'loud'],
+    ['CORS_ORIGINS', 'app.example.com'],
+    ['CORS_ORIGINS', 'https://a.example, *'],
   ])('stops at a malformed %s=%p, naming the variable', (name, value) => {
     expect(() => loadEnv({ [name]: value })).toThrow(EnvError);
     expect(() => loadEnv({ [name]: value })).toThrow(new RegExp(`^Invalid environment variable ${name}=`));
+  });
+
+  it('is listed whole in .env.example, with the real defaults', () => {
+    const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
+    const listed = Object.fromEntries(
+      example
+        .split('\n')
+        .filter((line) => /^[A-Z_]+=/.test(line))
+        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+    );
+    const read = [...readFileSync(join(__dirname, 'env.ts'), 'utf8').matchAll(/read\(source, '([A-Z_]+)'/g)].map((m) => m[1]);
+    expect(Object.keys(listed).sort()).toEqual([...new Set(read)].sort());
+    expect(loadEnv(listed)).toEqual(loadEnv({}));
   });
 });

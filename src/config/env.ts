@@ -6,7 +6,7 @@ import { parseDurationSeconds } from './duration';
  * `process.env`; a malformed value stops the start with a message that names the variable.
  */
 export interface Env {
-  http: { port: number; host: string; trustProxy: boolean };
+  http: { port: number; host: string; trustProxy: boolean; logLevel: LogLevel; corsOrigins: string[] };
   database: { url: string };
   redis: { url: string | null; keyPrefix: string };
   auth: {
@@ -24,6 +24,7 @@ export interface Env {
     loginMaxFailuresPerUser: number;
     loginMaxFailuresPerAddress: number;
     introspectionSecret: string | null;
+    refreshMaxPerMinute: number;
   };
   keys: {
     algorithm: SigningAlgorithm;
@@ -32,6 +33,9 @@ export interface Env {
     activationDelay: number;
   };
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export class EnvError extends Error {}
 
@@ -82,6 +86,16 @@ function optionalUrl([name, value]: [string, string], pattern: RegExp, expected:
   return text([name, value], pattern, expected);
 }
 
+/** A comma-separated allow-list of exact origins (scheme://host[:port]); empty: no cross-origin access. */
+function origins([name, value]: [string, string]): string[] {
+  if (value === '') return [];
+  const list = value.split(',').map((origin) => origin.trim());
+  for (const origin of list) {
+    if (!/^https?:\/\/[^/\s,]+$/.test(origin)) fail(name, value, 'comma-separated origins like https://app.example.com');
+  }
+  return list;
+}
+
 function oneOf<T extends string>([name, value]: [string, string], allowed: readonly T[]): T {
   if (!(allowed as readonly string[]).includes(value)) fail(name, value, `one of ${allowed.join(', ')}`);
   return value as T;
@@ -109,12 +123,15 @@ export function loadEnv(source: Source = process.env): Env {
     loginMaxFailuresPerUser: integer(read(source, 'AUTH_LOGIN_MAX_FAILURES_PER_USER', '10'), 1, 1_000_000),
     loginMaxFailuresPerAddress: integer(read(source, 'AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', '100'), 1, 1_000_000),
     introspectionSecret: optionalSecret(read(source, 'AUTH_INTROSPECTION_SECRET', ''), 16),
+    refreshMaxPerMinute: integer(read(source, 'AUTH_REFRESH_MAX_PER_MINUTE', '1200'), 0, 10_000_000),
   };
   return {
     http: {
       port,
       host: text(read(source, 'HOST', '0.0.0.0'), /^\S+$/, 'a host name or address'),
       trustProxy: boolean(read(source, 'TRUST_PROXY', 'false')),
+      logLevel: oneOf(read(source, 'LOG_LEVEL', 'info'), LOG_LEVELS),
+      corsOrigins: origins(read(source, 'CORS_ORIGINS', '')),
     },
     database: { url: databaseUrl(read(source, 'DATABASE_URL', 'sqlite:data/refresh-auth.sqlite')) },
     redis: {

@@ -1,7 +1,9 @@
+import { ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Header } from '@nestjs/common';
 import { Public } from '../common/public.decorator';
 import { KeysService } from './keys.service';
 
+@ApiTags('well-known')
 @Controller('.well-known')
 export class JwksController {
   constructor(private readonly keys: KeysService) {}

@@ -1,3 +1,5 @@
+import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../common/api-errors.decorator';
 import { Body, Controller, ForbiddenException, Get, Inject, Post } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from '../config/configuration';
@@ -8,6 +10,7 @@ import { MeResponseDto } from './dto/me.response.dto';
 import { UserResponseDto } from './dto/user.response.dto';
 import { UsersService } from './users.service';
 
+@ApiTags('users')
 @Controller()
 export class UsersController {
   constructor(
@@ -16,12 +19,15 @@ export class UsersController {
   ) {}
 
   @Public()
+  @ApiErrors(400, 403, 409)
   @Post('users')
   async signUp(@Body() body: CreateUserDto): Promise<UserResponseDto> {
     if (!this.config.signup) throw new ForbiddenException('Sign-up is disabled');
     return UserResponseDto.of(await this.users.create(body.username, body.password));
   }
 
+  @ApiBearerAuth()
+  @ApiErrors(401)
   @Get('me')
   async me(@CurrentUser() caller: Caller): Promise<MeResponseDto> {
     return MeResponseDto.ofCaller(await this.users.profile(caller.userId), caller.clientId);

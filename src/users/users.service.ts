@@ -49,6 +49,12 @@ export class UsersService {
     return user;
   }
 
+  async findByUsername(username: string): Promise<User> {
+    const user = await this.users.findOneBy({ usernameKey: username.toLowerCase() });
+    if (!user) throw new NotFoundException(`No user named ${username}`);
+    return user;
+  }
+
   async findById(id: string): Promise<User> {
     const user = await this.users.findOneBy({ id });
     if (!user) throw new NotFoundException('User not found');

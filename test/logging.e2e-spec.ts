@@ -1,0 +1,95 @@
+import { createTestDatabase, TestDatabase } from './engines';
+import { ServerProcess, startServerProcess } from './server-process';
+
+describe('the request log', () => {
+  let database: TestDatabase;
+  let server: ServerProcess;
+  beforeAll(async () => {
+    database = await createTestDatabase({ shared: true });
+    server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+  });
+  afterAll(async () => {
+    await server.stop();
+    await database.drop();
+  });
+
+  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const isForm = typeof body === 'string';
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: { ...(body !== undefined && { 'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json' }), ...headers },
+      body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
+  }
+
+  const lines = () =>
+    server
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, any>);
+
+  it('never holds a password or a token of a full login, refresh, reject and password-change flow', async () => {
+    const password = 'secret password 1';
+    const newPassword = 'secret password 2';
+    const user = { username: `logged_${Date.now()}`, password };
+    expect((await call('POST', '/users', user)).status).toBe(201);
+    const login = await call('POST', '/auth?permanent=true', user, { authorization: 'Basic c2VjcmV0OnNlY3JldA==', cookie: 'session=cookie-secret' });
+    const { accessToken, refreshToken } = login.body.token;
+    const me = await call('GET', '/me', undefined, { authorization: `Bearer ${accessToken}` });
+    expect(me.status).toBe(200);
+    const refreshed = (await call('POST', '/token', { refreshToken })).body.token;
+    await call('POST', '/token', { refreshToken: 'not-a-token-but-a-secret-shaped-string' });
+    await call('POST', '/me/password', { currentPassword: password, newPassword }, { authorization: `Bearer ${refreshed.accessToken}` });
+    const oauth = await call('POST', '/oauth/token', `grant_type=password&username=${user.username}&password=${encodeURIComponent(newPassword)}`);
+    expect(oauth.status).toBe(200);
+    await call('POST', '/oauth/revoke', `token=${oauth.body.refresh_token}`);
+    await call('POST', '/token/reject', { refreshToken: refreshed.refreshToken });
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the last lines reach stdout
+
+    const log = server.output();
+    expect(lines().length).toBeGreaterThanOrEqual(9);
+    for (const secret of [
+      password,
+      newPassword,
+      encodeURIComponent(newPassword),
+      accessToken,
+      refreshToken,
+      refreshed.accessToken,
+      refreshed.refreshToken,
+      oauth.body.access_token,
+      oauth.body.refresh_token,
+      refreshToken.split('.')[1],
+      accessToken.split('.')[2],
+      'c2VjcmV0OnNlY3JldA==',
+      'cookie-secret',
+      'not-a-token-but-a-secret-shaped-string',
+    ]) {
+      expect(log).not.toContain(secret);
+    }
+  });
+
+  it('writes one JSON line per request with id, path, status, duration, and the caller once known', async () => {
+    const user = { username: `logged2_${Date.now()}`, password: 'correct horse battery' };
+    await call('POST', '/users', user);
+    const login = await call('POST', '/auth', user);
+    const me = await call('GET', '/me?x=1', undefined, { authorization: `Bearer ${login.body.token.accessToken}`, 'x-request-id': 'trace-me-42' });
+    expect(me.headers.get('x-request-id')).toBe('trace-me-42');
+    const generated = await call('GET', '/health', undefined, { 'x-request-id': 'bad id with spaces' });
+    expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    const line = lines().find((l) => l.req?.id === 'trace-me-42' && l.res);
+    expect(line).toMatchObject({
+      level: 30,
+      req: { id: 'trace-me-42', method: 'GET', path: '/me' },
+      res: { status: 200 },
+      responseTime: expect.any(Number),
+      userId: me.body.id,
+      clientId: me.body.clientId,
+    });
+    expect(Object.keys(line!.req).sort()).toEqual(['id', 'method', 'path', 'remoteAddress']);
+  });
+});
