@@ -20,6 +20,7 @@ describe('the article flow: POST /auth, /token, /token/reject, /auth/logout', ()
         user: { id: user.id, username: user.username, clientId: expect.any(String) },
       });
       expect(headers['content-type']).toMatch(/application\/json/);
+      expect(headers['cache-control']).toBe('no-store');
     });
 
     it('adds a refresh token <clientId>.<secret> with ?permanent=true', async () => {
@@ -79,6 +80,7 @@ describe('the article flow: POST /auth, /token, /token/reject, /auth/logout', ()
         },
       });
       expect(headers['content-type']).toMatch(/application\/json/);
+      expect(headers['cache-control']).toBe('no-store');
       expect(body.token.refreshToken).not.toBe(session.refreshToken);
       expect(body.token.refreshToken.split('.')[0]).toBe(session.clientId);
       await t.http.get('/me').set(bearer({ ...session, accessToken: body.token.accessToken })).expect(200);
