@@ -6,7 +6,7 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { DrainingFastifyAdapter } from './common/draining-fastify.adapter';
-import { requestId } from './common/logging.module';
+import { logRequests, requestId } from './common/logging.module';
 import { securityHeaders } from './common/security-headers';
 import { loadEnv } from './config/env';
 
@@ -24,6 +24,7 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
     bufferLogs: options.logger !== false,
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
+  logRequests(adapter.getInstance());
   if (http.corsOrigins.length > 0) app.enableCors({ origin: http.corsOrigins, maxAge: 600 });
   const headers = securityHeaders();
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {

@@ -1,10 +1,80 @@
+import { IsIn, IsPort, Matches, MinLength, ValidateBy, ValidateIf, validateSync, ValidationOptions } from 'class-validator';
 import { SIGNING_ALGORITHMS, SigningAlgorithm } from '../keys/jws';
 import { parseDurationSeconds } from './duration';
 
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const BOOLEAN = ['true', 'false'];
+const setOnly = (_object: object, value: unknown) => value !== '';
+
+function IsDuration(minSeconds: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'isDuration',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && (parseDurationSeconds(value) ?? -1) >= minSeconds,
+      defaultMessage: () => `expected a duration of at least ${minSeconds}s, as seconds or with a unit (10s, 15m, 12h, 30d)`,
+    },
+  });
+}
+
+function IsIntegerString(min: number, max: number): PropertyDecorator {
+  return ValidateBy({
+    name: 'isIntegerString',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && /^\d+$/.test(value) && Number(value) >= min && Number(value) <= max,
+      defaultMessage: () => `expected an integer from ${min} to ${max}`,
+    },
+  });
+}
+
+const expected = (what: string): ValidationOptions => ({ message: `expected ${what}` });
+
 /**
- * Every environment variable the service reads, declared once. `loadEnv` is the only reader of
- * `process.env`; a malformed value stops the start with a message that names the variable.
+ * Every environment variable the service reads, declared once: its name, its default and its rule
+ * (class-validator). `loadEnv` is the only reader of `process.env`; `.env.example` lists the same
+ * variables (a test keeps them in step). An empty value means the default.
  */
+export class EnvironmentVariables {
+  @IsPort(expected('a port from 0 to 65535')) PORT = '1337';
+  @Matches(/^\S+$/, expected('a host name or address')) HOST = '0.0.0.0';
+  @IsIn(BOOLEAN, expected('true or false')) TRUST_PROXY = 'false';
+  @IsIn(LOG_LEVELS, expected(`one of ${LOG_LEVELS.join(', ')}`)) LOG_LEVEL = 'info';
+  @ValidateIf(setOnly)
+  @Matches(/^https?:\/\/[^/\s,]+(\s*,\s*https?:\/\/[^/\s,]+)*$/, expected('comma-separated origins like https://app.example.com'))
+  CORS_ORIGINS = '';
+
+  @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, expected('sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db'))
+  DATABASE_URL = 'sqlite:data/refresh-auth.sqlite';
+  @ValidateIf(setOnly) @Matches(/^rediss?:\/\/\S+$/, expected('redis://[user:pass@]host:port[/db]')) REDIS_URL = '';
+  @Matches(/^[\w:.-]{1,64}$/, expected('up to 64 of A-Z a-z 0-9 _ : . -')) REDIS_KEY_PREFIX = 'refresh-auth:';
+
+  /** Default: http://localhost:<PORT>. */
+  @ValidateIf(setOnly) @Matches(/^https?:\/\/\S+$/, expected('an http(s) URL')) AUTH_ISSUER = '';
+  @Matches(/^\S{1,200}$/, expected('a non-empty string without spaces')) AUTH_AUDIENCE = 'refresh-auth';
+  @IsDuration(1) AUTH_ACCESS_TTL = '15m';
+  @IsDuration(1) AUTH_REFRESH_IDLE_TTL = '30d';
+  @IsDuration(1) AUTH_REFRESH_ABSOLUTE_TTL = '90d';
+  @IsDuration(0) AUTH_REFRESH_GRACE = '10s';
+  @IsDuration(0) AUTH_CLIENT_CACHE_TTL = '5s';
+  @IsDuration(1) AUTH_CLIENT_RETENTION = '30d';
+  @IsDuration(1) AUTH_PRUNE_INTERVAL = '1h';
+  @IsIn(BOOLEAN, expected('true or false')) AUTH_SIGNUP = 'true';
+  @IsDuration(1) AUTH_LOGIN_WINDOW = '15m';
+  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER = '10';
+  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS = '100';
+  @IsIntegerString(0, 10_000_000) AUTH_REFRESH_MAX_PER_MINUTE = '1200';
+  @ValidateIf(setOnly) @MinLength(16, expected('at least 16 characters')) AUTH_INTROSPECTION_SECRET = '';
+
+  @IsIn(SIGNING_ALGORITHMS, expected(`one of ${SIGNING_ALGORITHMS.join(', ')}`)) AUTH_SIGNING_ALGORITHM = 'ES256';
+  @IsDuration(0) AUTH_KEY_ROTATION_INTERVAL = '90d';
+  @IsDuration(0) AUTH_KEY_ACTIVATION_DELAY = '10m';
+  @ValidateIf(setOnly) @MinLength(32, expected('at least 32 characters')) AUTH_KEY_ENCRYPTION_SECRET = '';
+}
+
+/** Never printed, even when malformed. */
+const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL']);
+
 export interface Env {
   http: { port: number; host: string; trustProxy: boolean; logLevel: LogLevel; corsOrigins: string[] };
   database: { url: string };
@@ -34,116 +104,53 @@ export interface Env {
   };
 }
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
 export class EnvError extends Error {}
 
-type Source = Record<string, string | undefined>;
-
-function read(source: Source, name: string, fallback: string): [string, string] {
-  const value = source[name];
-  return [name, value === undefined || value === '' ? fallback : value];
-}
-
-function fail(name: string, value: string, expected: string): never {
-  throw new EnvError(`Invalid environment variable ${name}=${JSON.stringify(value)}: expected ${expected}`);
-}
-
-function integer([name, value]: [string, string], min: number, max: number): number {
-  const n = /^\d+$/.test(value) ? Number(value) : NaN;
-  if (!(n >= min && n <= max)) fail(name, value, `an integer from ${min} to ${max}`);
-  return n;
-}
-
-function duration([name, value]: [string, string], minSeconds: number): number {
-  const seconds = parseDurationSeconds(value);
-  if (seconds === null || seconds < minSeconds) {
-    fail(name, value, `a duration of at least ${minSeconds}s, as seconds or with a unit (10s, 15m, 12h, 30d)`);
+/** Validates the environment and returns it typed; a malformed value throws an EnvError naming it. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const v = new EnvironmentVariables();
+  for (const name of Object.keys(v) as Array<keyof EnvironmentVariables>) {
+    const value = source[name];
+    if (value !== undefined && value !== '') v[name] = value;
   }
-  return seconds;
-}
-
-function boolean([name, value]: [string, string]): boolean {
-  if (value === 'true') return true;
-  if (value === 'false') return false;
-  return fail(name, value, 'true or false');
-}
-
-function text([name, value]: [string, string], pattern: RegExp, expected: string): string {
-  if (!pattern.test(value)) fail(name, value, expected);
-  return value;
-}
-
-function optionalSecret([name, value]: [string, string], minLength: number): string | null {
-  if (value === '') return null;
-  if (value.length < minLength) fail(name, '<redacted>', `at least ${minLength} characters`);
-  return value;
-}
-
-function optionalUrl([name, value]: [string, string], pattern: RegExp, expected: string): string | null {
-  if (value === '') return null;
-  return text([name, value], pattern, expected);
-}
-
-/** A comma-separated allow-list of exact origins (scheme://host[:port]); empty: no cross-origin access. */
-function origins([name, value]: [string, string]): string[] {
-  if (value === '') return [];
-  const list = value.split(',').map((origin) => origin.trim());
-  for (const origin of list) {
-    if (!/^https?:\/\/[^/\s,]+$/.test(origin)) fail(name, value, 'comma-separated origins like https://app.example.com');
+  const [error] = validateSync(v);
+  if (error) {
+    const value = SECRETS.has(error.property) ? '<redacted>' : JSON.stringify(error.value);
+    throw new EnvError(`Invalid environment variable ${error.property}=${value}: ${Object.values(error.constraints ?? {})[0]}`);
   }
-  return list;
-}
-
-function oneOf<T extends string>([name, value]: [string, string], allowed: readonly T[]): T {
-  if (!(allowed as readonly string[]).includes(value)) fail(name, value, `one of ${allowed.join(', ')}`);
-  return value as T;
-}
-
-function databaseUrl([name, value]: [string, string]): string {
-  if (/^sqlite:.+$/.test(value) || /^postgres(ql)?:\/\/.+$/.test(value)) return value;
-  return fail(name, value, 'sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db');
-}
-
-export function loadEnv(source: Source = process.env): Env {
-  const port = integer(read(source, 'PORT', '1337'), 0, 65535);
-  const auth = {
-    issuer: text(read(source, 'AUTH_ISSUER', `http://localhost:${port}`), /^https?:\/\/\S+$/, 'an http(s) URL'),
-    audience: text(read(source, 'AUTH_AUDIENCE', 'refresh-auth'), /^\S{1,200}$/, 'a non-empty string without spaces'),
-    accessTtl: duration(read(source, 'AUTH_ACCESS_TTL', '15m'), 1),
-    refreshIdleTtl: duration(read(source, 'AUTH_REFRESH_IDLE_TTL', '30d'), 1),
-    refreshAbsoluteTtl: duration(read(source, 'AUTH_REFRESH_ABSOLUTE_TTL', '90d'), 1),
-    refreshGrace: duration(read(source, 'AUTH_REFRESH_GRACE', '10s'), 0),
-    clientCacheTtl: duration(read(source, 'AUTH_CLIENT_CACHE_TTL', '5s'), 0),
-    clientRetention: duration(read(source, 'AUTH_CLIENT_RETENTION', '30d'), 1),
-    pruneInterval: duration(read(source, 'AUTH_PRUNE_INTERVAL', '1h'), 1),
-    signup: boolean(read(source, 'AUTH_SIGNUP', 'true')),
-    loginWindow: duration(read(source, 'AUTH_LOGIN_WINDOW', '15m'), 1),
-    loginMaxFailuresPerUser: integer(read(source, 'AUTH_LOGIN_MAX_FAILURES_PER_USER', '10'), 1, 1_000_000),
-    loginMaxFailuresPerAddress: integer(read(source, 'AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS', '100'), 1, 1_000_000),
-    introspectionSecret: optionalSecret(read(source, 'AUTH_INTROSPECTION_SECRET', ''), 16),
-    refreshMaxPerMinute: integer(read(source, 'AUTH_REFRESH_MAX_PER_MINUTE', '1200'), 0, 10_000_000),
-  };
+  const seconds = (text: string) => parseDurationSeconds(text) as number;
   return {
     http: {
-      port,
-      host: text(read(source, 'HOST', '0.0.0.0'), /^\S+$/, 'a host name or address'),
-      trustProxy: boolean(read(source, 'TRUST_PROXY', 'false')),
-      logLevel: oneOf(read(source, 'LOG_LEVEL', 'info'), LOG_LEVELS),
-      corsOrigins: origins(read(source, 'CORS_ORIGINS', '')),
+      port: Number(v.PORT),
+      host: v.HOST,
+      trustProxy: v.TRUST_PROXY === 'true',
+      logLevel: v.LOG_LEVEL as LogLevel,
+      corsOrigins: v.CORS_ORIGINS ? v.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
     },
-    database: { url: databaseUrl(read(source, 'DATABASE_URL', 'sqlite:data/refresh-auth.sqlite')) },
-    redis: {
-      url: optionalUrl(read(source, 'REDIS_URL', ''), /^rediss?:\/\/\S+$/, 'redis://[user:pass@]host:port[/db]'),
-      keyPrefix: text(read(source, 'REDIS_KEY_PREFIX', 'refresh-auth:'), /^[\w:.-]{1,64}$/, 'up to 64 of A-Z a-z 0-9 _ : . -'),
+    database: { url: v.DATABASE_URL },
+    redis: { url: v.REDIS_URL || null, keyPrefix: v.REDIS_KEY_PREFIX },
+    auth: {
+      issuer: v.AUTH_ISSUER || `http://localhost:${v.PORT}`,
+      audience: v.AUTH_AUDIENCE,
+      accessTtl: seconds(v.AUTH_ACCESS_TTL),
+      refreshIdleTtl: seconds(v.AUTH_REFRESH_IDLE_TTL),
+      refreshAbsoluteTtl: seconds(v.AUTH_REFRESH_ABSOLUTE_TTL),
+      refreshGrace: seconds(v.AUTH_REFRESH_GRACE),
+      clientCacheTtl: seconds(v.AUTH_CLIENT_CACHE_TTL),
+      clientRetention: seconds(v.AUTH_CLIENT_RETENTION),
+      pruneInterval: seconds(v.AUTH_PRUNE_INTERVAL),
+      signup: v.AUTH_SIGNUP === 'true',
+      loginWindow: seconds(v.AUTH_LOGIN_WINDOW),
+      loginMaxFailuresPerUser: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_USER),
+      loginMaxFailuresPerAddress: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS),
+      introspectionSecret: v.AUTH_INTROSPECTION_SECRET || null,
+      refreshMaxPerMinute: Number(v.AUTH_REFRESH_MAX_PER_MINUTE),
     },
-    auth,
     keys: {
-      algorithm: oneOf(read(source, 'AUTH_SIGNING_ALGORITHM', 'ES256'), SIGNING_ALGORITHMS),
-      encryptionSecret: optionalSecret(read(source, 'AUTH_KEY_ENCRYPTION_SECRET', ''), 32),
-      rotationInterval: duration(read(source, 'AUTH_KEY_ROTATION_INTERVAL', '90d'), 0),
-      activationDelay: duration(read(source, 'AUTH_KEY_ACTIVATION_DELAY', '10m'), 0),
+      algorithm: v.AUTH_SIGNING_ALGORITHM as SigningAlgorithm,
+      encryptionSecret: v.AUTH_KEY_ENCRYPTION_SECRET || null,
+      rotationInterval: seconds(v.AUTH_KEY_ROTATION_INTERVAL),
+      activationDelay: seconds(v.AUTH_KEY_ACTIVATION_DELAY),
     },
   };
 }

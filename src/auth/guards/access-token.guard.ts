@@ -2,7 +2,6 @@ import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import type { Caller } from '../../common/current-user.decorator';
-import { LOGGED_CALLER } from '../../common/logging.module';
 import { IS_PUBLIC } from '../../common/public.decorator';
 import { AccessTokenRejectedException } from '../access-token-rejected.exception';
 import { AccessTokensService } from '../access-tokens.service';
@@ -25,9 +24,7 @@ export class AccessTokenGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Caller }>();
     const token = bearerToken(request.headers.authorization);
     if (!token) throw new AccessTokenRejectedException('invalid', false);
-    const { caller } = await this.accessTokens.authenticate(token);
-    request.user = caller;
-    (request.raw as { [LOGGED_CALLER]?: Caller })[LOGGED_CALLER] = caller; // for the request log line
+    request.user = (await this.accessTokens.authenticate(token)).caller;
     return true;
   }
 }
