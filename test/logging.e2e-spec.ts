@@ -1,4 +1,5 @@
 import { createTestDatabase, TestDatabase } from './engines';
+import { httpCall } from './http-client';
 import { ServerProcess, startServerProcess } from './server-process';
 
 describe('the request log', () => {
@@ -13,16 +14,8 @@ describe('the request log', () => {
     await database.drop();
   });
 
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const isForm = typeof body === 'string';
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: { ...(body !== undefined && { 'content-type': isForm ? 'application/x-www-form-urlencoded' : 'application/json' }), ...headers },
-      body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
-  }
+  const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
+    httpCall(server.url, method, path, body, headers);
 
   const lines = () =>
     server

@@ -1,4 +1,5 @@
 import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase, TestRedis } from './engines';
+import { bearerHeader, httpCall } from './http-client';
 import { ServerProcess, startServerProcess } from './server-process';
 
 /**
@@ -32,18 +33,8 @@ const enabled = Boolean(postgresUrl && redisUrl);
     await redis?.clear();
   });
 
-  async function call(server: ServerProcess, method: string, path: string, body?: unknown, accessToken?: string) {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        ...(body !== undefined && { 'content-type': 'application/json' }),
-        ...(accessToken && { authorization: `Bearer ${accessToken}` }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await response.text();
-    return { status: response.status, body: text ? JSON.parse(text) : undefined };
-  }
+  const call = (server: ServerProcess, method: string, path: string, body?: unknown, accessToken?: string) =>
+    httpCall(server.url, method, path, body, bearerHeader(accessToken));
 
   let counter = 0;
   async function loginOn(server: ServerProcess) {

@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createApp } from '../src/app.factory';
+import { bearerHeader, httpCall } from './http-client';
 
 /**
  * The refresh-token race rules of API.md §4 as a reusable suite: real parallel HTTP requests at the
@@ -41,17 +42,9 @@ export function describeRaceConformance(engine: string, setup: () => Promise<Rac
     });
 
     async function call(method: string, path: string, body?: unknown, accessToken?: string) {
-      const response = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          ...(body !== undefined && { 'content-type': 'application/json' }),
-          ...(accessToken && { authorization: `Bearer ${accessToken}` }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      const response = await httpCall(base, method, path, body, bearerHeader(accessToken));
       statuses.push(response.status);
-      const text = await response.text();
-      return { status: response.status, body: text ? JSON.parse(text) : undefined };
+      return response;
     }
 
     let counter = 0;

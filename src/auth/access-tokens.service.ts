@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '../clients/client.entity';
-import { ClientsService } from '../clients/clients.service';
+import { ClientsService, deadReason } from '../clients/clients.service';
 import type { Caller } from '../common/current-user.decorator';
 import { authConfig } from '../config/configuration';
 import { decodeJws, signJws, verifyJwsSignature } from '../keys/jws';
@@ -112,12 +112,8 @@ export class AccessTokensService {
     }
     const client = await this.clients.state(claims.sid);
     if (!client || client.userId !== claims.sub) throw new AccessTokenRejectedException('invalid', true);
-    const now = Date.now();
-    if (client.endedAt !== null) throw new AccessTokenRejectedException(client.endReason === 'reused' ? 'reused' : 'revoked', true);
-    if (client.expiresAt.getTime() <= now) {
-      if (!client.permanent) throw new AccessTokenRejectedException('expired', true);
-      throw new AccessTokenRejectedException(client.sessionExpiresAt.getTime() <= now ? 'absolute_expired' : 'idle_expired', true);
-    }
+    const dead = deadReason(client, Date.now());
+    if (dead) throw new AccessTokenRejectedException(dead, true);
     return { claims, caller: { userId: client.userId, clientId: client.id } };
   }
 }

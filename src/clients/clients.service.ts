@@ -29,6 +29,16 @@ export function isActive(client: Pick<Client, 'endedAt' | 'expiresAt'>, now: num
   return client.endedAt === null && client.expiresAt.getTime() > now;
 }
 
+/** Why a client's tokens no longer work, in the words of the 401 `reason`; null while it is live. */
+export type DeadClientReason = 'reused' | 'revoked' | 'expired' | 'idle_expired' | 'absolute_expired';
+
+export function deadReason(client: ClientState, now: number): DeadClientReason | null {
+  if (client.endedAt !== null) return client.endReason === 'reused' ? 'reused' : 'revoked';
+  if (client.expiresAt.getTime() > now) return null;
+  if (!client.permanent) return 'expired'; // a non-permanent client ends with its access token
+  return client.sessionExpiresAt.getTime() <= now ? 'absolute_expired' : 'idle_expired';
+}
+
 /** How ended clients are shown: the stored reason, or which deadline passed. */
 export type ClientEnding = ClientEndReason | 'idle' | 'absolute' | 'expired';
 

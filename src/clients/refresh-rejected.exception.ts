@@ -1,7 +1,8 @@
 import { HttpError } from '../common/http-error';
+import type { DeadClientReason } from './clients.service';
 
 /** Why a refresh token was refused, in words a client can act on (all lead to a new login). */
-export type RefreshRejection = 'invalid' | 'idle_expired' | 'absolute_expired' | 'revoked' | 'reused';
+export type RefreshRejection = 'invalid' | DeadClientReason;
 
 export class RefreshRejectedException extends HttpError {
   constructor(readonly reason: RefreshRejection) {

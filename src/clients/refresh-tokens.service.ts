@@ -5,7 +5,7 @@ import { Repository } from 'typeorm';
 import { authConfig } from '../config/configuration';
 import { Client, RECENT_SPENT_HASHES } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
-import { ClientsService, isActive, Origin, recordedOrigin } from './clients.service';
+import { ClientsService, deadReason, isActive, Origin, recordedOrigin } from './clients.service';
 import { RefreshRejectedException } from './refresh-rejected.exception';
 import {
   formatRefreshToken,
@@ -114,10 +114,8 @@ export class RefreshTokensService {
     if (!client) throw new RefreshRejectedException('invalid');
     const known = this.wasIssued(client, presentedHash);
     if (!known) throw new RefreshRejectedException('invalid');
-    if (client.endedAt !== null) throw new RefreshRejectedException(client.endReason === 'reused' ? 'reused' : 'revoked');
-    if (client.expiresAt.getTime() <= now) {
-      throw new RefreshRejectedException(client.sessionExpiresAt.getTime() <= now ? 'absolute_expired' : 'idle_expired');
-    }
+    const dead = deadReason(client, now);
+    if (dead) throw new RefreshRejectedException(dead);
     if (client.refreshTokenHash === presentedHash) {
       // Matched the live token yet lost the UPDATE: the client ended or expired in between.
       throw new RefreshRejectedException('revoked');
