@@ -6,6 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
 import { LoggingModule } from './common/logging.module';
 import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig } from './config/configuration';
+import { createDataSource } from './database/data-source';
 import { buildDataSourceOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
 import { RedisModule } from './redis/redis.module';
@@ -19,6 +20,7 @@ import { UsersModule } from './users/users.module';
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
       useFactory: (database: ConfigType<typeof databaseConfig>) => buildDataSourceOptions(database.url),
+      dataSourceFactory: (options) => createDataSource(options!),
     }),
     RedisModule,
     UsersModule,

@@ -48,16 +48,27 @@ const ROTATE = `UPDATE clients SET
   user_agent = :userAgent
 WHERE id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now
 RETURNING user_id, expires_at, session_expires_at`;
+type RotateParameter = 'id' | 'presentedHash' | 'successorHash' | 'sealedSuccessor' | 'now' | 'idleDeadline' | 'ip' | 'userAgent';
+const ROTATE_PARAMETERS: RotateParameter[] = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent'];
 
 /** Rotation, reuse detection and rejection of refresh tokens. The lifecycle is in the README. */
 @Injectable()
 export class RefreshTokensService {
+  /** ROTATE in the engine's placeholders, and which value goes where: worked out once, not per call. */
+  private readonly rotateSql: string;
+  private readonly rotateOrder: RotateParameter[];
+
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
     private readonly clientsService: ClientsService,
     private readonly cache: ClientStateCache,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
-  ) {}
+  ) {
+    const names = Object.fromEntries(ROTATE_PARAMETERS.map((name) => [name, name]));
+    const [sql, order] = clients.manager.connection.driver.escapeQueryWithParameters(ROTATE, names);
+    this.rotateSql = sql;
+    this.rotateOrder = order as RotateParameter[];
+  }
 
   /** Trades a refresh token for its successor, or throws RefreshRejectedException. */
   async rotate(token: string, origin: Origin): Promise<RotatedClient> {
@@ -69,21 +80,18 @@ export class RefreshTokensService {
     const seen = recordedOrigin(origin);
 
     // The database decides who wins: of N concurrent rotations of one token, one UPDATE matches.
-    const [sql, parameters] = this.clients.manager.connection.driver.escapeQueryWithParameters(
-      ROTATE,
-      {
-        id: parsed.clientId,
-        presentedHash,
-        successorHash: hashSecret(successor),
-        sealedSuccessor: sealSuccessor(parsed.secret, successor),
-        now,
-        idleDeadline: now + this.config.refreshIdleTtl * 1000,
-        ip: seen.ip,
-        userAgent: seen.userAgent,
-      },
-    );
+    const values: Record<RotateParameter, unknown> = {
+      id: parsed.clientId,
+      presentedHash,
+      successorHash: hashSecret(successor),
+      sealedSuccessor: sealSuccessor(parsed.secret, successor),
+      now,
+      idleDeadline: now + this.config.refreshIdleTtl * 1000,
+      ip: seen.ip,
+      userAgent: seen.userAgent,
+    };
+    const raw: unknown[] = await this.clients.query(this.rotateSql, this.rotateOrder.map((name) => values[name]));
     // better-sqlite3 answers the returned rows; pg answers [rows, rowCount] for an UPDATE.
-    const raw: unknown[] = await this.clients.query(sql, parameters);
     const row = (Array.isArray(raw[0]) ? raw[0][0] : raw[0]) as RotatedRow | undefined;
     if (row) {
       this.cache.forget(parsed.clientId); // its deadline moved
