@@ -30,13 +30,22 @@ describe('refresh tokens', () => {
     expect(hashSecret(secret)).not.toContain(secret);
   });
 
-  it('seals a successor that only the previous secret opens', () => {
+  it('seals a successor that only the previous secret opens, and only to the live hash', () => {
     const previous = newSecret();
     const successor = newSecret();
+    const live = hashSecret(successor);
     const sealed = sealSuccessor(previous, successor);
     expect(sealed).not.toContain(successor);
-    expect(openSuccessor(previous, sealed)).toBe(successor);
-    expect(openSuccessor(newSecret(), sealed)).toBeNull();
-    expect(openSuccessor(previous, sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BB' : 'AA'))).toBeNull();
+    expect(Buffer.from(sealed, 'base64url')).toHaveLength(32);
+    expect(openSuccessor(previous, sealed, live)).toBe(successor);
+    expect(openSuccessor(newSecret(), sealed, live)).toBeNull();
+    expect(openSuccessor(previous, sealed.slice(0, -2) + (sealed.endsWith('AA') ? 'BB' : 'AA'), live)).toBeNull();
+    expect(openSuccessor(previous, sealed, hashSecret(newSecret()))).toBeNull(); // rotated on since
+    expect(openSuccessor(previous, sealed.slice(0, 20), live)).toBeNull();
+  });
+
+  it('seals under a pad no other secret shares: equal successors look unrelated', () => {
+    const successor = newSecret();
+    expect(sealSuccessor(newSecret(), successor)).not.toBe(sealSuccessor(newSecret(), successor));
   });
 });

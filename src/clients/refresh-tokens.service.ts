@@ -133,8 +133,11 @@ export class RefreshTokensService {
       client.previousRefreshTokenHash === presentedHash &&
       client.rotatedAt !== null &&
       now - client.rotatedAt.getTime() <= this.config.refreshGrace * 1000;
-    const successor = withinGrace && client.sealedSuccessor ? openSuccessor(parsed.secret, client.sealedSuccessor) : null;
-    if (successor !== null && hashSecret(successor) === client.refreshTokenHash) {
+    const successor =
+      withinGrace && client.sealedSuccessor && client.refreshTokenHash
+        ? openSuccessor(parsed.secret, client.sealedSuccessor, client.refreshTokenHash)
+        : null;
+    if (successor !== null) {
       return { client, refreshToken: formatRefreshToken(client.id, successor) };
     }
     await this.clientsService.endById(client.id, 'reused', origin);
