@@ -48,8 +48,8 @@ const ROTATE = `UPDATE clients SET
   user_agent = :userAgent
 WHERE id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now
 RETURNING user_id, expires_at, session_expires_at`;
-type RotateParameter = 'id' | 'presentedHash' | 'successorHash' | 'sealedSuccessor' | 'now' | 'idleDeadline' | 'ip' | 'userAgent';
-const ROTATE_PARAMETERS: RotateParameter[] = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent'];
+const ROTATE_PARAMETERS = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent'] as const;
+type RotateParameter = (typeof ROTATE_PARAMETERS)[number];
 
 /** Rotation, reuse detection and rejection of refresh tokens. The lifecycle is in the README. */
 @Injectable()
