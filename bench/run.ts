@@ -49,6 +49,7 @@ async function start(script: string, env: Record<string, string>, ready: string)
     if (await fetch(`${url}${ready}`).then((r) => r.ok, () => false)) return { url, child };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  child.kill('SIGTERM');
   throw new Error(`${script} did not start`);
 }
 
@@ -80,10 +81,17 @@ function cannon(options: autocannon.Options, seconds = SECONDS): Promise<Result>
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'refresh-auth-bench-'));
   const databaseUrl = process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'bench.sqlite')}`;
-  const hello = await start('bench/hello-server.js', {}, '/');
-  const app = await start('src/main.js', { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000' }, '/health');
-  const replay = await start('bench/replay-server.js', { REPLAY_RESPONSE: await recordResponse(`${app.url}${BARE_ROUTE}`) }, '/');
+  const started: Server[] = []; // stopped at the end, whatever happens
+  const server = async (...args: Parameters<typeof start>) => {
+    const one = await start(...args);
+    started.push(one);
+    return one;
+  };
   try {
+    const hello = await server('bench/hello-server.js', {}, '/');
+    const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000' };
+    const app = await server('src/main.js', appEnv, '/health');
+    const replay = await server('bench/replay-server.js', { REPLAY_RESPONSE: await recordResponse(`${app.url}${BARE_ROUTE}`) }, '/');
     // One user and one permanent client per connection: every virtual user keeps its own refresh chain.
     const credentials = { username: `bench_${Date.now()}`, password: 'correct horse battery' };
     await post(`${app.url}/users`, credentials);
@@ -168,9 +176,7 @@ async function main(): Promise<void> {
 
     report(results, argon2Rate, jwsRate, { rss10k, rss100k, errors: warmupErrors + first.errors + rest.errors + first.non2xx + rest.non2xx }, databaseUrl);
   } finally {
-    hello.child.kill('SIGTERM');
-    replay.child.kill('SIGTERM');
-    app.child.kill('SIGTERM');
+    for (const { child } of started) child.kill('SIGTERM');
     rmSync(dir, { recursive: true, force: true });
   }
 }
