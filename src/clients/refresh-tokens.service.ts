@@ -3,6 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { authConfig } from '../config/configuration';
+import { SqlStatement } from '../database/sql-statement';
 import { Client, RECENT_SPENT_HASHES } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
 import { ClientsService, deadReason, isActive, Origin, recordedOrigin } from './clients.service';
@@ -54,9 +55,7 @@ type RotateParameter = (typeof ROTATE_PARAMETERS)[number];
 /** Rotation, reuse detection and rejection of refresh tokens. The lifecycle is in the README. */
 @Injectable()
 export class RefreshTokensService {
-  /** ROTATE in the engine's placeholders, and which value goes where: worked out once, not per call. */
-  private readonly rotateSql: string;
-  private readonly rotateOrder: RotateParameter[];
+  private readonly rotateStatement: SqlStatement<RotateParameter>;
 
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
@@ -64,10 +63,7 @@ export class RefreshTokensService {
     private readonly cache: ClientStateCache,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {
-    const names = Object.fromEntries(ROTATE_PARAMETERS.map((name) => [name, name]));
-    const [sql, order] = clients.manager.connection.driver.escapeQueryWithParameters(ROTATE, names);
-    this.rotateSql = sql;
-    this.rotateOrder = order as RotateParameter[];
+    this.rotateStatement = new SqlStatement(clients.manager, ROTATE, ROTATE_PARAMETERS);
   }
 
   /** Trades a refresh token for its successor, or throws RefreshRejectedException. */
@@ -80,7 +76,7 @@ export class RefreshTokensService {
     const seen = recordedOrigin(origin);
 
     // The database decides who wins: of N concurrent rotations of one token, one UPDATE matches.
-    const values: Record<RotateParameter, unknown> = {
+    const [row] = await this.rotateStatement.rows<RotatedRow>({
       id: parsed.clientId,
       presentedHash,
       successorHash: hashSecret(successor),
@@ -89,10 +85,7 @@ export class RefreshTokensService {
       idleDeadline: now + this.config.refreshIdleTtl * 1000,
       ip: seen.ip,
       userAgent: seen.userAgent,
-    };
-    const raw: unknown[] = await this.clients.query(this.rotateSql, this.rotateOrder.map((name) => values[name]));
-    // better-sqlite3 answers the returned rows; pg answers [rows, rowCount] for an UPDATE.
-    const row = (Array.isArray(raw[0]) ? raw[0][0] : raw[0]) as RotatedRow | undefined;
+    });
     if (row) {
       this.cache.forget(parsed.clientId); // its deadline moved
       return {

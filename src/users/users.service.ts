@@ -2,6 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { QueryFailedError, Repository } from 'typeorm';
+import { SqlStatement } from '../database/sql-statement';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
 import { User } from './user.entity';
 
@@ -10,11 +11,31 @@ export type UserProfile = Pick<User, 'id' | 'username' | 'createdAt'>;
 
 const PROFILE_CACHE_SIZE = 10_000;
 
+/** The two reads of every login, hand-written (see SqlStatement). */
+const BY_USERNAME_KEY = `SELECT id, username, username_key, password_hash, created_at, password_changed_at
+  FROM users WHERE username_key = :usernameKey`;
+const PASSWORD_CHANGED_AT = 'SELECT password_changed_at FROM users WHERE id = :id';
+
+interface UserRow {
+  id: string;
+  username: string;
+  username_key: string;
+  password_hash: string;
+  created_at: string | number;
+  password_changed_at: string | number;
+}
+
 @Injectable()
 export class UsersService {
   private readonly profiles = new Map<string, UserProfile>();
 
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {}
+  private readonly byUsernameKey: SqlStatement<'usernameKey'>;
+  private readonly passwordChangedAt: SqlStatement<'id'>;
+
+  constructor(@InjectRepository(User) private readonly users: Repository<User>) {
+    this.byUsernameKey = new SqlStatement(users.manager, BY_USERNAME_KEY, ['usernameKey']);
+    this.passwordChangedAt = new SqlStatement(users.manager, PASSWORD_CHANGED_AT, ['id']);
+  }
 
   /** The user's public profile; read from the database once, then from memory (GET /me costs no query). */
   async profile(id: string): Promise<UserProfile> {
@@ -63,8 +84,8 @@ export class UsersService {
 
   /** Whether the password was changed after the given instant (a login racing a change). */
   async passwordChangedSince(id: string, since: Date): Promise<boolean> {
-    const user = await this.users.findOne({ where: { id }, select: { id: true, passwordChangedAt: true } });
-    return !user || user.passwordChangedAt.getTime() !== since.getTime();
+    const [row] = await this.passwordChangedAt.rows<Pick<UserRow, 'password_changed_at'>>({ id });
+    return !row || Number(row.password_changed_at) !== since.getTime();
   }
 
   async setPassword(id: string, password: string): Promise<void> {
@@ -77,10 +98,21 @@ export class UsersService {
 
   /** The user whose password this is, or null; costs one argon2id verify either way. */
   async verifyCredentials(username: string, password: string): Promise<User | null> {
-    const user = await this.users.findOneBy({ usernameKey: username.toLowerCase() });
-    if (!user) return verifyAgainstDummy(password).then(() => null);
-    return (await verifyPassword(user.passwordHash, password)) ? user : null;
+    const [row] = await this.byUsernameKey.rows<UserRow>({ usernameKey: username.toLowerCase() });
+    if (!row) return verifyAgainstDummy(password).then(() => null);
+    return (await verifyPassword(row.password_hash, password)) ? toUser(row) : null;
   }
+}
+
+function toUser(row: UserRow): User {
+  return Object.assign(new User(), {
+    id: row.id,
+    username: row.username,
+    usernameKey: row.username_key,
+    passwordHash: row.password_hash,
+    createdAt: new Date(Number(row.created_at)),
+    passwordChangedAt: new Date(Number(row.password_changed_at)),
+  });
 }
 
 function usernameTaken(): ConflictException {
