@@ -21,7 +21,10 @@ import { RequestOrigin } from './origin.decorator';
 export class AuthController {
   constructor(private readonly auth: AuthService) {}
 
-  /** Log in; `?permanent=true` adds a refresh token. The body is checked by LocalAuthGuard. */
+  /**
+   * Log in; `?permanent=true` adds a refresh token. LocalAuthGuard has checked the body and the
+   * query (LoginQueryDto) before passport-local ran, so they are not validated a second time here.
+   */
   @Public()
   @ApiBody({ type: LoginDto })
   @ApiQuery({ name: 'permanent', required: false, enum: ['true', 'false'] })
@@ -30,8 +33,8 @@ export class AuthController {
   @Post('auth')
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
-  login(@LoggedInUser() user: User, @Query() query: LoginQueryDto, @RequestOrigin() origin: Origin): Promise<LoginResponseDto> {
-    return this.auth.login(user, query.permanent === 'true', origin);
+  login(@LoggedInUser() user: User, @Query('permanent') permanent: LoginQueryDto['permanent'], @RequestOrigin() origin: Origin): Promise<LoginResponseDto> {
+    return this.auth.login(user, permanent === 'true', origin);
   }
 
   @ApiBearerAuth()
