@@ -120,6 +120,25 @@ export function describeRaceConformance(engine: string, setup: () => Promise<Rac
       }
     });
 
+    it('a login racing a password change never leaves a client of the old password alive', async () => {
+      const credentials = { username: `race_change_${Date.now()}`, password: 'correct horse battery' };
+      await call('POST', '/users', credentials);
+      const current = (await call('POST', '/auth?permanent=true', credentials)).body.token;
+      const change = { currentPassword: credentials.password, newPassword: 'a brand new password' };
+      // More password hashes than the thread pool has threads: some logins finish checking the old
+      // password only after the change has ended the other clients.
+      const [changed, ...logins] = await Promise.all([
+        call('POST', '/me/password', change, current.accessToken),
+        ...Array.from({ length: 8 }, () => call('POST', '/auth?permanent=true', credentials)),
+      ]);
+      expect(changed.status).toBe(204);
+      for (const login of logins) {
+        expect([200, 401]).toContain(login.status);
+        if (login.status === 200) expect(await works(login.body.token.refreshToken)).toBe(false);
+      }
+      expect(await works(current.refreshToken)).toBe(true);
+    });
+
     it('parallel logins of one user open distinct clients, all live', async () => {
       const credentials = { username: `race_login_${Date.now()}`, password: 'correct horse battery' };
       await call('POST', '/users', credentials);

@@ -36,13 +36,10 @@ export class AuthService {
   }
 
   async login(user: User, permanent: boolean, origin: Origin): Promise<LoginResponseDto> {
-    const { client, refreshToken } = await this.clients.open(user.id, permanent, origin);
-    // A password change that ran while this login was checking the old password has ended every
-    // other client already, or is about to; this one must not slip through either.
-    if (await this.users.passwordChangedSince(user.id, user.passwordChangedAt)) {
-      await this.clients.endById(client.id, 'password_changed', origin);
-      throw new UnauthorizedException('Invalid username or password');
-    }
+    const opened = await this.clients.open(user, permanent, origin);
+    // null: the password changed while this login was checking the old one.
+    if (!opened) throw new UnauthorizedException('Invalid username or password');
+    const { client, refreshToken } = opened;
     return {
       token: this.tokens(client, refreshToken),
       user: { id: user.id, username: user.username, clientId: client.id },

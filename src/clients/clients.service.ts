@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Brackets, Repository } from 'typeorm';
 import { authConfig } from '../config/configuration';
+import type { User } from '../users/user.entity';
 import { SqlStatement } from '../database/sql-statement';
 import { Client, ClientEndReason } from './client.entity';
 import { ClientState, ClientStateCache } from './client-state.cache';
@@ -50,11 +51,31 @@ export function endingOf(client: Client): ClientEnding | null {
   return client.expiresAt.getTime() >= client.sessionExpiresAt.getTime() ? 'absolute' : 'idle';
 }
 
-/** The INSERT of every login, hand-written (see SqlStatement); the columns left out start NULL or ''. */
+/**
+ * The INSERT of every login (hand-written, see SqlStatement), made only while the user's password is
+ * still the one the login checked: a password change that ran meanwhile has ended every other client
+ * already, or is about to, and this one must not slip through. On PostgreSQL the user row is locked
+ * FOR SHARE, so a concurrent change waits for this INSERT (and then ends its client) or this INSERT
+ * sees the change; on SQLite the statement's write lock covers its read. Columns left out start NULL
+ * or ''. The casts tell PostgreSQL the types of parameters that do not go straight into a column.
+ */
 const INSERT = `INSERT INTO clients
   (id, user_id, permanent, refresh_token_hash, created_at, last_used_at, expires_at, session_expires_at, ip, user_agent)
-  VALUES (:id, :userId, :permanent, :refreshTokenHash, :now, :now, :expiresAt, :sessionExpiresAt, :ip, :userAgent)`;
-const INSERT_PARAMETERS = ['id', 'userId', 'permanent', 'refreshTokenHash', 'now', 'expiresAt', 'sessionExpiresAt', 'ip', 'userAgent'] as const;
+  SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:now AS BIGINT),
+    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent
+  FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt`;
+const INSERT_PARAMETERS = [
+  'id',
+  'userId',
+  'passwordChangedAt',
+  'permanent',
+  'refreshTokenHash',
+  'now',
+  'expiresAt',
+  'sessionExpiresAt',
+  'ip',
+  'userAgent',
+] as const;
 
 @Injectable()
 export class ClientsService {
@@ -66,11 +87,16 @@ export class ClientsService {
     private readonly news: RevocationNews,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {
-    this.insertStatement = new SqlStatement(clients.manager, INSERT, INSERT_PARAMETERS);
+    const lock = clients.manager.connection.options.type === 'postgres' ? ' FOR SHARE' : '';
+    this.insertStatement = new SqlStatement(clients.manager, `${INSERT}${lock} RETURNING id`, INSERT_PARAMETERS);
   }
 
-  /** Every login opens a client; a permanent one gets its first refresh token. */
-  async open(userId: string, permanent: boolean, origin: Origin): Promise<OpenedClient> {
+  /**
+   * Every login opens a client; a permanent one gets its first refresh token. Null, and no client,
+   * when the user's password changed after `user.passwordChangedAt` (the one the login checked).
+   */
+  async open(user: Pick<User, 'id' | 'passwordChangedAt'>, permanent: boolean, origin: Origin): Promise<OpenedClient | null> {
+    const userId = user.id;
     const now = Date.now();
     const sessionExpiresAt = now + (permanent ? this.config.refreshAbsoluteTtl : this.config.accessTtl) * 1000;
     const expiresAt = permanent ? Math.min(now + this.config.refreshIdleTtl * 1000, sessionExpiresAt) : sessionExpiresAt;
@@ -94,9 +120,10 @@ export class ClientsService {
       endedByIp: null,
       endedByUserAgent: null,
     });
-    await this.insertStatement.rows({
+    const inserted = await this.insertStatement.rows({
       id: client.id,
       userId,
+      passwordChangedAt: user.passwordChangedAt.getTime(),
       permanent,
       refreshTokenHash: client.refreshTokenHash,
       now,
@@ -105,6 +132,7 @@ export class ClientsService {
       ip: client.ip,
       userAgent: client.userAgent,
     });
+    if (inserted.length === 0) return null;
     return { client, refreshToken: secret && formatRefreshToken(client.id, secret) };
   }
 

@@ -7,11 +7,14 @@ import { ClientsService } from './clients.service';
 import { RefreshRejectedException } from './refresh-rejected.exception';
 import { hashSecret, parseRefreshToken } from './refresh-token';
 
+/** Every spec user's last password change: what a login would have checked. */
+const CHANGED_AT = new Date(1_700_000_000_000);
 const origin = { ip: '127.0.0.1', userAgent: 'spec' };
 
 describe('RefreshTokensService', () => {
   let dataSource: DataSource;
   let clients: ClientsService;
+  const open = async (userId: string, permanent: boolean) => (await clients.open({ id: userId, passwordChangedAt: CHANGED_AT }, permanent, origin))!;
   let userId: string;
 
   const service = (overrides: Record<string, string> = {}) => {
@@ -34,14 +37,14 @@ describe('RefreshTokensService', () => {
       usernameKey: 'spec',
       passwordHash: 'x',
       createdAt: new Date(),
-      passwordChangedAt: new Date(),
+      passwordChangedAt: CHANGED_AT,
     });
   });
   afterEach(() => dataSource.destroy());
 
   it('rotates: a new secret replaces the old one, whose hash is all that is stored', async () => {
     const tokens = service();
-    const { refreshToken } = await clients.open(userId, true, origin);
+    const { refreshToken } = await open(userId, true);
     const rotated = await tokens.rotate(refreshToken!, origin);
     expect(rotated.refreshToken).not.toBe(refreshToken);
     const row = await dataSource.getRepository(Client).findOneByOrFail({ id: rotated.client.id });
@@ -53,7 +56,7 @@ describe('RefreshTokensService', () => {
 
   it('moves the idle deadline on rotation but never past the absolute one', async () => {
     const tokens = service({ AUTH_REFRESH_IDLE_TTL: '60s', AUTH_REFRESH_ABSOLUTE_TTL: '90s' });
-    const { client, refreshToken } = await clients.open(userId, true, origin);
+    const { client, refreshToken } = await open(userId, true);
     expect(client.expiresAt.getTime() - client.createdAt.getTime()).toBe(60_000);
     const rotated = await tokens.rotate(refreshToken!, origin);
     expect(rotated.client.expiresAt.getTime()).toBeLessThanOrEqual(client.sessionExpiresAt.getTime());
@@ -62,7 +65,7 @@ describe('RefreshTokensService', () => {
 
   it('lets exactly one of many concurrent rotations of one token win; the rest get the same successor', async () => {
     const tokens = service();
-    const { refreshToken } = await clients.open(userId, true, origin);
+    const { refreshToken } = await open(userId, true);
     const results = await Promise.allSettled(Array.from({ length: 20 }, () => tokens.rotate(refreshToken!, origin)));
     const issued = new Set(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.refreshToken] : [])));
     expect(issued.size).toBe(1);
@@ -70,7 +73,7 @@ describe('RefreshTokensService', () => {
 
   it('refuses a spent token once the grace window is off, and ends the client', async () => {
     const tokens = service({ AUTH_REFRESH_GRACE: '0' });
-    const { refreshToken } = await clients.open(userId, true, origin);
+    const { refreshToken } = await open(userId, true);
     const rotated = await tokens.rotate(refreshToken!, origin);
     await expect(rejection(tokens.rotate(refreshToken!, origin))).resolves.toBe('reused');
     await expect(rejection(tokens.rotate(rotated.refreshToken, origin))).resolves.toBe('reused');
@@ -79,7 +82,7 @@ describe('RefreshTokensService', () => {
 
   it('refuses tokens of ended clients as revoked and unknown ones as invalid', async () => {
     const tokens = service();
-    const { client, refreshToken } = await clients.open(userId, true, origin);
+    const { client, refreshToken } = await open(userId, true);
     await clients.end(userId, client.id, 'logout');
     await expect(rejection(tokens.rotate(refreshToken!, origin))).resolves.toBe('revoked');
     await expect(rejection(tokens.rotate(`${client.id}.${'A'.repeat(43)}`, origin))).resolves.toBe('invalid');
@@ -88,8 +91,8 @@ describe('RefreshTokensService', () => {
 
   it('rejects: the client ends, whatever generation of its token is presented; strangers change nothing', async () => {
     const tokens = service();
-    const a = await clients.open(userId, true, origin);
-    const b = await clients.open(userId, true, origin);
+    const a = await open(userId, true);
+    const b = await open(userId, true);
     await tokens.reject(`${b.client.id}.${'A'.repeat(43)}`, origin);
     await expect(clients.findActive(b.client.id)).resolves.not.toBeNull();
     await tokens.rotate(a.refreshToken!, origin);
@@ -100,7 +103,7 @@ describe('RefreshTokensService', () => {
 
   it('recognises the last 10 rotated-away tokens as reuse; older ones are only invalid', async () => {
     const tokens = service({ AUTH_REFRESH_GRACE: '0' });
-    const { client, refreshToken } = await clients.open(userId, true, origin);
+    const { client, refreshToken } = await open(userId, true);
     const chain = [refreshToken!];
     for (let i = 0; i < 12; i += 1) chain.push((await tokens.rotate(chain.at(-1)!, origin)).refreshToken);
     // chain[0] and chain[1] are 12 and 11 rotations old: refused, but they end nothing.

@@ -11,10 +11,9 @@ export type UserProfile = Pick<User, 'id' | 'username' | 'createdAt'>;
 
 const PROFILE_CACHE_SIZE = 10_000;
 
-/** The two reads of every login, hand-written (see SqlStatement). */
+/** The read of every login, hand-written (see SqlStatement). */
 const BY_USERNAME_KEY = `SELECT id, username, username_key, password_hash, created_at, password_changed_at
   FROM users WHERE username_key = :usernameKey`;
-const PASSWORD_CHANGED_AT = 'SELECT password_changed_at FROM users WHERE id = :id';
 
 interface UserRow {
   id: string;
@@ -30,11 +29,9 @@ export class UsersService {
   private readonly profiles = new Map<string, UserProfile>();
 
   private readonly byUsernameKey: SqlStatement<'usernameKey'>;
-  private readonly passwordChangedAt: SqlStatement<'id'>;
 
   constructor(@InjectRepository(User) private readonly users: Repository<User>) {
     this.byUsernameKey = new SqlStatement(users.manager, BY_USERNAME_KEY, ['usernameKey']);
-    this.passwordChangedAt = new SqlStatement(users.manager, PASSWORD_CHANGED_AT, ['id']);
   }
 
   /** The user's public profile; read from the database once, then from memory (GET /me costs no query). */
@@ -82,15 +79,9 @@ export class UsersService {
     return user;
   }
 
-  /** Whether the password was changed after the given instant (a login racing a change). */
-  async passwordChangedSince(id: string, since: Date): Promise<boolean> {
-    const [row] = await this.passwordChangedAt.rows<Pick<UserRow, 'password_changed_at'>>({ id });
-    return !row || Number(row.password_changed_at) !== since.getTime();
-  }
-
   async setPassword(id: string, password: string): Promise<void> {
     const passwordHash = await hashPassword(password);
-    // Strictly later than the previous change, so passwordChangedSince never misses one.
+    // Strictly later than the previous change, so a login that checked the old password never opens a client.
     const user = await this.findById(id);
     const changedAt = new Date(Math.max(Date.now(), user.passwordChangedAt.getTime() + 1));
     await this.users.update({ id }, { passwordHash, passwordChangedAt: changedAt });
