@@ -9,7 +9,7 @@ type Execute = (values: unknown[]) => unknown[] | Promise<unknown[]>;
  * were 44% of the event loop's work, measured). It is put in the engine's placeholders once and
  * prepared once: on SQLite a better-sqlite3 statement on TypeORM's one connection, on PostgreSQL
  * a named statement that each pooled connection parses and plans once, not on every call.
- * The SQL must run unchanged on both engines. Errors are TypeORM's QueryFailedError, as elsewhere.
+ * The SQL must suit the engine of the manager. Errors are TypeORM's QueryFailedError, as elsewhere.
  */
 export class SqlStatement<Parameter extends string> {
   private readonly sql: string;
