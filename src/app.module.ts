@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
+import { ClockModule } from './common/clock';
 import { LoggingModule } from './common/logging.module';
 import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig } from './config/configuration';
 import { createDataSource } from './database/data-source';
@@ -15,6 +16,7 @@ import { UsersModule } from './users/users.module';
 @Module({
   imports: [
     ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig] }),
+    ClockModule,
     LoggingModule,
     ScheduleModule.forRoot(),
     TypeOrmModule.forRootAsync({
