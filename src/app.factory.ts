@@ -1,3 +1,4 @@
+import fastifyCookie from '@fastify/cookie';
 import { UnsupportedMediaTypeException, ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -25,6 +26,8 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   logRequests(adapter.getInstance());
+  // Cookie parsing for cookie-mode sessions (API.md section 7) and device cookies; no signing secret here.
+  await app.register(fastifyCookie);
   if (http.corsOrigins.length > 0) app.enableCors({ origin: http.corsOrigins, maxAge: 600 });
   const headers = securityHeaders();
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
