@@ -1,0 +1,46 @@
+import autocannon from 'autocannon';
+import { CONNECTIONS, RefreshChains, spread } from './load';
+import { Server, rssMiB } from './servers';
+
+/** The heap cap of the memory case's server: twice the live heap measured after 100,000 refreshes (36 MB). */
+export const HEAP_CAP_MIB = 64;
+
+export interface MemoryResult {
+  refreshes: number;
+  rssAfterTenthRefreshes: number;
+  rssAfterAllRefreshes: number;
+  rssAfterTenthTokens: number;
+  rssAfterAllTokens: number;
+  errors: number;
+}
+
+/**
+ * RSS of a server after a tenth of `refreshes` refreshes and after all of them; then after a tenth of
+ * the access tokens those refreshes issued (all distinct, all valid) are verified by GET /me once
+ * each, and after all are. Run on a server whose V8 heap is capped, so that RSS follows live memory
+ * rather than where V8 is in its collection cycle (see docs/benchmarks.md).
+ */
+export async function memoryCase(server: Server, refreshTokens: string[], refreshes: number): Promise<MemoryResult> {
+  const pid = server.child.pid!;
+  const issued: string[] = [];
+  const chains = new RefreshChains(refreshTokens, issued);
+  const tenth = Math.max(CONNECTIONS, Math.round(refreshes / 10));
+  let errors = 0;
+  const load = async (amount: number, request: autocannon.Request) => {
+    const result = await autocannon({ url: server.url, connections: CONNECTIONS, amount, requests: [request] });
+    errors += result.errors + result.timeouts + result.non2xx;
+  };
+
+  await load(tenth, chains.request());
+  const rssAfterTenthRefreshes = rssMiB(pid);
+  await load(refreshes - tenth, chains.request());
+  const rssAfterAllRefreshes = rssMiB(pid);
+
+  const verify = spread(issued, 'in turn', (token) => ({ method: 'GET', path: '/me', headers: { authorization: `Bearer ${token}` } }));
+  const tokenTenth = Math.max(CONNECTIONS, Math.round(issued.length / 10));
+  await load(tokenTenth, verify);
+  const rssAfterTenthTokens = rssMiB(pid);
+  await load(issued.length - tokenTenth, verify);
+  const rssAfterAllTokens = rssMiB(pid);
+  return { refreshes, rssAfterTenthRefreshes, rssAfterAllRefreshes, rssAfterTenthTokens, rssAfterAllTokens, errors };
+}

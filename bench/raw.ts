@@ -1,0 +1,35 @@
+import { verify } from '@node-rs/argon2';
+import { createPublicKey } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { decodeJws, verifyJwsSignature } from '../src/keys/jws';
+import { Measurement, SECONDS } from './load';
+
+export const CORES = availableParallelism();
+
+/** The physical limit of login: argon2id verifies of the app's parameters, as many at once as cores. */
+export async function rawArgon2VerifyRate(stored: string, password: string, seconds = SECONDS): Promise<Measurement> {
+  let count = 0;
+  const until = Date.now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: CORES }, async () => {
+      while (Date.now() < until) {
+        await verify(stored, password);
+        count += 1;
+      }
+    }),
+  );
+  return { rps: count / seconds, requests: count, errors: 0, non2xx: 0 };
+}
+
+/** The physical limit of token verification: ES256 verifies of one token in this thread, for 2 s. */
+export function rawJwsVerifyRate(token: string, jwk: Record<string, string>): number {
+  const key = createPublicKey({ key: jwk, format: 'jwk' });
+  const started = process.hrtime.bigint();
+  let count = 0;
+  while (process.hrtime.bigint() - started < 2_000_000_000n) {
+    const jws = decodeJws(token)!;
+    if (!verifyJwsSignature(jws, jwk.alg as 'ES256', key)) throw new Error('verification failed');
+    count += 1;
+  }
+  return count / 2;
+}

@@ -1,0 +1,99 @@
+import { Measurement } from './load';
+import { HEAP_CAP_MIB, MemoryResult } from './memory';
+
+/** The cases the targets name; the optional ones are absent when skipped. */
+export type CaseId = 'hello' | 'helloSpread' | 'replay' | 'bare' | 'meOne' | 'meMix' | 'refresh' | 'cookieRefresh' | 'roles' | 'login' | 'argon2';
+
+export interface Run {
+  engine: 'SQLite' | 'PostgreSQL';
+  header: string;
+  labels: Map<CaseId, string>;
+  rounds: Map<CaseId, Measurement[]>;
+  jwsRate: number;
+  memory: MemoryResult;
+  skipped: string[];
+  /** Errors and non-2xx outside the rounds: warm-up, set-up of the token mix. */
+  otherErrors: number;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const pct = (ratio: number) => `${(ratio * 100).toFixed(0)}%`;
+const ms = (value: number | undefined) => (value === undefined ? '' : value.toFixed(2));
+
+/** The median round of a case by requests/s, with its latencies; errors summed over every round. */
+function summarise(runs: Measurement[]): Measurement {
+  const rps = median(runs.map((r) => r.rps));
+  const chosen = runs.find((r) => r.rps === rps)!;
+  const sum = (pick: (r: Measurement) => number) => runs.reduce((total, r) => total + pick(r), 0);
+  return { ...chosen, errors: sum((r) => r.errors), non2xx: sum((r) => r.non2xx) };
+}
+
+type Target = [name: string, measured: string, goal: string, met: boolean];
+
+function targets(run: Run, s: Map<CaseId, Measurement>): Target[] {
+  const rps = (id: CaseId) => s.get(id)!.rps;
+  const atLeast = (name: string, ratio: number, goal: number): Target => [name, pct(ratio), `>= ${pct(goal)}`, ratio >= goal];
+  const atMost = (name: string, ratio: number, goal: number, shown = pct(ratio), goalShown = `<= ${pct(goal)}`): Target => [name, shown, goalShown, ratio <= goal];
+  const refreshGoal = run.engine === 'SQLite' ? 0.3 : 0.2;
+  // Login and raw argon2id run side by side each round: every round's pair must meet it, not the median.
+  const login = run.rounds.get('login')!;
+  const argon2 = run.rounds.get('argon2')!;
+  const loginRatios = login.map((l, i) => l.rps / argon2[i].rps);
+  const worstLogin = Math.min(...loginRatios);
+  const rows: Target[] = [
+    atLeast(`POST /token / bare route (${run.engine})`, rps('refresh') / rps('bare'), refreshGoal),
+    [
+      'POST /auth / raw argon2id, every round',
+      loginRatios.length > 1 ? `${pct(worstLogin)} (${pct(Math.max(...loginRatios))} best)` : pct(worstLogin),
+      '>= 80%',
+      worstLogin >= 0.8,
+    ],
+    atLeast(`${run.labels.get('meMix')} / bare route`, rps('meMix') / rps('bare'), 0.5),
+  ];
+  if (s.has('cookieRefresh')) rows.push(atLeast('POST /token cookie mode / header mode', rps('cookieRefresh') / rps('refresh'), 0.9));
+  if (s.has('roles')) rows.push(atLeast('@Roles route / its twin GET /me', rps('roles') / rps('meOne'), 0.9));
+  for (const id of ['refresh', 'meMix'] as const) {
+    const { p50, p99 } = s.get(id)!;
+    const ratio = p99! / p50!;
+    rows.push(atMost(`p99 / p50, ${run.labels.get(id)}`, ratio, 5, `${ratio.toFixed(1)}x`, '<= 5x'));
+  }
+  const m = run.memory;
+  const thousands = (n: number) => `${Math.round(n / 1000)}k`;
+  const [tenth, all] = [thousands(m.refreshes / 10), thousands(m.refreshes)];
+  rows.push(atMost(`RSS after ${all} / after ${tenth} refreshes`, m.rssAfterAllRefreshes / m.rssAfterTenthRefreshes, 1.1));
+  rows.push(atMost(`RSS after ${all} / after ${tenth} distinct tokens verified`, m.rssAfterAllTokens / m.rssAfterTenthTokens, 1.1));
+  const errors = [...s.values()].reduce((total, r) => total + r.errors + r.non2xx, 0) + m.errors + run.otherErrors;
+  rows.push(['errors and non-2xx, everywhere', String(errors), '0', errors === 0]);
+  return rows;
+}
+
+/** Prints the table and the targets; sets a non-zero exit code when one is missed. */
+export function report(run: Run): void {
+  const summary = new Map([...run.rounds].map(([id, runs]) => [id, summarise(runs)]));
+  console.log(`\n${run.header}\n`);
+  console.log('| case | requests/s | p50 ms | p99 ms | errors | non-2xx |');
+  console.log('|---|---:|---:|---:|---:|---:|');
+  for (const [id, s] of summary) {
+    const http = s.p50 === undefined ? '| | | | |' : `| ${ms(s.p50)} | ${ms(s.p99)} | ${s.errors} | ${s.non2xx} |`;
+    console.log(`| ${run.labels.get(id)} | ${Math.round(s.rps)} ${http}`);
+  }
+  console.log(`| raw ES256 access-token verify, 1 thread (no HTTP) | ${Math.round(run.jwsRate)} | | | | |`);
+  for (const line of run.skipped) console.log(`\nskipped: ${line}`);
+  const m = run.memory;
+  console.log(
+    `\nMemory (heap capped at ${HEAP_CAP_MIB} MiB): RSS ${m.rssAfterTenthRefreshes.toFixed(1)} MiB after ${m.refreshes / 10} refreshes, ` +
+      `${m.rssAfterAllRefreshes.toFixed(1)} MiB after ${m.refreshes}; then ${m.rssAfterTenthTokens.toFixed(1)} MiB after a tenth of ` +
+      `the ${m.refreshes} access tokens they issued were verified, ${m.rssAfterAllTokens.toFixed(1)} MiB after all\n`,
+  );
+  const rows = targets(run, summary);
+  console.log('| target | measured | goal | |');
+  console.log('|---|---:|---:|---|');
+  for (const [name, value, goal, met] of rows) console.log(`| ${name} | ${value} | ${goal} | ${met ? 'met' : 'MISSED'} |`);
+  const rps = (id: CaseId) => summary.get(id)!.rps;
+  console.log(
+    `\nFor reference (not targets): node:http sending the bare route's exact response bytes makes ${pct(rps('replay') / rps('hello'))} ` +
+      `of the hello server, and the bare route ${pct(rps('bare') / rps('replay'))} of that; the load generator spreading its ` +
+      `requests over the token mix makes ${pct(rps('helloSpread') / rps('hello'))} of its plain rate against the hello server.`,
+  );
+  if (rows.some(([, , , met]) => !met)) process.exitCode = 1;
+}
