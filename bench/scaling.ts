@@ -98,6 +98,9 @@ function printScaling(rows: Array<[number, Step]>): void {
         `${s.p99!.toFixed(2)} | ${pct(s.appCpu)} | ${pct(s.benchCpu)} | ${pct(rest)} | ${s.errors} | ${s.non2xx} |`,
     );
   }
-  console.log('\nCPU shares are of all cores over the step; "rest" is the busy time neither the instances nor the load generator used.');
+  console.log(
+    '\nCPU shares are of all cores over the step; "rest" is the busy time neither the instances nor the load generator ' +
+      'used: the database on a quiet machine, anything else running on a shared one.',
+  );
   if (rows.some(([, s]) => s.errors + s.non2xx > 0)) process.exitCode = 1;
 }
