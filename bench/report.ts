@@ -17,7 +17,8 @@ export interface Run {
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
-const pct = (ratio: number) => `${(ratio * 100).toFixed(0)}%`;
+// Truncated, not rounded: 89.7% must not read as a missed 90%.
+const pct = (ratio: number) => `${Math.floor(ratio * 1000) / 10}%`;
 const ms = (value: number | undefined) => (value === undefined ? '' : value.toFixed(2));
 
 /** The median round of a case by requests/s, with its latencies; errors summed over every round. */
