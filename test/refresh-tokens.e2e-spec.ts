@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { clientsServices, migratedDataSource } from '../../test/database';
-import { User } from '../users/user.entity';
-import { Client } from './client.entity';
-import { ClientsService } from './clients.service';
-import { RefreshRejectedException } from './refresh-rejected.exception';
-import { hashSecret, parseRefreshToken } from './refresh-token';
+import { clientsServices, migratedDataSource } from './database';
+import { User } from '../src/users/user.entity';
+import { Client } from '../src/clients/client.entity';
+import { ClientsService } from '../src/clients/clients.service';
+import { RefreshRejectedException } from '../src/clients/refresh-rejected.exception';
+import { hashSecret, parseRefreshToken } from '../src/clients/refresh-token';
 
 /** Every spec user's last password change: what a login would have checked. */
 const CHANGED_AT = new Date(1_700_000_000_000);

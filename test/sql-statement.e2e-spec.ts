@@ -1,6 +1,6 @@
 import { DataSource, QueryFailedError } from 'typeorm';
-import { migratedDataSource } from '../../test/database';
-import { SqlStatement } from './sql-statement';
+import { migratedDataSource } from './database';
+import { SqlStatement } from '../src/database/sql-statement';
 
 const INSERT_USER = `INSERT INTO users (id, username, username_key, password_hash, created_at, password_changed_at)
   VALUES (:id, :id, :id, 'h', :at, :at)`;

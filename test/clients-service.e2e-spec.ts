@@ -1,10 +1,10 @@
 import { NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { clientsServices, migratedDataSource } from '../../test/database';
-import { User } from '../users/user.entity';
-import { Client } from './client.entity';
-import { ClientsService } from './clients.service';
+import { clientsServices, migratedDataSource } from './database';
+import { User } from '../src/users/user.entity';
+import { Client } from '../src/clients/client.entity';
+import { ClientsService } from '../src/clients/clients.service';
 
 /** Every spec user's last password change: what a login would have checked. */
 const CHANGED_AT = new Date(1_700_000_000_000);
