@@ -25,17 +25,18 @@ const INSERT_PARAMETERS = ['id', 'userId', 'passwordChangedAt', 'permanent', 're
 export type NewClient = Record<(typeof INSERT_PARAMETERS)[number], unknown>;
 
 /*
- * Runs after every login's INSERT has committed: ends the user's least recently used live clients
- * beyond the cap, never the new one. Each login runs it after its own INSERT, so the last of several
- * concurrent logins sees every one of them and the cap holds; a row another login is ending already is
- * skipped by the `ended_at IS NULL` recheck, so concurrent runs end each client once.
+ * Runs after every login's INSERT has committed: ends the user's live clients beyond the `max` most
+ * recently used. Each login runs it after its own INSERT, so the last of several concurrent logins
+ * sees all of them and the cap holds; every run ranks by the same order, so concurrent runs agree on
+ * which clients end, and the `ended_at IS NULL` recheck ends each once. In a burst of logins beyond
+ * the cap, the burst's own least recent clients may be among those ended.
  */
 const END_BEYOND_CAP = (allRows: string) => `UPDATE clients SET ended_at = :now, end_reason = 'limit', sealed_successor = NULL
   WHERE ended_at IS NULL AND id IN (
-    SELECT id FROM clients WHERE user_id = :userId AND id <> :keepId AND ended_at IS NULL AND expires_at > :now
-    ORDER BY last_used_at DESC, id DESC LIMIT ${allRows} OFFSET :others)
+    SELECT id FROM clients WHERE user_id = :userId AND ended_at IS NULL AND expires_at > :now
+    ORDER BY last_used_at DESC, created_at DESC, id DESC LIMIT ${allRows} OFFSET :max)
   RETURNING id`;
-const END_BEYOND_CAP_PARAMETERS = ['userId', 'keepId', 'now', 'others'] as const;
+const END_BEYOND_CAP_PARAMETERS = ['userId', 'now', 'max'] as const;
 
 /*
  * The refresh: rotates only if the presented hash is still the live one and the client is live, pushes
@@ -89,9 +90,9 @@ export class ClientsRepository {
     return (await this.insertStatement.rows(client)).length > 0;
   }
 
-  /** Ends the user's least recently used live clients beyond `max`, never `keepId`; their ids. */
-  async endBeyondCap(userId: string, keepId: string, max: number, now: number): Promise<string[]> {
-    const rows = await this.capStatement.rows<{ id: string }>({ userId, keepId, now, others: max - 1 });
+  /** Ends the user's least recently used live clients beyond `max`; their ids. */
+  async endBeyondCap(userId: string, max: number, now: number): Promise<string[]> {
+    const rows = await this.capStatement.rows<{ id: string }>({ userId, now, max });
     return rows.map((row) => row.id);
   }
 

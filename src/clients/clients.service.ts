@@ -82,7 +82,7 @@ export class ClientsService {
       userAgent: client.userAgent,
     });
     if (!inserted) return null;
-    const ended = await this.statements.endBeyondCap(userId, client.id, this.config.maxClientsPerUser, now);
+    const ended = await this.statements.endBeyondCap(userId, this.config.maxClientsPerUser, now);
     for (const id of ended) await this.news.clientEnded(id);
     return { client, refreshToken: secret && formatRefreshToken(client.id, secret) };
   }
