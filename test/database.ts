@@ -1,6 +1,9 @@
 import { DataSource } from 'typeorm';
 import { Client } from '../src/clients/client.entity';
 import { ClientStateCache } from '../src/clients/client-state.cache';
+import { ClientsRepository } from '../src/clients/clients.repository';
+import { Clock } from '../src/common/clock';
+import { controlClock } from './clock';
 import { ClientsService } from '../src/clients/clients.service';
 import { RefreshTokensService } from '../src/clients/refresh-tokens.service';
 import { RevocationNews } from '../src/clients/revocation-news.service';
@@ -34,7 +37,10 @@ export function clientsServices(dataSource: DataSource, overrides: Record<string
   const config = authSettings(overrides);
   const cache = new ClientStateCache(config);
   const news = new RevocationNews(new RedisService({ url: null, keyPrefix: 'spec:' }), cache);
-  const clients = new ClientsService(dataSource.getRepository(Client), cache, news, config);
-  const refreshTokens = new RefreshTokensService(dataSource.getRepository(Client), clients, cache, config);
-  return { clients, refreshTokens };
+  const clock = new Clock();
+  const repository = dataSource.getRepository(Client);
+  const statements = new ClientsRepository(repository);
+  const clients = new ClientsService(repository, statements, cache, news, clock, config);
+  const refreshTokens = new RefreshTokensService(repository, statements, clients, cache, clock, config);
+  return { clients, refreshTokens, statements, cache, clock: controlClock(clock) };
 }

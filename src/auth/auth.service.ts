@@ -1,6 +1,7 @@
 import { ForbiddenException, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Client } from '../clients/client.entity';
-import { ClientsService, Origin } from '../clients/clients.service';
+import type { Origin } from '../clients/client-rules';
+import { ClientsService } from '../clients/clients.service';
 import { parseRefreshToken } from '../clients/refresh-token';
 import { RefreshTokensService } from '../clients/refresh-tokens.service';
 import type { Caller } from '../common/current-user.decorator';

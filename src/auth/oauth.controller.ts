@@ -1,6 +1,6 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Header, Headers, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
-import type { Origin } from '../clients/clients.service';
+import type { Origin } from '../clients/client-rules';
 import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
 import { Public } from '../common/public.decorator';
 import { AuthService } from './auth.service';

@@ -1,6 +1,6 @@
 import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { Origin } from '../clients/clients.service';
+import type { Origin } from '../clients/client-rules';
 
 /** The address (through trusted proxies only, see TRUST_PROXY) and user agent of the request. */
 export const RequestOrigin = createParamDecorator((_data: unknown, context: ExecutionContext): Origin => {

@@ -4,6 +4,7 @@ import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
 import { ClientsPruner } from './clients-pruner.service';
 import { ClientsController } from './clients.controller';
+import { ClientsRepository } from './clients.repository';
 import { ClientsService } from './clients.service';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { RevocationNews } from './revocation-news.service';
@@ -11,7 +12,7 @@ import { RevocationNews } from './revocation-news.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Client])],
   controllers: [ClientsController],
-  providers: [ClientsService, RefreshTokensService, ClientStateCache, RevocationNews, ClientsPruner],
+  providers: [ClientsService, ClientsRepository, RefreshTokensService, ClientStateCache, RevocationNews, ClientsPruner],
   exports: [ClientsService, RefreshTokensService],
 })
 export class ClientsModule {}

@@ -1,21 +1,20 @@
-import { Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Brackets, Repository } from 'typeorm';
+import { Clock } from '../common/clock';
 import { authConfig } from '../config/configuration';
 import type { User } from '../users/user.entity';
-import { SqlStatement } from '../database/sql-statement';
 import { Client, ClientEndReason } from './client.entity';
-import { ClientState, ClientStateCache } from './client-state.cache';
+import { ClientState, isActive, Origin, recordedOrigin } from './client-rules';
+import { ClientStateCache } from './client-state.cache';
+import { ClientsRepository } from './clients.repository';
+import { formatRefreshToken, hashSecret, isClientId, newSecret } from './refresh-token';
 import { RevocationNews } from './revocation-news.service';
-import { formatRefreshToken, hashSecret, newSecret } from './refresh-token';
 
-/** Where a request came from, as recorded on the client it opens, uses or ends. */
-export interface Origin {
-  ip: string | null;
-  userAgent: string | null;
-}
+// access-tokens.service.ts imports deadReason from here; its owner moves that import to client-rules.
+export { deadReason } from './client-rules';
 
 export interface OpenedClient {
   client: Client;
@@ -23,81 +22,31 @@ export interface OpenedClient {
   refreshToken: string | null;
 }
 
-export function recordedOrigin(origin: Origin): Pick<Client, 'ip' | 'userAgent'> {
-  return { ip: origin.ip?.slice(0, 64) ?? null, userAgent: origin.userAgent?.slice(0, 512) ?? null };
+export interface ClientPage {
+  clients: Client[];
+  /** Opaque; null on the last page. */
+  nextCursor: string | null;
 }
-
-export function isActive(client: Pick<Client, 'endedAt' | 'expiresAt'>, now: number): boolean {
-  return client.endedAt === null && client.expiresAt.getTime() > now;
-}
-
-/** Why a client's tokens no longer work, in the words of the 401 `reason`; null while it is live. */
-export type DeadClientReason = 'reused' | 'revoked' | 'expired' | 'idle_expired' | 'absolute_expired';
-
-export function deadReason(client: ClientState, now: number): DeadClientReason | null {
-  if (client.endedAt !== null) return client.endReason === 'reused' ? 'reused' : 'revoked';
-  if (client.expiresAt.getTime() > now) return null;
-  if (!client.permanent) return 'expired'; // a non-permanent client ends with its access token
-  return client.sessionExpiresAt.getTime() <= now ? 'absolute_expired' : 'idle_expired';
-}
-
-/** How ended clients are shown: the stored reason, or which deadline passed. */
-export type ClientEnding = ClientEndReason | 'idle' | 'absolute' | 'expired';
-
-export function endingOf(client: Client): ClientEnding | null {
-  if (client.endReason) return client.endReason;
-  if (client.endedAt !== null || client.expiresAt.getTime() > Date.now()) return null;
-  if (!client.permanent) return 'expired';
-  return client.expiresAt.getTime() >= client.sessionExpiresAt.getTime() ? 'absolute' : 'idle';
-}
-
-/**
- * The INSERT of every login (hand-written, see SqlStatement), made only while the user's password is
- * still the one the login checked: a password change that ran meanwhile has ended every other client
- * already, or is about to, and this one must not slip through. On PostgreSQL the user row is locked
- * FOR SHARE, so a concurrent change waits for this INSERT (and then ends its client) or this INSERT
- * sees the change; on SQLite the statement's write lock covers its read. Columns left out start NULL
- * or ''. The casts tell PostgreSQL the types of parameters that do not go straight into a column.
- */
-const INSERT = `INSERT INTO clients
-  (id, user_id, permanent, refresh_token_hash, created_at, last_used_at, expires_at, session_expires_at, ip, user_agent)
-  SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:now AS BIGINT),
-    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent
-  FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt`;
-const INSERT_PARAMETERS = [
-  'id',
-  'userId',
-  'passwordChangedAt',
-  'permanent',
-  'refreshTokenHash',
-  'now',
-  'expiresAt',
-  'sessionExpiresAt',
-  'ip',
-  'userAgent',
-] as const;
 
 @Injectable()
 export class ClientsService {
-  private readonly insertStatement: SqlStatement<(typeof INSERT_PARAMETERS)[number]>;
-
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
+    private readonly statements: ClientsRepository,
     private readonly cache: ClientStateCache,
     private readonly news: RevocationNews,
+    private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
-  ) {
-    const lock = clients.manager.connection.options.type === 'postgres' ? ' FOR SHARE' : '';
-    this.insertStatement = new SqlStatement(clients.manager, `${INSERT}${lock} RETURNING id`, INSERT_PARAMETERS);
-  }
+  ) {}
 
   /**
    * Every login opens a client; a permanent one gets its first refresh token. Null, and no client,
    * when the user's password changed after `user.passwordChangedAt` (the one the login checked).
+   * Past AUTH_MAX_CLIENTS_PER_USER, the user's least recently used clients end (reason `limit`).
    */
   async open(user: Pick<User, 'id' | 'passwordChangedAt'>, permanent: boolean, origin: Origin): Promise<OpenedClient | null> {
     const userId = user.id;
-    const now = Date.now();
+    const now = this.clock.now();
     const sessionExpiresAt = now + (permanent ? this.config.refreshAbsoluteTtl : this.config.accessTtl) * 1000;
     const expiresAt = permanent ? Math.min(now + this.config.refreshIdleTtl * 1000, sessionExpiresAt) : sessionExpiresAt;
     const secret = permanent ? newSecret() : null;
@@ -120,7 +69,7 @@ export class ClientsService {
       endedByIp: null,
       endedByUserAgent: null,
     });
-    const inserted = await this.insertStatement.rows({
+    const inserted = await this.statements.insert({
       id: client.id,
       userId,
       passwordChangedAt: user.passwordChangedAt.getTime(),
@@ -132,32 +81,55 @@ export class ClientsService {
       ip: client.ip,
       userAgent: client.userAgent,
     });
-    if (inserted.length === 0) return null;
+    if (!inserted) return null;
+    const ended = await this.statements.endBeyondCap(userId, this.config.maxClientsPerUser, now);
+    for (const id of ended) await this.news.clientEnded(id);
     return { client, refreshToken: secret && formatRefreshToken(client.id, secret) };
   }
 
   /** The client's state for the access-token guard, from the cache when it is fresh enough. */
   async state(clientId: string): Promise<ClientState | null> {
-    const now = Date.now();
-    const cached = this.cache.get(clientId, now);
+    const cached = this.cache.get(clientId, this.clock.now());
     if (cached) return cached;
+    const ticket = this.cache.ticket(); // an ending announced while this read runs wins over it
     const state = await this.clients.findOne({
       where: { id: clientId },
       select: { id: true, userId: true, permanent: true, endedAt: true, endReason: true, expiresAt: true, sessionExpiresAt: true },
     });
-    if (state) this.cache.set(state, now);
+    if (state) this.cache.set(state, this.clock.now(), ticket);
     return state;
   }
 
   /** The client if it has neither ended nor expired. */
   async findActive(clientId: string): Promise<ClientState | null> {
     const state = await this.state(clientId);
-    return state && isActive(state, Date.now()) ? state : null;
+    return state && isActive(state, this.clock.now()) ? state : null;
   }
 
   /** The user's live clients, newest first; with `includeEnded`, also those that ended within the retention period. */
   list(userId: string, includeEnded = false): Promise<Client[]> {
-    const now = Date.now();
+    return this.listQuery(userId, includeEnded).getMany();
+  }
+
+  /**
+   * One page of list(): newest first, `limit` at a time, from `cursor` (the previous page's
+   * nextCursor). The cursor names the last client shown, so pages stay stable while clients come and go.
+   */
+  async page(userId: string, options: { includeEnded?: boolean; limit: number; cursor?: string }): Promise<ClientPage> {
+    const query = this.listQuery(userId, options.includeEnded ?? false);
+    if (options.cursor !== undefined) {
+      const after = decodeCursor(options.cursor);
+      if (!after) throw new BadRequestException('cursor is not one this server gave out');
+      query.andWhere('(client.created_at < :createdAt OR (client.created_at = :createdAt AND client.id < :id))', after);
+    }
+    const rows = await query.take(options.limit + 1).getMany();
+    const clients = rows.slice(0, options.limit);
+    const last = clients.at(-1);
+    return { clients, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+  }
+
+  private listQuery(userId: string, includeEnded: boolean) {
+    const now = this.clock.now();
     const query = this.clients.createQueryBuilder('client').where('client.user_id = :userId', { userId });
     if (includeEnded) {
       const since = now - this.config.clientRetention * 1000;
@@ -165,11 +137,12 @@ export class ClientsService {
     } else {
       query.andWhere('client.ended_at IS NULL AND client.expires_at > :now', { now });
     }
-    return query.orderBy('client.created_at', 'DESC').addOrderBy('client.id', 'DESC').getMany();
+    return query.orderBy('client.created_at', 'DESC').addOrderBy('client.id', 'DESC');
   }
 
-  /** Ends one live client of the user; 404 when it is not theirs, unknown or already over. */
+  /** Ends one live client of the user; 404 when it is not theirs, unknown, malformed or already over. */
   async end(userId: string, clientId: string, reason: ClientEndReason, origin?: Origin): Promise<void> {
+    if (!isClientId(clientId)) throw new NotFoundException('Client not found'); // never reaches the database
     const ended = await this.endWhere(
       new Brackets((q) => q.where('id = :clientId AND user_id = :userId', { clientId, userId })),
       reason,
@@ -200,7 +173,7 @@ export class ClientsService {
    * concurrent refresh either lands before it (its tokens die with the client) or finds it ended.
    */
   private async endWhere(condition: Brackets, reason: ClientEndReason, origin?: Origin): Promise<number> {
-    const now = Date.now();
+    const now = this.clock.now();
     const result = await this.clients
       .createQueryBuilder()
       .update(Client)
@@ -221,7 +194,7 @@ export class ClientsService {
    * with them). One idempotent DELETE, so several instances may run it at once.
    */
   async prune(): Promise<number> {
-    const cutoff = Date.now() - this.config.clientRetention * 1000;
+    const cutoff = this.clock.now() - this.config.clientRetention * 1000;
     const result = await this.clients
       .createQueryBuilder()
       .delete()
@@ -230,4 +203,14 @@ export class ClientsService {
       .execute();
     return result.affected ?? 0;
   }
+}
+
+/** base64url of `<createdAt ms>.<id>`: opaque to callers, checked strictly when it comes back. */
+function encodeCursor(client: Client): string {
+  return Buffer.from(`${client.createdAt.getTime()}.${client.id}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { createdAt: number; id: string } | null {
+  const match = /^(\d{1,15})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString());
+  return match && isClientId(match[2]) ? { createdAt: Number(match[1]), id: match[2] } : null;
 }

@@ -1,5 +1,5 @@
 import { HttpError } from '../common/http-error';
-import type { DeadClientReason } from './clients.service';
+import type { DeadClientReason } from './client-rules';
 
 /** Why a refresh token was refused, in words a client can act on (all lead to a new login). */
 export type RefreshRejection = 'invalid' | DeadClientReason;

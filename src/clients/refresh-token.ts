@@ -1,5 +1,4 @@
-import { createHmac, hash } from 'node:crypto';
-import { pooledRandomBytes } from '../common/random-pool';
+import { createHmac, hash, randomBytes } from 'node:crypto';
 
 /*
  * A refresh token is `<clientId>.<secret>`: the client id says which row to look at, the secret
@@ -15,7 +14,12 @@ export interface RefreshToken {
 }
 
 export function newSecret(): string {
-  return pooledRandomBytes(32).toString('base64url');
+  return randomBytes(32).toString('base64url');
+}
+
+/** A client id as this server makes them (a lower-case UUID); anything else is simply unknown. */
+export function isClientId(id: string): boolean {
+  return CLIENT_ID.test(id);
 }
 
 export function formatRefreshToken(clientId: string, secret: string): string {

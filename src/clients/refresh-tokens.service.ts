@@ -2,11 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
+import { Clock } from '../common/clock';
 import { authConfig } from '../config/configuration';
-import { SqlStatement } from '../database/sql-statement';
-import { Client, RECENT_SPENT_HASHES } from './client.entity';
+import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
-import { ClientsService, deadReason, isActive, Origin, recordedOrigin } from './clients.service';
+import { deadReason, isActive, Origin, recordedOrigin } from './client-rules';
+import { ClientsRepository } from './clients.repository';
+import { ClientsService } from './clients.service';
 import { RefreshRejectedException } from './refresh-rejected.exception';
 import {
   formatRefreshToken,
@@ -24,47 +26,17 @@ export interface RotatedClient {
   refreshToken: string;
 }
 
-interface RotatedRow {
-  user_id: string;
-  expires_at: string | number;
-  session_expires_at: string | number;
-}
-
-/*
- * The hot path of every refresh, as one statement on both engines (SQLite >= 3.35 and PostgreSQL
- * know RETURNING): it rotates only if the presented hash is still the live one and the client is
- * live, pushes the presented hash onto the recent spent hashes, moves the idle deadline (never past
- * the absolute one), and returns what the access token needs. Written as SQL rather than built by the
- * query builder on every call, which cost more than the statement itself.
- */
-const ROTATE = `UPDATE clients SET
-  refresh_token_hash = :successorHash,
-  previous_refresh_token_hash = :presentedHash,
-  recent_spent_hashes = substr(:presentedHash || recent_spent_hashes, 1, ${RECENT_SPENT_HASHES * 64}),
-  sealed_successor = :sealedSuccessor,
-  rotated_at = :now,
-  last_used_at = :now,
-  expires_at = CASE WHEN session_expires_at < :idleDeadline THEN session_expires_at ELSE :idleDeadline END,
-  ip = :ip,
-  user_agent = :userAgent
-WHERE id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now
-RETURNING user_id, expires_at, session_expires_at`;
-const ROTATE_PARAMETERS = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent'] as const;
-type RotateParameter = (typeof ROTATE_PARAMETERS)[number];
-
 /** Rotation, reuse detection and rejection of refresh tokens. The lifecycle is in the README. */
 @Injectable()
 export class RefreshTokensService {
-  private readonly rotateStatement: SqlStatement<RotateParameter>;
-
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
+    private readonly statements: ClientsRepository,
     private readonly clientsService: ClientsService,
     private readonly cache: ClientStateCache,
+    private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
-  ) {
-    this.rotateStatement = new SqlStatement(clients.manager, ROTATE, ROTATE_PARAMETERS);
-  }
+  ) {}
 
   /** Trades a refresh token for its successor, or throws RefreshRejectedException. */
   async rotate(token: string, origin: Origin): Promise<RotatedClient> {
@@ -72,11 +44,11 @@ export class RefreshTokensService {
     if (!parsed) throw new RefreshRejectedException('invalid');
     const presentedHash = hashSecret(parsed.secret);
     const successor = newSecret();
-    const now = Date.now();
+    const now = this.clock.now();
     const seen = recordedOrigin(origin);
 
     // The database decides who wins: of N concurrent rotations of one token, one UPDATE matches.
-    const [row] = await this.rotateStatement.rows<RotatedRow>({
+    const row = await this.statements.rotate({
       id: parsed.clientId,
       presentedHash,
       successorHash: hashSecret(successor),
@@ -121,11 +93,12 @@ export class RefreshTokensService {
       // Matched the live token yet lost the UPDATE: the client ended or expired in between.
       throw new RefreshRejectedException('revoked');
     }
+    // Counted by the database's clock from the rotation's commit (a retry that waited out a stall is
+    // still a retry); 0 turns the window off, even within the same millisecond.
     const withinGrace =
-      this.config.refreshGrace > 0 && // 0 turns the grace window off, even within the same millisecond
+      this.config.refreshGrace > 0 &&
       client.previousRefreshTokenHash === presentedHash &&
-      client.rotatedAt !== null &&
-      now - client.rotatedAt.getTime() <= this.config.refreshGrace * 1000;
+      (await this.statements.rotatedWithinGrace(client.id, presentedHash, this.config.refreshGrace * 1000));
     const successor =
       withinGrace && client.sealedSuccessor && client.refreshTokenHash
         ? openSuccessor(parsed.secret, client.sealedSuccessor, client.refreshTokenHash)
@@ -153,7 +126,7 @@ export class RefreshTokensService {
     if (!parsed) return null;
     const client = await this.clients.findOneBy({ id: parsed.clientId });
     if (!client || client.refreshTokenHash !== hashSecret(parsed.secret)) return null;
-    return isActive(client, Date.now()) ? client : null;
+    return isActive(client, this.clock.now()) ? client : null;
   }
 
   /** The live token, or one of the last rotated-away ones: never a random secret for a known client id. */

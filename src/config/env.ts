@@ -59,6 +59,7 @@ export class EnvironmentVariables {
   @IsDuration(0) AUTH_CLIENT_CACHE_TTL = '5s';
   @IsDuration(1) AUTH_CLIENT_RETENTION = '30d';
   @IsDuration(1) AUTH_PRUNE_INTERVAL = '1h';
+  @IsIntegerString(1, 10_000) AUTH_MAX_CLIENTS_PER_USER = '100';
   @IsIn(BOOLEAN, expected('true or false')) AUTH_SIGNUP = 'true';
   @IsDuration(1) AUTH_LOGIN_WINDOW = '15m';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER = '10';
@@ -89,6 +90,7 @@ export interface Env {
     clientCacheTtl: number;
     clientRetention: number;
     pruneInterval: number;
+    maxClientsPerUser: number;
     signup: boolean;
     loginWindow: number;
     loginMaxFailuresPerUser: number;
@@ -139,6 +141,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       clientCacheTtl: seconds(v.AUTH_CLIENT_CACHE_TTL),
       clientRetention: seconds(v.AUTH_CLIENT_RETENTION),
       pruneInterval: seconds(v.AUTH_PRUNE_INTERVAL),
+      maxClientsPerUser: Number(v.AUTH_MAX_CLIENTS_PER_USER),
       signup: v.AUTH_SIGNUP === 'true',
       loginWindow: seconds(v.AUTH_LOGIN_WINDOW),
       loginMaxFailuresPerUser: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_USER),

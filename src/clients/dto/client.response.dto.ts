@@ -1,5 +1,5 @@
 import type { Client } from '../client.entity';
-import { ClientEnding, endingOf } from '../clients.service';
+import { ClientEnding, endingOf } from '../client-rules';
 
 export class ClientResponseDto {
   id!: string;
@@ -34,8 +34,8 @@ export class ClientHistoryResponseDto extends ClientResponseDto {
   endReason!: ClientEnding | null;
   endedBy!: { ip: string | null; userAgent: string | null } | null;
 
-  static ofHistory(client: Client, currentClientId: string): ClientHistoryResponseDto {
-    const ending = endingOf(client);
+  static ofHistory(client: Client, currentClientId: string, now: number): ClientHistoryResponseDto {
+    const ending = endingOf(client, now);
     const endedAt = client.endedAt ?? (ending ? client.expiresAt : null);
     return {
       ...ClientResponseDto.of(client, currentClientId),

@@ -1,8 +1,21 @@
-import { IsIn, IsOptional } from 'class-validator';
+import { IsIn, IsOptional, Matches } from 'class-validator';
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 100;
 
 export class ListClientsQueryDto {
   /** `ended` adds the clients that ended within the retention period, with why they ended. */
   @IsOptional()
   @IsIn(['ended'], { message: 'include must be "ended"' })
   include?: 'ended';
+
+  /** Clients per page, 1 to 100 (default 50). */
+  @IsOptional()
+  @Matches(/^(100|[1-9][0-9]?)$/, { message: `limit must be an integer from 1 to ${MAX_PAGE_SIZE}` })
+  limit?: string;
+
+  /** Where the next page starts: the `cursor` of the previous answer's `Link: <…>; rel="next"`. */
+  @IsOptional()
+  @Matches(/^[A-Za-z0-9_-]{1,200}$/, { message: 'cursor is not one this server gave out' })
+  cursor?: string;
 }

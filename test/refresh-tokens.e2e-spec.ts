@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { clientsServices, migratedDataSource } from '../../test/database';
-import { User } from '../users/user.entity';
-import { Client } from './client.entity';
-import { ClientsService } from './clients.service';
-import { RefreshRejectedException } from './refresh-rejected.exception';
-import { hashSecret, parseRefreshToken } from './refresh-token';
+import { clientsServices, migratedDataSource } from './database';
+import { User } from '../src/users/user.entity';
+import { Client } from '../src/clients/client.entity';
+import { ClientsService } from '../src/clients/clients.service';
+import { RefreshRejectedException } from '../src/clients/refresh-rejected.exception';
+import { hashSecret, parseRefreshToken } from '../src/clients/refresh-token';
+import type { ClientsRepository } from '../src/clients/clients.repository';
+import type { ManualClock } from './clock';
 
 /** Every spec user's last password change: what a login would have checked. */
 const CHANGED_AT = new Date(1_700_000_000_000);
@@ -17,9 +19,11 @@ describe('RefreshTokensService', () => {
   const open = async (userId: string, permanent: boolean) => (await clients.open({ id: userId, passwordChangedAt: CHANGED_AT }, permanent, origin))!;
   let userId: string;
 
+  let clock: ManualClock;
+  let statements: ClientsRepository;
   const service = (overrides: Record<string, string> = {}) => {
     const services = clientsServices(dataSource, overrides);
-    clients = services.clients;
+    ({ clients, clock, statements } = services);
     return services.refreshTokens;
   };
   const rejection = async (promise: Promise<unknown>) => {
@@ -58,17 +62,21 @@ describe('RefreshTokensService', () => {
     const tokens = service({ AUTH_REFRESH_IDLE_TTL: '60s', AUTH_REFRESH_ABSOLUTE_TTL: '90s' });
     const { client, refreshToken } = await open(userId, true);
     expect(client.expiresAt.getTime() - client.createdAt.getTime()).toBe(60_000);
-    const rotated = await tokens.rotate(refreshToken!, origin);
-    expect(rotated.client.expiresAt.getTime()).toBeLessThanOrEqual(client.sessionExpiresAt.getTime());
+    clock.advance(20_000);
+    const moved = await tokens.rotate(refreshToken!, origin);
+    expect(moved.client.expiresAt.getTime()).toBeGreaterThanOrEqual(client.createdAt.getTime() + 80_000);
+    clock.advance(25_000); // 45 s after login, a 60 s idle deadline would fall 15 s past the absolute one
+    const rotated = await tokens.rotate(moved.refreshToken, origin);
+    expect(rotated.client.expiresAt.getTime()).toBe(client.sessionExpiresAt.getTime());
     expect(rotated.client.sessionExpiresAt.getTime()).toBe(client.sessionExpiresAt.getTime());
   });
 
   it('lets exactly one of many concurrent rotations of one token win; the rest get the same successor', async () => {
     const tokens = service();
     const { refreshToken } = await open(userId, true);
-    const results = await Promise.allSettled(Array.from({ length: 20 }, () => tokens.rotate(refreshToken!, origin)));
-    const issued = new Set(results.flatMap((r) => (r.status === 'fulfilled' ? [r.value.refreshToken] : [])));
-    expect(issued.size).toBe(1);
+    const results = await Promise.all(Array.from({ length: 20 }, () => tokens.rotate(refreshToken!, origin)));
+    expect(new Set(results.map((r) => r.refreshToken)).size).toBe(1);
+    await expect(clients.findActive(results[0].client.id)).resolves.not.toBeNull();
   });
 
   it('refuses a spent token once the grace window is off, and ends the client', async () => {
@@ -113,5 +121,41 @@ describe('RefreshTokensService', () => {
     // chain[2] is 10 rotations old: still known, so its reuse ends the client.
     await expect(rejection(tokens.rotate(chain[2], origin))).resolves.toBe('reused');
     await expect(clients.findActive(client.id)).resolves.toBeNull();
+  });
+
+  it('forgives the previous token until the grace window has passed since the rotation, then ends the client', async () => {
+    const tokens = service({ AUTH_REFRESH_GRACE: '10s' });
+    const { client, refreshToken } = await open(userId, true);
+    const rotated = await tokens.rotate(refreshToken!, origin);
+    // The window is counted by the database's clock, so the test moves the stored rotation back.
+    await dataSource.query(`UPDATE clients SET rotated_at = rotated_at - 9000 WHERE id = '${client.id}'`);
+    await expect(tokens.rotate(refreshToken!, origin)).resolves.toMatchObject({ refreshToken: rotated.refreshToken });
+    await dataSource.query(`UPDATE clients SET rotated_at = rotated_at - 2000 WHERE id = '${client.id}'`);
+    await expect(rejection(tokens.rotate(refreshToken!, origin))).resolves.toBe('reused');
+    await expect(clients.findActive(client.id)).resolves.toBeNull();
+  });
+
+  it('counts the grace window from the rotation’s commit: a retry that waited out a stall gets the same successor', async () => {
+    const tokens = service({ AUTH_REFRESH_GRACE: '10s' });
+    const { client, refreshToken } = await open(userId, true);
+    const rotate = statements.rotate.bind(statements);
+    let release!: () => void;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    let first!: Promise<unknown>;
+    // The first request's statement stalls; the retry arrives 11 s later and runs only after it.
+    jest.spyOn(statements, 'rotate').mockImplementation((rotation) => {
+      if (!first) {
+        first = stalled.then(() => rotate(rotation));
+        return first as ReturnType<typeof rotate>;
+      }
+      return first.then(() => rotate(rotation));
+    });
+    const original = tokens.rotate(refreshToken!, origin);
+    clock.advance(11_000);
+    const retry = tokens.rotate(refreshToken!, origin);
+    release();
+    const [a, b] = await Promise.all([original, retry]);
+    expect(b.refreshToken).toBe(a.refreshToken);
+    await expect(clients.findActive(client.id)).resolves.not.toBeNull();
   });
 });

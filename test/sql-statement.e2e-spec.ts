@@ -1,6 +1,6 @@
 import { DataSource, QueryFailedError } from 'typeorm';
-import { migratedDataSource } from '../../test/database';
-import { SqlStatement } from './sql-statement';
+import { migratedDataSource } from './database';
+import { SqlStatement, SqlStatementTransactionError } from '../src/database/sql-statement';
 
 const INSERT_USER = `INSERT INTO users (id, username, username_key, password_hash, created_at, password_changed_at)
   VALUES (:id, :id, :id, 'h', :at, :at)`;
@@ -51,5 +51,33 @@ describe('SqlStatement', () => {
   it("reports a failed statement as TypeORM's QueryFailedError", async () => {
     await addUser('twice', 1);
     await expect(addUser('twice', 2)).rejects.toBeInstanceOf(QueryFailedError);
+  });
+
+  it('refuses to run inside a transaction it cannot join, and the transaction keeps its own work', async () => {
+    const after = new SqlStatement(dataSource.manager, 'SELECT username FROM users WHERE created_at > :after', ['after']);
+    await expect(
+      dataSource.transaction(async (manager) => {
+        await manager.query(`INSERT INTO users (id, username, username_key, password_hash, created_at, password_changed_at) VALUES ('t', 't', 't', 'h', 1, 1)`);
+        expect(() => new SqlStatement(manager, 'SELECT 1', [])).toThrow(SqlStatementTransactionError);
+        await after.rows({ after: 0 }, manager);
+      }),
+    ).rejects.toBeInstanceOf(SqlStatementTransactionError);
+    await expect(after.rows({ after: 0 })).resolves.toEqual([]); // rolled back, and the statement works outside
+  });
+
+  it('refuses a transaction opened on the shared connection by someone else (SQLite’s one connection)', async () => {
+    const after = new SqlStatement(dataSource.manager, 'SELECT username FROM users WHERE created_at > :after', ['after']);
+    const runner = dataSource.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      if (dataSource.options.type === 'better-sqlite3') {
+        await expect(after.rows({ after: 0 })).rejects.toBeInstanceOf(SqlStatementTransactionError);
+      } else {
+        await expect(after.rows({ after: 0 })).resolves.toEqual([]); // its own pooled connection, outside the transaction
+      }
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
   });
 });

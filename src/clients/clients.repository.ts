@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { SqlStatement } from '../database/sql-statement';
+import { Client, RECENT_SPENT_HASHES } from './client.entity';
+
+/**
+ * The clients module's hand-written statements (see SqlStatement): the login's INSERT, the cap on
+ * live clients, and the refresh's rotation. Services hold the rules; this holds the SQL.
+ */
+
+/*
+ * Made only while the user's password is still the one the login checked: a password change that ran
+ * meanwhile has ended every other client already, or is about to, and this one must not slip through.
+ * On PostgreSQL the user row is locked FOR SHARE, so a concurrent change waits for this INSERT (and
+ * then ends its client) or this INSERT sees the change; on SQLite the statement's write lock covers its
+ * read. Columns left out start NULL or ''. The casts type parameters that do not go straight into a column.
+ */
+const INSERT = `INSERT INTO clients
+  (id, user_id, permanent, refresh_token_hash, created_at, last_used_at, expires_at, session_expires_at, ip, user_agent)
+  SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:now AS BIGINT),
+    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent
+  FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt`;
+const INSERT_PARAMETERS = ['id', 'userId', 'passwordChangedAt', 'permanent', 'refreshTokenHash', 'now', 'expiresAt', 'sessionExpiresAt', 'ip', 'userAgent'] as const;
+export type NewClient = Record<(typeof INSERT_PARAMETERS)[number], unknown>;
+
+/*
+ * Runs after every login's INSERT has committed: ends the user's live clients beyond the `max` most
+ * recently used. Each login runs it after its own INSERT, so the last of several concurrent logins
+ * sees all of them and the cap holds; every run ranks by the same order, so concurrent runs agree on
+ * which clients end, and the `ended_at IS NULL` recheck ends each once. In a burst of logins beyond
+ * the cap, the burst's own least recent clients may be among those ended.
+ */
+const END_BEYOND_CAP = (allRows: string) => `UPDATE clients SET ended_at = :now, end_reason = 'limit', sealed_successor = NULL
+  WHERE ended_at IS NULL AND id IN (
+    SELECT id FROM clients WHERE user_id = :userId AND ended_at IS NULL AND expires_at > :now
+    ORDER BY last_used_at DESC, created_at DESC, id DESC LIMIT ${allRows} OFFSET :max)
+  RETURNING id`;
+const END_BEYOND_CAP_PARAMETERS = ['userId', 'now', 'max'] as const;
+
+/*
+ * The refresh: rotates only if the presented hash is still the live one and the client is live, pushes
+ * the presented hash onto the recent spent hashes, moves the idle deadline (never past the absolute
+ * one), and returns what the access token needs. rotated_at comes from the database's clock as the
+ * statement runs, so the grace window counts from the commit, not from a request that waited out a stall.
+ */
+const ROTATE = (dbNow: string) => `UPDATE clients SET
+  refresh_token_hash = :successorHash,
+  previous_refresh_token_hash = :presentedHash,
+  recent_spent_hashes = substr(:presentedHash || recent_spent_hashes, 1, ${RECENT_SPENT_HASHES * 64}),
+  sealed_successor = :sealedSuccessor,
+  rotated_at = ${dbNow},
+  last_used_at = :now,
+  expires_at = CASE WHEN session_expires_at < :idleDeadline THEN session_expires_at ELSE :idleDeadline END,
+  ip = :ip,
+  user_agent = :userAgent
+WHERE id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now
+RETURNING user_id, expires_at, session_expires_at`;
+const ROTATE_PARAMETERS = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent'] as const;
+export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
+
+/** Whether the presented hash is the one the last rotation replaced, within grace by the database's clock. */
+const WITHIN_GRACE = (dbNow: string) => `SELECT id FROM clients
+  WHERE id = :id AND previous_refresh_token_hash = :presentedHash AND rotated_at >= ${dbNow} - :graceMs`;
+
+export interface RotatedRow {
+  user_id: string;
+  expires_at: string | number;
+  session_expires_at: string | number;
+}
+
+@Injectable()
+export class ClientsRepository {
+  private readonly insertStatement: SqlStatement<(typeof INSERT_PARAMETERS)[number]>;
+  private readonly capStatement: SqlStatement<(typeof END_BEYOND_CAP_PARAMETERS)[number]>;
+  private readonly rotateStatement: SqlStatement<(typeof ROTATE_PARAMETERS)[number]>;
+  private readonly graceStatement: SqlStatement<'id' | 'presentedHash' | 'graceMs'>;
+
+  constructor(@InjectRepository(Client) clients: Repository<Client>) {
+    const postgres = clients.manager.connection.options.type === 'postgres';
+    const dbNow = postgres ? '(extract(epoch from clock_timestamp()) * 1000)::bigint' : "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
+    this.insertStatement = new SqlStatement(clients.manager, `${INSERT}${postgres ? ' FOR SHARE' : ''} RETURNING id`, INSERT_PARAMETERS);
+    this.capStatement = new SqlStatement(clients.manager, END_BEYOND_CAP(postgres ? 'ALL' : '-1'), END_BEYOND_CAP_PARAMETERS);
+    this.rotateStatement = new SqlStatement(clients.manager, ROTATE(dbNow), ROTATE_PARAMETERS);
+    this.graceStatement = new SqlStatement(clients.manager, WITHIN_GRACE(dbNow), ['id', 'presentedHash', 'graceMs']);
+  }
+
+  /** True if the client was inserted (the user exists and the password is the one checked). */
+  async insert(client: NewClient): Promise<boolean> {
+    return (await this.insertStatement.rows(client)).length > 0;
+  }
+
+  /** Ends the user's least recently used live clients beyond `max`; their ids. */
+  async endBeyondCap(userId: string, max: number, now: number): Promise<string[]> {
+    const rows = await this.capStatement.rows<{ id: string }>({ userId, now, max });
+    return rows.map((row) => row.id);
+  }
+
+  /** The rotated client's row, or undefined when the UPDATE matched nothing. */
+  async rotate(rotation: Rotation): Promise<RotatedRow | undefined> {
+    const [row] = await this.rotateStatement.rows<RotatedRow>(rotation);
+    return row;
+  }
+
+  async rotatedWithinGrace(id: string, presentedHash: string, graceMs: number): Promise<boolean> {
+    return (await this.graceStatement.rows({ id, presentedHash, graceMs })).length > 0;
+  }
+}
