@@ -14,7 +14,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJws, verifyJwsSignature } from '../src/keys/jws';
-import { hashPassword } from '../src/users/passwords';
+import { PasswordHasher } from '../src/users/password-hasher';
 import { createPublicKey } from 'node:crypto';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     // One user and one permanent client per connection: every virtual user keeps its own refresh chain.
     const credentials = { username: `bench_${Date.now()}`, password: 'correct horse battery' };
     await post(`${app.url}/users`, credentials);
-    const stored = await hashPassword(credentials.password); // the app's own argon2id parameters
+    const stored = await new PasswordHasher().hash(credentials.password); // the app's own argon2id parameters
     const accessToken: string = (await post(`${app.url}/auth?permanent=true`, credentials)).token.accessToken;
     const refreshPool: string[] = [];
     const refill = async (url = app.url) => {
