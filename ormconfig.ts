@@ -3,5 +3,5 @@ import { DataSource } from 'typeorm';
 import { loadEnv } from './src/config/env';
 import { buildDataSourceOptions } from './src/database/database.options';
 
-/** The TypeORM CLI's DataSource (npm run migration:*), built like the app's from DATABASE_URL. */
+/** The TypeORM CLI's DataSource (npm run migration:*): DATABASE_URL from the environment and .env, as the app reads it. */
 export default new DataSource(buildDataSourceOptions(loadEnv().database.url));

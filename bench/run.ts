@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashPassword } from '../src/users/passwords';
+import { PasswordHasher } from '../src/users/password-hasher';
 import { CONNECTIONS, JSON_HEADERS, Measurement, RefreshChains, SECONDS, cannon, spread } from './load';
 import { HEAP_CAP_MIB, memoryCase } from './memory';
 import { CookieChains, cookieLogin, rolesSkipReason } from './optional';
@@ -46,7 +46,7 @@ async function main(): Promise<void> {
 
     const credentials = { username: `bench_${Date.now()}`, password: PASSWORD };
     await post(`${app.url}/users`, credentials);
-    const stored = await hashPassword(PASSWORD); // the app's own argon2id parameters
+    const stored = await new PasswordHasher().hash(PASSWORD); // the app's own argon2id parameters
     const login = await post(`${app.url}/auth?permanent=true`, credentials);
     const accessToken: string = login.token.accessToken;
     // One permanent client per connection, fresh each round: the previous round's chains moved on.

@@ -15,7 +15,8 @@ import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig] }),
+    // ignoreEnvFile: .env is read by loadEnv (config/env-file.ts), the same way for ormconfig.ts.
+    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig] }),
     ClockModule,
     LoggingModule,
     ScheduleModule.forRoot(),

@@ -17,12 +17,17 @@ describe('the request log', () => {
   const call = (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) =>
     httpCall(server.url, method, path, body, headers);
 
-  const lines = () =>
-    server
-      .output()
+  // Complete lines only: the last chunk may end mid-line.
+  const lines = (output = server.output()) =>
+    output
+      .slice(0, output.lastIndexOf('\n') + 1)
       .split('\n')
       .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as Record<string, any>);
+
+  /** Until the line of this request (the last one a test made) has reached standard output. */
+  const logged = (requestId: string | null) =>
+    server.waitForOutput((output) => lines(output).some((line) => line.requestId === requestId));
 
   it('never holds a password or a token of a full login, refresh, reject and password-change flow', async () => {
     const password = 'secret password 1';
@@ -39,8 +44,8 @@ describe('the request log', () => {
     const oauth = await call('POST', '/oauth/token', `grant_type=password&username=${user.username}&password=${encodeURIComponent(newPassword)}`);
     expect(oauth.status).toBe(200);
     await call('POST', '/oauth/revoke', `token=${oauth.body.refresh_token}`);
-    await call('POST', '/token/reject', { refreshToken: refreshed.refreshToken });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let the last lines reach stdout
+    const rejected = await call('POST', '/token/reject', { refreshToken: refreshed.refreshToken });
+    await logged(rejected.headers.get('x-request-id'));
 
     const log = server.output();
     expect(lines().length).toBeGreaterThanOrEqual(9);
@@ -72,7 +77,7 @@ describe('the request log', () => {
     expect(me.headers.get('x-request-id')).toBe('trace-me-42');
     const generated = await call('GET', '/health', undefined, { 'x-request-id': 'bad id with spaces' });
     expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await logged(generated.headers.get('x-request-id'));
 
     const line = lines().find((l) => l.requestId === 'trace-me-42');
     expect(line).toEqual({

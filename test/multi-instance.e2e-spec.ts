@@ -22,7 +22,8 @@ const enabled = Boolean(postgresUrl && redisUrl);
       ...redis.env,
       AUTH_ISSUER: 'https://auth.example.test',
       AUTH_LOGIN_MAX_FAILURES_PER_USER: '4',
-      AUTH_CLIENT_CACHE_TTL: '30s', // revocation must reach the other instance through Redis, not through expiry
+      // Longer than any test: an ended client can only be refused elsewhere through Redis's news.
+      AUTH_CLIENT_CACHE_TTL: '10m',
     };
     a = await startServerProcess(env);
     b = await startServerProcess(env);
@@ -54,34 +55,35 @@ const enabled = Boolean(postgresUrl && redisUrl);
     expect((await call(a, 'GET', '/me', undefined, refreshed.body.token.accessToken)).status).toBe(200);
   });
 
-  it('20 parallel refreshes split over A and B leave at most one live token', async () => {
+  it('20 parallel refreshes split over A and B leave exactly one live token', async () => {
     const session = await loginOn(a);
     const results = await Promise.all(
       Array.from({ length: 20 }, (_, i) => call(i % 2 ? a : b, 'POST', '/token', { refreshToken: session.refreshToken })),
     );
     expect(results.filter((r) => r.status >= 500)).toEqual([]);
-    const issued = [...new Set(results.filter((r) => r.status === 201).map((r) => r.body.token.refreshToken as string))];
-    expect(issued.length).toBeLessThanOrEqual(1);
-    let live = 0;
-    for (const token of issued) if ((await call(a, 'POST', '/token', { refreshToken: token })).status === 201) live += 1;
-    expect(live).toBeLessThanOrEqual(1);
+    const winners = results.filter((r) => r.status === 201);
+    expect(winners.length).toBeGreaterThanOrEqual(1);
+    const issued = [...new Set(winners.map((r) => r.body.token.refreshToken as string))];
+    expect(issued).toHaveLength(1);
+    // The winner's pair works on either instance.
+    expect((await call(b, 'GET', '/me', undefined, winners[0].body.token.accessToken)).status).toBe(200);
+    expect((await call(a, 'POST', '/token', { refreshToken: issued[0] })).status).toBe(201);
   });
 
-  it('a client ended on A is refused on B within the stated bound', async () => {
+  /** Whether B refuses the access token once the news has had its chance to arrive (a bounded poll, no clock). */
+  async function refusedOn(server: ServerProcess, accessToken: string): Promise<boolean> {
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      if ((await call(server, 'GET', '/me', undefined, accessToken)).status === 401) return true;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    return false;
+  }
+
+  it('a client ended on A is refused on B through the news, long before the cache would expire', async () => {
     const session = await loginOn(a);
     expect((await call(b, 'GET', '/me', undefined, session.accessToken)).status).toBe(200); // B caches the client
-    const endedAt = Date.now();
     expect((await call(a, 'POST', '/auth/logout', undefined, session.accessToken)).status).toBe(204);
-    let refusedAfter = Infinity;
-    while (Date.now() - endedAt < 5000) {
-      if ((await call(b, 'GET', '/me', undefined, session.accessToken)).status === 401) {
-        refusedAfter = Date.now() - endedAt;
-        break;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-    // With Redis the news arrives in milliseconds; the cache TTL (30 s here) is never waited for.
-    expect(refusedAfter).toBeLessThan(1000);
+    await expect(refusedOn(b, session.accessToken)).resolves.toBe(true);
   });
 
   it('a token rejected on B is dead on A', async () => {
@@ -89,8 +91,7 @@ const enabled = Boolean(postgresUrl && redisUrl);
     expect((await call(a, 'GET', '/me', undefined, session.accessToken)).status).toBe(200); // A caches the client
     expect((await call(b, 'POST', '/token/reject', { refreshToken: session.refreshToken })).status).toBe(204);
     expect((await call(a, 'POST', '/token', { refreshToken: session.refreshToken })).status).toBe(401);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect((await call(a, 'GET', '/me', undefined, session.accessToken)).status).toBe(401);
+    await expect(refusedOn(a, session.accessToken)).resolves.toBe(true);
   });
 
   it('failed logins count across both instances', async () => {

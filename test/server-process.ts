@@ -9,6 +9,8 @@ export interface ServerProcess {
   url: string;
   /** Everything the process wrote to standard output (its log lines). */
   output(): string;
+  /** Resolves once the output passes the test (at once if it already does); rejects if the process exits first. */
+  waitForOutput(test: (output: string) => boolean): Promise<void>;
   /** SIGTERM, then resolves when the process has exited. */
   stop(): Promise<void>;
   /** The exit code, once the process has exited (null when a signal ended it). */
@@ -30,7 +32,12 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   let stderr = '';
   let stdout = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    child.emit('output');
+  });
+  let closed = false; // 'close' comes after the last output, unlike 'exit'
+  child.once('close', () => (closed = true));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 20_000;
   for (;;) {
@@ -50,6 +57,22 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   return {
     url,
     output: () => stdout,
+    waitForOutput: (test) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (!test(stdout)) return;
+          child.off('output', check).off('close', closing);
+          resolve();
+        };
+        const closing = () => {
+          child.off('output', check);
+          if (test(stdout)) resolve();
+          else reject(new Error(`server exited before the awaited output: ${stdout.slice(-500)}`));
+        };
+        if (closed) return closing();
+        child.on('output', check).once('close', closing);
+        check();
+      }),
     exited,
     signal: (name) => child.kill(name),
     stop: async () => {

@@ -1,4 +1,7 @@
+import { DataSource } from 'typeorm';
+import { User } from '../src/users/user.entity';
 import { startApp, TestApp } from './app';
+import { controlAppClock } from './clock';
 import { bearer, credentials, login, signUp } from './factories';
 
 describe('POST /users and GET /me', () => {
@@ -59,6 +62,22 @@ describe('POST /users and GET /me', () => {
     await t.http.post('/users').send(credentials({ password: '🔑'.repeat(8) })).expect(201);
     await t.http.post('/users').send(credentials({ password: '🔑'.repeat(128) })).expect(201);
     await t.http.post('/users').send(credentials({ password: '🔑'.repeat(129) })).expect(400);
+  });
+
+  it('reads the time from the Clock, and a password change always moves passwordChangedAt forward', async () => {
+    const clock = controlAppClock(t.app);
+    clock.advance(86_400_000);
+    const user = await signUp(t.http);
+    const users = t.app.get(DataSource).getRepository(User);
+    const signedUp = await users.findOneByOrFail({ id: user.id });
+    expect(signedUp.createdAt.getTime()).toBeGreaterThan(Date.now() + 86_000_000);
+    const session = await login(t.http, user);
+    // A clock set back (NTP, another instance) must not make the change look older than the login it ends.
+    clock.advance(-2 * 86_400_000);
+    await t.http.post('/me/password').set(bearer(session)).send({ currentPassword: user.password, newPassword: 'a new password' }).expect(204);
+    const changed = await users.findOneByOrFail({ id: user.id });
+    expect(changed.passwordChangedAt.getTime()).toBe(signedUp.passwordChangedAt.getTime() + 1);
+    clock.advance(86_400_000);
   });
 
   it('answers GET /me with the caller and the client of the token', async () => {

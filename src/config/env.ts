@@ -1,6 +1,7 @@
 import { IsIn, IsPort, Matches, MinLength, ValidateBy, ValidateIf, validateSync, ValidationOptions } from 'class-validator';
 import { SIGNING_ALGORITHMS, SigningAlgorithm } from '../keys/jws';
 import { parseDurationSeconds } from './duration';
+import { readEnvironment } from './env-file';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -109,7 +110,7 @@ export interface Env {
 export class EnvError extends Error {}
 
 /** Validates the environment and returns it typed; a malformed value throws an EnvError naming it. */
-export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+export function loadEnv(source: Record<string, string | undefined> = readEnvironment()): Env {
   const v = new EnvironmentVariables();
   for (const name of Object.keys(v) as Array<keyof EnvironmentVariables>) {
     const value = source[name];

@@ -1,9 +1,13 @@
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { QueryFailedError, Repository } from 'typeorm';
+import { Clock } from '../common/clock';
+import { isWellFormed } from '../common/well-formed.decorator';
 import { SqlStatement } from '../database/sql-statement';
-import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
+import { USERNAME_PATTERN } from './dto/create-user.dto';
+import { PasswordHasher } from './password-hasher';
 import { User } from './user.entity';
 
 /** What anyone may see of a user; immutable once signed up (there is no rename), so it is cached. */
@@ -26,11 +30,15 @@ interface UserRow {
 
 @Injectable()
 export class UsersService {
-  private readonly profiles = new Map<string, UserProfile>();
+  private readonly profiles = new LRUCache<string, UserProfile>({ max: PROFILE_CACHE_SIZE });
 
   private readonly byUsernameKey: SqlStatement<'usernameKey'>;
 
-  constructor(@InjectRepository(User) private readonly users: Repository<User>) {
+  constructor(
+    @InjectRepository(User) private readonly users: Repository<User>,
+    private readonly hasher: PasswordHasher,
+    private readonly clock: Clock,
+  ) {
     this.byUsernameKey = new SqlStatement(users.manager, BY_USERNAME_KEY, ['usernameKey']);
   }
 
@@ -39,7 +47,6 @@ export class UsersService {
     const cached = this.profiles.get(id);
     if (cached) return cached;
     const { username, createdAt } = await this.findById(id);
-    if (this.profiles.size >= PROFILE_CACHE_SIZE) this.profiles.delete(this.profiles.keys().next().value as string);
     const profile = { id, username, createdAt };
     this.profiles.set(id, profile);
     return profile;
@@ -48,12 +55,12 @@ export class UsersService {
   async create(username: string, password: string): Promise<User> {
     const usernameKey = username.toLowerCase();
     if (await this.users.existsBy({ usernameKey })) throw usernameTaken();
-    const now = new Date();
+    const now = new Date(this.clock.now());
     const user = this.users.create({
       id: randomUUID(),
       username,
       usernameKey,
-      passwordHash: await hashPassword(password),
+      passwordHash: await this.hasher.hash(normalizePassword(password)),
       createdAt: now,
       passwordChangedAt: now,
     });
@@ -80,19 +87,57 @@ export class UsersService {
   }
 
   async setPassword(id: string, password: string): Promise<void> {
-    const passwordHash = await hashPassword(password);
+    const passwordHash = await this.hasher.hash(normalizePassword(password));
     // Strictly later than the previous change, so a login that checked the old password never opens a client.
     const user = await this.findById(id);
-    const changedAt = new Date(Math.max(Date.now(), user.passwordChangedAt.getTime() + 1));
+    const changedAt = new Date(Math.max(this.clock.now(), user.passwordChangedAt.getTime() + 1));
     await this.users.update({ id }, { passwordHash, passwordChangedAt: changedAt });
   }
 
-  /** The user whose password this is, or null; costs one argon2id verify either way. */
+  /**
+   * The user whose password this is, or null. Costs the same argon2id verifies whether or not the
+   * user exists: one per form of the password (see passwordForms).
+   */
   async verifyCredentials(username: string, password: string): Promise<User | null> {
+    const forms = passwordForms(password);
+    // A name that could never have signed up is nobody, without a query: the Kelvin sign would
+    // lower-case to "k", and a NUL is an error on PostgreSQL.
+    if (!USERNAME_PATTERN.test(username) || !isWellFormed(password)) return this.nobody(forms);
     const [row] = await this.byUsernameKey.rows<UserRow>({ usernameKey: username.toLowerCase() });
-    if (!row) return verifyAgainstDummy(password).then(() => null);
-    return (await verifyPassword(row.password_hash, password)) ? toUser(row) : null;
+    if (!row) return this.nobody(forms);
+    for (const form of forms) {
+      if (!(await this.hasher.verify(row.password_hash, form))) continue;
+      if (form !== forms[0]) row.password_hash = await this.rehash(row, forms[0]);
+      return toUser(row);
+    }
+    return null;
   }
+
+  private async nobody(forms: string[]): Promise<null> {
+    for (const form of forms) await this.hasher.verifyAgainstDummy(form);
+    return null;
+  }
+
+  /** A hash made before normalisation, replaced unless the password changed meanwhile. */
+  private async rehash(row: UserRow, normalized: string): Promise<string> {
+    const passwordHash = await this.hasher.hash(normalized);
+    const { affected } = await this.users.update({ id: row.id, passwordHash: row.password_hash }, { passwordHash });
+    return affected ? passwordHash : row.password_hash;
+  }
+}
+
+/*
+ * NIST SP 800-63B asks for NFKC or NFKD before hashing: a password typed as a precomposed "é" or as
+ * "e" plus a combining accent, or in fullwidth letters, is one password. Hashes made before this
+ * rule are of the raw string, so a login that changes under NFKC also tries the raw form.
+ */
+function normalizePassword(password: string): string {
+  return password.normalize('NFKC');
+}
+
+function passwordForms(password: string): string[] {
+  const normalized = normalizePassword(password);
+  return normalized === password ? [password] : [normalized, password];
 }
 
 function toUser(row: UserRow): User {

@@ -1,5 +1,6 @@
 import { IsString, MaxLength, MinLength } from 'class-validator';
 import { CodePointLength } from '../../common/code-point-length.decorator';
+import { IsWellFormed } from '../../common/well-formed.decorator';
 
 /*
  * Looser than sign-up on purpose: a name that could never have signed up is just a wrong
@@ -12,6 +13,7 @@ export class LoginDto {
   username!: string;
 
   @IsString()
+  @IsWellFormed()
   @CodePointLength(1, 128)
   password!: string;
 }

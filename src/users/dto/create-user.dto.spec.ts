@@ -25,6 +25,12 @@ describe('CreateUserDto', () => {
     expect(errorsFor({ username: 'abc', password: '😀'.repeat(129) })).toEqual(['password']);
   });
 
+  it('refuses a password with a lone surrogate, and takes a paired one', () => {
+    expect(errorsFor({ username: 'abc', password: 'long enough \uD83D' })).toEqual(['password']);
+    expect(errorsFor({ username: 'abc', password: 'long enough \uDE00x' })).toEqual(['password']);
+    expect(errorsFor({ username: 'abc', password: 'long enough \uD83D\uDE00' })).toEqual([]);
+  });
+
   it('refuses unknown fields and non-strings', () => {
     expect(errorsFor({ username: 'abc', password: 'long enough', role: 'admin' })).toEqual(['role']);
     expect(errorsFor({ username: 123, password: 12345678 })).toEqual(['username', 'password']);

@@ -1,5 +1,6 @@
 import { IsString, Matches } from 'class-validator';
 import { CodePointLength } from '../../common/code-point-length.decorator';
+import { IsWellFormed } from '../../common/well-formed.decorator';
 
 export const USERNAME_PATTERN = /^[A-Za-z0-9._@-]{3,64}$/;
 
@@ -9,6 +10,7 @@ export class CreateUserDto {
   username!: string;
 
   @IsString()
+  @IsWellFormed()
   @CodePointLength(8, 128)
   password!: string;
 }
