@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { UnsupportedMediaTypeException, ValidationPipe } from '@nestjs/common';
+import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -7,11 +7,14 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { DrainingFastifyAdapter } from './common/draining-fastify.adapter';
+import { jsonBodyParser } from './common/json-body';
 import { logRequests, requestId } from './common/logging.module';
 import { securityHeaders } from './common/security-headers';
+import { InputValidationPipe } from './common/validate-input';
 import { loadEnv } from './config/env';
 
 const JSON_TYPE = /^application\/json\b/i;
+const BODY_LIMIT = 16 * 1024;
 
 /**
  * Builds the configured application, not yet listening: main.ts listens, the e2e tests use it
@@ -19,7 +22,7 @@ const JSON_TYPE = /^application\/json\b/i;
  */
 export async function createApp(options: { logger?: false } = {}): Promise<NestFastifyApplication> {
   const { http } = loadEnv();
-  const adapter = new DrainingFastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: 16 * 1024, genReqId: requestId });
+  const adapter = new DrainingFastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
@@ -39,7 +42,8 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
     }
     done();
   });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT }, jsonBodyParser(adapter.getInstance()));
+  app.useGlobalPipes(new InputValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   try {
     await app.init();
