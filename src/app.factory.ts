@@ -9,11 +9,13 @@ import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { DrainingFastifyAdapter } from './common/draining-fastify.adapter';
 import { jsonBodyParser } from './common/json-body';
 import { logRequests, requestId } from './common/logging.module';
+import { routeOptions } from './common/route-options';
 import { securityHeaders } from './common/security-headers';
 import { InputValidationPipe } from './common/validate-input';
 import { loadEnv } from './config/env';
 
 const JSON_TYPE = /^application\/json\b/i;
+const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
 const BODY_LIMIT = 16 * 1024;
 
 /**
@@ -34,10 +36,11 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
   if (http.corsOrigins.length > 0) app.enableCors({ origin: http.corsOrigins, maxAge: 600 });
   const headers = securityHeaders();
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers).header('x-request-id', request.id);
-    // Bodies are JSON; only the OAuth endpoints also take form parameters (RFC 6749).
+    // no-store unless a route says otherwise (the JWKS): nearly every answer here is personal or a token.
+    reply.headers(headers).header('x-request-id', request.id).header('cache-control', 'no-store');
+    // Bodies are JSON; routes that say so (the OAuth endpoints, RFC 6749) also take form parameters.
     const type = request.headers['content-type'];
-    if (type && !JSON_TYPE.test(type) && !request.url.startsWith('/oauth/')) {
+    if (type && !JSON_TYPE.test(type) && !(FORM_TYPE.test(type) && routeOptions(request).formBody)) {
       return done(new UnsupportedMediaTypeException('Request bodies must be application/json'));
     }
     done();

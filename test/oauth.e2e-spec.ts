@@ -78,6 +78,24 @@ describe('the OAuth 2.0 surface', () => {
       expect(malformed.body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
     });
 
+    it('answers errors raised before the handler in the RFC 6749 shape too: wrong type, nesting, size', async () => {
+      const text = await t.http.post('/oauth/token').set('content-type', 'text/plain').send('grant_type=password').expect(415);
+      const nested = await t.http.post('/oauth/token').set('content-type', 'application/json').send('['.repeat(5000) + ']'.repeat(5000)).expect(400);
+      const huge = await form('/oauth/token', { grant_type: 'password', username: 'x', password: 'y'.repeat(20_000) }).expect(413);
+      for (const { body, headers } of [text, nested, huge]) {
+        expect(body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+        expect(headers['cache-control']).toBe('no-store');
+      }
+    });
+
+    it('keeps the general error shape, and form bodies refused, on routes outside the OAuth controller', async () => {
+      const notFound = await t.http.post('/oauth/nothing-here').send({ token: 'x' }).expect(404);
+      expect(notFound.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      const formLogin = await t.http.post('/auth').type('form').send('username=a&password=b').expect(415);
+      expect(formLogin.body).toMatchObject({ statusCode: 415, error: expect.any(String), message: expect.any(String) });
+      await t.http.post('/token').type('form').send('refreshToken=x').expect(415);
+    });
+
     it('refuses an access token used as a refresh token', async () => {
       const session = await login(t.http, user);
       const response = await form('/oauth/token', { grant_type: 'refresh_token', refresh_token: session.accessToken }).expect(400);
