@@ -11,7 +11,7 @@ describe('the request log', () => {
   let server: ServerProcess;
   beforeAll(async () => {
     database = await createTestDatabase({ shared: true });
-    server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+    server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', AUTH_OAUTH_PASSWORD_GRANT: 'true' });
   });
   afterAll(async () => {
     await server.stop();

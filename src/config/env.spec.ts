@@ -15,6 +15,7 @@ describe('loadEnv', () => {
       refreshAbsoluteTtl: 90 * 86400,
       refreshGrace: 10,
       signup: true,
+      oauthPasswordGrant: false,
     });
   });
 
@@ -35,6 +36,7 @@ describe('loadEnv', () => {
     ['AUTH_ACCESS_TTL', '15 minutes'],
     ['AUTH_REFRESH_GRACE', '-1'],
     ['AUTH_SIGNUP', 'yes'],
+    ['AUTH_OAUTH_PASSWORD_GRANT', '1'],
     ['TRUST_PROXY', '1'],
     ['AUTH_LOGIN_MAX_FAILURES_PER_USER', '0'],
     ['LOG_LEVEL', 'loud'],

@@ -65,6 +65,8 @@ export class EnvironmentVariables {
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS = '100';
   @IsIntegerString(0, 10_000_000) AUTH_REFRESH_MAX_PER_MINUTE = '1200';
   @ValidateIf(setOnly) @MinLength(16, expected('at least 16 characters')) AUTH_INTROSPECTION_SECRET = '';
+  /** RFC 9700 §2.4: the resource-owner password grant must not be used; first-party logins use POST /auth. */
+  @IsIn(BOOLEAN, expected('true or false')) AUTH_OAUTH_PASSWORD_GRANT = 'false';
 
   @IsIn(SIGNING_ALGORITHMS, expected(`one of ${SIGNING_ALGORITHMS.join(', ')}`)) AUTH_SIGNING_ALGORITHM = 'ES256';
   @IsDuration(0) AUTH_KEY_ROTATION_INTERVAL = '90d';
@@ -95,6 +97,7 @@ export interface Env {
     loginMaxFailuresPerAddress: number;
     introspectionSecret: string | null;
     refreshMaxPerMinute: number;
+    oauthPasswordGrant: boolean;
   };
   keys: {
     algorithm: SigningAlgorithm;
@@ -145,6 +148,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       loginMaxFailuresPerAddress: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS),
       introspectionSecret: v.AUTH_INTROSPECTION_SECRET || null,
       refreshMaxPerMinute: Number(v.AUTH_REFRESH_MAX_PER_MINUTE),
+      oauthPasswordGrant: v.AUTH_OAUTH_PASSWORD_GRANT === 'true',
     },
     keys: {
       algorithm: v.AUTH_SIGNING_ALGORITHM as SigningAlgorithm,

@@ -1,11 +1,14 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Controller, Header, Headers, HttpCode, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
-import { AuthService, RequestOrigin } from '../auth';
+import { Controller, Header, Headers, HttpCode, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { AuthService, LoginDto, RequestOrigin } from '../auth';
 import { RefreshRateLimitGuard } from '../auth/guards/refresh-rate-limit.guard';
 import type { Origin } from '../clients/clients.service';
 import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
+import { validateInput } from '../common/validate-input';
+import { authConfig } from '../config/configuration';
 import { IntrospectionService } from './introspection.service';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 import { oauthError, OAuthParams, OAuthRequest } from './oauth-params';
@@ -31,9 +34,10 @@ export class OAuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly introspection: IntrospectionService,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
-  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=password (username, password) or refresh_token (refresh_token)' })
+  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=refresh_token (refresh_token), or password (username, password) when AUTH_OAUTH_PASSWORD_GRANT=true' })
   @ApiResponse({ status: 200, description: '{access_token, token_type, expires_in, refresh_token}' })
   @ApiResponse({ status: 429, description: '{error: "slow_down"} with Retry-After' })
   @Post('token')
@@ -61,16 +65,16 @@ export class OAuthController {
   private async grant(grantType: string, params: OAuthParams, origin: Origin) {
     switch (grantType) {
       case 'password': {
-        const username = params.required('username');
-        const password = params.required('password');
+        if (!this.config.oauthPasswordGrant) break;
+        // The rules of POST /auth, before any argon2 work: a 10,000-character password is a 400.
+        const { username, password } = validateInput(LoginDto, { username: params.required('username'), password: params.required('password') });
         const user = await this.auth.checkCredentials(username, password, origin.ip ?? 'unknown');
         return (await this.auth.login(user, true, origin)).token;
       }
       case 'refresh_token':
         return (await this.auth.refresh(params.required('refresh_token'), origin)).token;
-      default:
-        throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType).slice(0, 64)} is not supported`);
     }
+    throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType).slice(0, 64)} is not supported`);
   }
 
   /** RFC 7009: 200 whether or not the token was valid; a refresh or access token ends its client. */
