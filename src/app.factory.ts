@@ -24,7 +24,10 @@ const BODY_LIMIT = 16 * 1024;
  */
 export async function createApp(options: { logger?: false } = {}): Promise<NestFastifyApplication> {
   const { http } = loadEnv();
-  const adapter = new DrainingFastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId });
+  // TRUST_PROXY=n: the n nearest hops are our proxies (Fastify would trust no hop for a bare number).
+  const hops = http.trustProxy;
+  const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
+  const adapter = new DrainingFastifyAdapter({ trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
