@@ -43,8 +43,9 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
     reply.headers(headers).header('x-request-id', request.id).header('cache-control', 'no-store');
     // Bodies are JSON; routes that say so (the OAuth endpoints, RFC 6749) also take form parameters.
     const type = request.headers['content-type'];
-    if (type && !JSON_TYPE.test(type) && !(FORM_TYPE.test(type) && routeOptions(request).formBody)) {
-      return done(new UnsupportedMediaTypeException('Request bodies must be application/json'));
+    const { formBody } = routeOptions(request);
+    if (type && !JSON_TYPE.test(type) && !(formBody && FORM_TYPE.test(type))) {
+      return done(new UnsupportedMediaTypeException(`Request bodies must be application/json${formBody ? ' or application/x-www-form-urlencoded' : ''}`));
     }
     done();
   });

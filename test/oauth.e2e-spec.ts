@@ -89,6 +89,11 @@ describe('the OAuth 2.0 surface', () => {
       }
     });
 
+    it('reads form parameters flat: bracketed names do not nest', async () => {
+      const response = await t.http.post('/oauth/token').type('form').send('grant_type[a][b]=password&grant_type[]=x').expect(400);
+      expect(response.body).toEqual({ error: 'invalid_request', error_description: 'grant_type is required' });
+    });
+
     it('keeps the general error shape, and form bodies refused, on routes outside the OAuth controller', async () => {
       const notFound = await t.http.post('/oauth/nothing-here').send({ token: 'x' }).expect(404);
       expect(notFound.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
