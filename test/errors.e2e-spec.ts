@@ -109,6 +109,8 @@ describe('bad input', () => {
     const session = await login(t.http, await signUp(t.http));
     await t.http.get('/clients?prototype=1').set(bearer(session)).expect(400);
     await t.http.get('/clients?constructor=1').set(bearer(session)).expect(400);
+    await t.http.get('/clients?__proto__=1').set(bearer(session)).expect(400);
+    await t.http.get('/clients?include=ended').set(bearer(session)).expect(200);
     await t.http.post('/auth?prototype=1').send({ username: 'valid_name2', password: 'long enough pw' }).expect(400);
   });
 
