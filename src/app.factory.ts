@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { UnsupportedMediaTypeException, ValidationPipe } from '@nestjs/common';
+import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -7,11 +7,16 @@ import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
 import { DrainingFastifyAdapter } from './common/draining-fastify.adapter';
+import { jsonBodyParser } from './common/json-body';
 import { logRequests, requestId } from './common/logging.module';
+import { routeOptions } from './common/route-options';
 import { securityHeaders } from './common/security-headers';
+import { InputValidationPipe } from './common/validate-input';
 import { loadEnv } from './config/env';
 
 const JSON_TYPE = /^application\/json\b/i;
+const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
+const BODY_LIMIT = 16 * 1024;
 
 /**
  * Builds the configured application, not yet listening: main.ts listens, the e2e tests use it
@@ -19,7 +24,10 @@ const JSON_TYPE = /^application\/json\b/i;
  */
 export async function createApp(options: { logger?: false } = {}): Promise<NestFastifyApplication> {
   const { http } = loadEnv();
-  const adapter = new DrainingFastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: 16 * 1024, genReqId: requestId });
+  // TRUST_PROXY=n: the n nearest hops are our proxies (Fastify would trust no hop for a bare number).
+  const hops = http.trustProxy;
+  const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
+  const adapter = new DrainingFastifyAdapter({ trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
@@ -31,15 +39,18 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
   if (http.corsOrigins.length > 0) app.enableCors({ origin: http.corsOrigins, maxAge: 600 });
   const headers = securityHeaders();
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
-    reply.headers(headers).header('x-request-id', request.id);
-    // Bodies are JSON; only the OAuth endpoints also take form parameters (RFC 6749).
+    // no-store unless a route says otherwise (the JWKS): nearly every answer here is personal or a token.
+    reply.headers(headers).header('x-request-id', request.id).header('cache-control', 'no-store');
+    // Bodies are JSON; routes that say so (the OAuth endpoints, RFC 6749) also take form parameters.
     const type = request.headers['content-type'];
-    if (type && !JSON_TYPE.test(type) && !request.url.startsWith('/oauth/')) {
-      return done(new UnsupportedMediaTypeException('Request bodies must be application/json'));
+    const { formBody } = routeOptions(request);
+    if (type && !JSON_TYPE.test(type) && !(formBody && FORM_TYPE.test(type))) {
+      return done(new UnsupportedMediaTypeException(`Request bodies must be application/json${formBody ? ' or application/x-www-form-urlencoded' : ''}`));
     }
     done();
   });
-  app.useGlobalPipes(new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }));
+  app.useBodyParser('application/json', { bodyLimit: BODY_LIMIT }, jsonBodyParser(adapter.getInstance()));
+  app.useGlobalPipes(new InputValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   try {
     await app.init();

@@ -10,6 +10,7 @@ import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig } from 
 import { createDataSource } from './database/data-source';
 import { buildDataSourceOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
+import { OAuthModule } from './oauth/oauth.module';
 import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
 
@@ -29,6 +30,7 @@ import { UsersModule } from './users/users.module';
     UsersModule,
     ClientsModule,
     AuthModule,
+    OAuthModule,
     HealthModule,
   ],
 })

@@ -1,4 +1,5 @@
 import { startApp, TestApp } from './app';
+import { bearer, login, signUp } from './factories';
 
 /** Bad input of every shape gets a 4xx JSON body {statusCode, error, message}: never a 500 or a stack. */
 describe('bad input', () => {
@@ -61,6 +62,56 @@ describe('bad input', () => {
       .send('{"username":"valid_proto","password":"long enough pw","__proto__":{"admin":true}}');
     expect(response.status).toBe(400);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
+  });
+
+  const nested = (depth: number) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth);
+  const arrays = (depth: number) => '['.repeat(depth) + ']'.repeat(depth);
+
+  it.each([
+    ['/users', 'username'],
+    ['/auth', 'username'],
+    ['/token', 'refreshToken'],
+    ['/token/reject', 'refreshToken'],
+    ['/me/password', 'currentPassword'],
+    ['/oauth/token', 'grant_type'],
+    ['/oauth/revoke', 'token'],
+  ])('POST %s with JSON nested thousands deep, as the body or in %s: 400', async (path, field) => {
+    const session = await login(t.http, await signUp(t.http));
+    for (const value of [arrays(1300), arrays(5000), nested(1300), nested(2500)]) {
+      for (const body of [value, `{"${field}":${value}}`]) {
+        const response = await t.http.post(path).set(bearer(session)).set('content-type', 'application/json').send(body);
+        expect(response.status).toBe(400);
+        expect(JSON.stringify(response.body)).not.toMatch(/Internal|at .*\.(js|ts):\d+/);
+      }
+    }
+  });
+
+  it('takes ordinary nesting to the validator', async () => {
+    const response = await t.http.post('/users').send(`{"username":${nested(20)},"password":"long enough pw"}`).set('content-type', 'application/json').expect(400);
+    expect(response.body.message).toContain('username must be a string');
+  });
+
+  it.each([
+    ['/users', { username: 'valid_name2', password: 'long enough pw' }],
+    ['/auth', { username: 'valid_name2', password: 'long enough pw' }],
+    ['/token', { refreshToken: 'x' }],
+    ['/token/reject', { refreshToken: 'x' }],
+  ])('POST %s refuses every unknown field, prototype and constructor included: 400', async (path, body) => {
+    for (const key of ['prototype', 'constructor', 'toString', 'hasOwnProperty', 'isAdmin']) {
+      const response = await t.http.post(path).send({ ...body, [key]: 'x' });
+      expect(response.status).toBe(400);
+      expectCleanError(response.body, 400);
+      expect(JSON.stringify(response.body.message)).toContain(key);
+    }
+  });
+
+  it('refuses unknown query parameters of validated queries, prototype included: 400', async () => {
+    const session = await login(t.http, await signUp(t.http));
+    await t.http.get('/clients?prototype=1').set(bearer(session)).expect(400);
+    await t.http.get('/clients?constructor=1').set(bearer(session)).expect(400);
+    await t.http.get('/clients?__proto__=1').set(bearer(session)).expect(400);
+    await t.http.get('/clients?include=ended').set(bearer(session)).expect(200);
+    await t.http.post('/auth?prototype=1').send({ username: 'valid_name2', password: 'long enough pw' }).expect(400);
   });
 
   it('an unknown route: 404 JSON', async () => {

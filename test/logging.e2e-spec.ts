@@ -1,4 +1,8 @@
+import { Logger } from '@nestjs/common';
+import { UsersService } from '../src/users/users.service';
+import { startApp } from './app';
 import { createTestDatabase, TestDatabase } from './engines';
+import { bearer, login, signUp } from './factories';
 import { httpCall } from './http-client';
 import { ServerProcess, startServerProcess } from './server-process';
 
@@ -7,7 +11,7 @@ describe('the request log', () => {
   let server: ServerProcess;
   beforeAll(async () => {
     database = await createTestDatabase({ shared: true });
-    server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info' });
+    server = await startServerProcess({ DATABASE_URL: database.url, LOG_LEVEL: 'info', AUTH_OAUTH_PASSWORD_GRANT: 'true' });
   });
   afterAll(async () => {
     await server.stop();
@@ -95,5 +99,23 @@ describe('the request log', () => {
       clientId: me.body.clientId,
       msg: 'request completed',
     });
+  });
+});
+
+describe('the log line of an unexpected error', () => {
+  it('carries the request id, so a 500 can be matched to its request; the caller sees no detail', async () => {
+    const t = await startApp();
+    try {
+      const session = await login(t.http, await signUp(t.http));
+      const failure = new Error('boom: SELECT secret FROM somewhere');
+      jest.spyOn(t.app.get(UsersService), 'profile').mockRejectedValueOnce(failure);
+      const logged = jest.spyOn(Logger.prototype, 'error');
+      const response = await t.http.get('/me').set(bearer(session)).set('x-request-id', 'trace-500').expect(500);
+      expect(response.body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
+      expect(logged).toHaveBeenCalledWith(expect.objectContaining({ requestId: 'trace-500', err: failure }), expect.any(String));
+    } finally {
+      jest.restoreAllMocks();
+      await t.close();
+    }
   });
 });

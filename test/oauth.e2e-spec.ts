@@ -1,12 +1,13 @@
 import * as client from 'openid-client';
 import { ListeningApp, startListeningApp } from './app';
+import { UsersService } from '../src/users/users.service';
 import { bearer, login, signUp, TestUser } from './factories';
 
 describe('the OAuth 2.0 surface', () => {
   let t: ListeningApp;
   let user: TestUser;
   beforeAll(async () => {
-    t = await startListeningApp({ AUTH_INTROSPECTION_SECRET: 'introspection-secret-for-tests' });
+    t = await startListeningApp({ AUTH_INTROSPECTION_SECRET: 'introspection-secret-for-tests', AUTH_OAUTH_PASSWORD_GRANT: 'true' });
     user = await signUp(t.http);
   });
   afterAll(() => t.close());
@@ -76,6 +77,45 @@ describe('the OAuth 2.0 surface', () => {
       expect(repeated.body.error).toBe('invalid_request');
       const malformed = await t.http.post('/oauth/token').set('content-type', 'application/json').send('{').expect(400);
       expect(malformed.body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+    });
+
+    it('answers errors raised before the handler in the RFC 6749 shape too: wrong type, nesting, size', async () => {
+      const text = await t.http.post('/oauth/token').set('content-type', 'text/plain').send('grant_type=password').expect(415);
+      const nested = await t.http.post('/oauth/token').set('content-type', 'application/json').send('['.repeat(5000) + ']'.repeat(5000)).expect(400);
+      const huge = await form('/oauth/token', { grant_type: 'password', username: 'x', password: 'y'.repeat(20_000) }).expect(413);
+      for (const { body, headers } of [text, nested, huge]) {
+        expect(body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+        expect(headers['cache-control']).toBe('no-store');
+      }
+    });
+
+    it('reads form parameters flat: bracketed names do not nest', async () => {
+      const response = await t.http.post('/oauth/token').type('form').send('grant_type[a][b]=password&grant_type[]=x').expect(400);
+      expect(response.body).toEqual({ error: 'invalid_request', error_description: 'grant_type is required' });
+    });
+
+    it('keeps the general error shape, and form bodies refused, on routes outside the OAuth controller', async () => {
+      const notFound = await t.http.post('/oauth/nothing-here').send({ token: 'x' }).expect(404);
+      expect(notFound.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
+      const formLogin = await t.http.post('/auth').type('form').send('username=a&password=b').expect(415);
+      expect(formLogin.body).toMatchObject({ statusCode: 415, error: expect.any(String), message: expect.any(String) });
+      await t.http.post('/token').type('form').send('refreshToken=x').expect(415);
+    });
+
+    it('checks a password grant’s username and password by the rules of POST /auth before any password hashing', async () => {
+      const verify = jest.spyOn(t.app.get(UsersService), 'verifyCredentials');
+      try {
+        for (const fields of [
+          { username: user.username, password: 'p'.repeat(10_000) },
+          { username: 'u'.repeat(65), password: user.password },
+        ]) {
+          const response = await form('/oauth/token', { grant_type: 'password', ...fields }).expect(400);
+          expect(response.body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });
+        }
+        expect(verify).not.toHaveBeenCalled();
+      } finally {
+        verify.mockRestore();
+      }
     });
 
     it('refuses an access token used as a refresh token', async () => {
@@ -194,6 +234,28 @@ describe('the OAuth 2.0 surface', () => {
       await expect(client.refreshTokenGrant(config, refreshed.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
       await t.http.get('/me').set('authorization', `Bearer ${refreshed.access_token}`).expect(401);
       expect((await client.tokenIntrospection(resourceServer, refreshed.access_token)).active).toBe(false);
+    });
+  });
+
+  describe('without AUTH_OAUTH_PASSWORD_GRANT (the default: RFC 9700 §2.4)', () => {
+    let plain: ListeningApp;
+    beforeAll(async () => {
+      plain = await startListeningApp();
+    });
+    afterAll(() => plain.close());
+
+    it('refuses the password grant as unsupported_grant_type, and the metadata no longer lists it', async () => {
+      const someone = await signUp(plain.http);
+      const response = await plain.http
+        .post('/oauth/token')
+        .type('form')
+        .send(new URLSearchParams({ grant_type: 'password', username: someone.username, password: someone.password }).toString())
+        .expect(400);
+      expect(response.body).toEqual({ error: 'unsupported_grant_type', error_description: expect.any(String) });
+      const { body } = await plain.http.get('/.well-known/oauth-authorization-server').expect(200);
+      expect(body.grant_types_supported).toEqual(['refresh_token']);
+      const session = await login(plain.http, someone);
+      await plain.http.post('/oauth/token').type('form').send(`grant_type=refresh_token&refresh_token=${session.refreshToken}`).expect(200);
     });
   });
 });

@@ -1,7 +1,7 @@
 import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { LoginDto } from './dto/login.dto';
-import { Body, Controller, Header, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import type { Origin } from '../clients/client-rules';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
@@ -32,7 +32,6 @@ export class AuthController {
   @UseGuards(LocalAuthGuard)
   @Post('auth')
   @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
   login(@LoggedInUser() user: User, @Query('permanent') permanent: LoginQueryDto['permanent'], @RequestOrigin() origin: Origin): Promise<LoginResponseDto> {
     return this.auth.login(user, permanent === 'true', origin);
   }
@@ -59,7 +58,6 @@ export class AuthController {
   @ApiErrors(400, 401, 429)
   @Post('token')
   @UseGuards(RefreshRateLimitGuard)
-  @Header('Cache-Control', 'no-store')
   refresh(@Body() body: RefreshTokenDto, @RequestOrigin() origin: Origin): Promise<RefreshResponseDto> {
     return this.auth.refresh(body.refreshToken, origin);
   }

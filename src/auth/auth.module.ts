@@ -7,9 +7,6 @@ import { UsersModule } from '../users/users.module';
 import { AccessTokensService } from './access-tokens.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
-import { IntrospectionService } from './introspection.service';
-import { MetadataController } from './metadata.controller';
-import { OAuthController } from './oauth.controller';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { LoginThrottleService } from './login-throttle.service';
 import { WindowCounters } from './window-counters.service';
@@ -18,15 +15,16 @@ import { LocalStrategy } from './local.strategy';
 
 @Module({
   imports: [UsersModule, ClientsModule, KeysModule, PassportModule],
-  controllers: [AuthController, OAuthController, MetadataController, SessionPolicyController],
+  controllers: [AuthController, SessionPolicyController],
   providers: [
     AuthService,
     AccessTokensService,
-    IntrospectionService,
     LoginThrottleService,
     WindowCounters,
     LocalStrategy,
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
+  // WindowCounters: for RefreshRateLimitGuard on the OAuth token endpoint.
+  exports: [AuthService, AccessTokensService, WindowCounters],
 })
 export class AuthModule {}

@@ -2,8 +2,9 @@ import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logge
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { HttpError } from './http-error';
+import { routeOptions } from './route-options';
 
-interface ErrorBody {
+export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string | string[];
@@ -13,7 +14,8 @@ interface ErrorBody {
 /**
  * Every error leaves as `{statusCode, error, message}`. Client errors raised by Fastify itself
  * (malformed JSON, wrong content type, body too large) keep their 4xx; anything unexpected becomes
- * a bare 500 whose details go to the log only, so no stack trace or SQL text reaches a caller.
+ * a bare 500 whose details go to the log only, with the request id, so no stack trace or SQL text
+ * reaches a caller. Subclasses (the OAuth filter) change only how the body reads.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -22,18 +24,19 @@ export class AllExceptionsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
-    const body = this.toBody(exception);
+    // Errors raised before the handler reach only the global filter: the route's own filter answers them.
+    const routeFilter = routeOptions(request).errorFilter;
+    if (routeFilter && routeFilter !== this) return routeFilter.catch(exception, host);
+    const body = this.toBody(exception, request);
     if (exception instanceof HttpError) reply.headers(exception.headers);
-    reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8');
-    if (request.url.startsWith('/oauth/')) {
-      reply.header('cache-control', 'no-store').send(toOAuthError(body));
-    } else {
-      const { oauthError: _hidden, ...rest } = body;
-      reply.send(rest);
-    }
+    reply.status(body.statusCode).header('content-type', 'application/json; charset=utf-8').send(this.present(body));
   }
 
-  private toBody(exception: unknown): ErrorBody {
+  protected present(body: ErrorBody): unknown {
+    return body;
+  }
+
+  private toBody(exception: unknown, request: FastifyRequest): ErrorBody {
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();
@@ -50,25 +53,9 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { statusCode: status, error: reason(status), message: (exception as Error).message };
     }
-    this.logger.error(exception instanceof Error ? (exception.stack ?? exception.message) : String(exception));
+    this.logger.error({ requestId: request.id, err: exception instanceof Error ? exception : new Error(String(exception)) }, 'unexpected error');
     return { statusCode: 500, error: reason(500), message: 'Internal server error' };
   }
-}
-
-/** RFC 6749 §5.2: the OAuth endpoints answer errors as `{error, error_description}`. */
-function toOAuthError(body: ErrorBody): { error: string; error_description: string } {
-  const status = body.statusCode;
-  const error =
-    typeof body.oauthError === 'string'
-      ? body.oauthError
-      : status === 401
-        ? 'invalid_client'
-        : status === 429
-          ? 'slow_down'
-          : status >= 500
-            ? 'server_error'
-            : 'invalid_request';
-  return { error, error_description: Array.isArray(body.message) ? body.message.join('; ') : body.message };
 }
 
 function reason(status: number): string {

@@ -15,6 +15,7 @@ describe('loadEnv', () => {
       refreshAbsoluteTtl: 90 * 86400,
       refreshGrace: 10,
       signup: true,
+      oauthPasswordGrant: false,
     });
   });
 
@@ -35,7 +36,11 @@ describe('loadEnv', () => {
     ['AUTH_ACCESS_TTL', '15 minutes'],
     ['AUTH_REFRESH_GRACE', '-1'],
     ['AUTH_SIGNUP', 'yes'],
-    ['TRUST_PROXY', '1'],
+    ['AUTH_OAUTH_PASSWORD_GRANT', '1'],
+    ['TRUST_PROXY', 'true'],
+    ['TRUST_PROXY', '0'],
+    ['TRUST_PROXY', '10.0.0.0/33'],
+    ['TRUST_PROXY', '10.0.0.1, proxy.example'],
     ['AUTH_LOGIN_MAX_FAILURES_PER_USER', '0'],
     ['LOG_LEVEL', 'loud'],
     ['CORS_ORIGINS', 'app.example.com'],
@@ -43,6 +48,12 @@ describe('loadEnv', () => {
   ])('stops at a malformed %s=%p, naming the variable', (name, value) => {
     expect(() => loadEnv({ [name]: value })).toThrow(EnvError);
     expect(() => loadEnv({ [name]: value })).toThrow(new RegExp(`^Invalid environment variable ${name}=.+: expected `));
+  });
+
+  it('takes TRUST_PROXY as false, a hop count or proxy addresses, and says why true is refused', () => {
+    expect(loadEnv({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
+    expect(loadEnv({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).http.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+    expect(() => loadEnv({ TRUST_PROXY: 'true' })).toThrow(/client writes/);
   });
 
   it('is listed whole in .env.example, with the real defaults', () => {

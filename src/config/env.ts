@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { IsIn, IsPort, Matches, MinLength, ValidateBy, ValidateIf, validateSync, ValidationOptions } from 'class-validator';
 import { SIGNING_ALGORITHMS, SigningAlgorithm } from '../keys/jws';
 import { parseDurationSeconds } from './duration';
@@ -29,6 +30,36 @@ function IsIntegerString(min: number, max: number): PropertyDecorator {
   });
 }
 
+/** `false`, a hop count, or the addresses/CIDRs of our proxies: what Fastify's trustProxy takes, minus `true`. */
+export type TrustProxy = false | number | string[];
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address, prefix, ...rest] = entry.split('/');
+  const version = isIP(address);
+  if (version === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+}
+
+function parseTrustProxy(text: string): TrustProxy | undefined {
+  if (text === 'false') return false;
+  if (/^\d+$/.test(text)) return Number(text) >= 1 && Number(text) <= 16 ? Number(text) : undefined;
+  const entries = text.split(',').map((entry) => entry.trim());
+  return entries.every(isAddressOrCidr) ? entries : undefined;
+}
+
+function IsTrustProxy(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isTrustProxy',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && parseTrustProxy(value) !== undefined,
+      defaultMessage: (args) =>
+        args?.value === 'true'
+          ? 'expected false, a hop count or proxy addresses, not true: true takes the left-most X-Forwarded-For entry, which the client writes, so anyone could choose their address and dodge the login limits'
+          : 'expected false, a hop count from 1 to 16, or comma-separated proxy addresses/CIDRs like 127.0.0.1,10.0.0.0/8',
+    },
+  });
+}
+
 const expected = (what: string): ValidationOptions => ({ message: `expected ${what}` });
 
 /**
@@ -39,7 +70,7 @@ const expected = (what: string): ValidationOptions => ({ message: `expected ${wh
 export class EnvironmentVariables {
   @IsPort(expected('a port from 0 to 65535')) PORT = '1337';
   @Matches(/^\S+$/, expected('a host name or address')) HOST = '0.0.0.0';
-  @IsIn(BOOLEAN, expected('true or false')) TRUST_PROXY = 'false';
+  @IsTrustProxy() TRUST_PROXY = 'false';
   @IsIn(LOG_LEVELS, expected(`one of ${LOG_LEVELS.join(', ')}`)) LOG_LEVEL = 'info';
   @ValidateIf(setOnly)
   @Matches(/^https?:\/\/[^/\s,]+(\s*,\s*https?:\/\/[^/\s,]+)*$/, expected('comma-separated origins like https://app.example.com'))
@@ -67,6 +98,8 @@ export class EnvironmentVariables {
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS = '100';
   @IsIntegerString(0, 10_000_000) AUTH_REFRESH_MAX_PER_MINUTE = '1200';
   @ValidateIf(setOnly) @MinLength(16, expected('at least 16 characters')) AUTH_INTROSPECTION_SECRET = '';
+  /** RFC 9700 §2.4: the resource-owner password grant must not be used; first-party logins use POST /auth. */
+  @IsIn(BOOLEAN, expected('true or false')) AUTH_OAUTH_PASSWORD_GRANT = 'false';
 
   @IsIn(SIGNING_ALGORITHMS, expected(`one of ${SIGNING_ALGORITHMS.join(', ')}`)) AUTH_SIGNING_ALGORITHM = 'ES256';
   @IsDuration(0) AUTH_KEY_ROTATION_INTERVAL = '90d';
@@ -78,7 +111,7 @@ export class EnvironmentVariables {
 const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL']);
 
 export interface Env {
-  http: { port: number; host: string; trustProxy: boolean; logLevel: LogLevel; corsOrigins: string[] };
+  http: { port: number; host: string; trustProxy: TrustProxy; logLevel: LogLevel; corsOrigins: string[] };
   database: { url: string };
   redis: { url: string | null; keyPrefix: string };
   auth: {
@@ -98,6 +131,7 @@ export interface Env {
     loginMaxFailuresPerAddress: number;
     introspectionSecret: string | null;
     refreshMaxPerMinute: number;
+    oauthPasswordGrant: boolean;
   };
   keys: {
     algorithm: SigningAlgorithm;
@@ -126,7 +160,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
     http: {
       port: Number(v.PORT),
       host: v.HOST,
-      trustProxy: v.TRUST_PROXY === 'true',
+      trustProxy: parseTrustProxy(v.TRUST_PROXY) as TrustProxy,
       logLevel: v.LOG_LEVEL as LogLevel,
       corsOrigins: v.CORS_ORIGINS ? v.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
     },
@@ -149,6 +183,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       loginMaxFailuresPerAddress: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS),
       introspectionSecret: v.AUTH_INTROSPECTION_SECRET || null,
       refreshMaxPerMinute: Number(v.AUTH_REFRESH_MAX_PER_MINUTE),
+      oauthPasswordGrant: v.AUTH_OAUTH_PASSWORD_GRANT === 'true',
     },
     keys: {
       algorithm: v.AUTH_SIGNING_ALGORITHM as SigningAlgorithm,

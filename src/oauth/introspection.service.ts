@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { AccessTokensService, bearerToken } from '../auth';
 import { RefreshTokensService } from '../clients/refresh-tokens.service';
 import { HttpError } from '../common/http-error';
 import { authConfig } from '../config/configuration';
 import { UsersService } from '../users/users.service';
-import { AccessTokensService } from './access-tokens.service';
-import { bearerToken } from './guards/access-token.guard';
 
 /** Who asks: a resource server holding the introspection secret, or a user with an access token. */
 export type IntrospectionCaller = { kind: 'service' } | { kind: 'user'; userId: string };

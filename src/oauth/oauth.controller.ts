@@ -1,13 +1,23 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Controller, Header, Headers, HttpCode, Post, UnauthorizedException, UseGuards } from '@nestjs/common';
+import { Controller, Header, Headers, HttpCode, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
+import type { ConfigType } from '@nestjs/config';
+import { AuthService, LoginDto, RequestOrigin } from '../auth';
+import { RefreshRateLimitGuard } from '../auth/guards/refresh-rate-limit.guard';
 import type { Origin } from '../clients/client-rules';
 import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
 import { Public } from '../common/public.decorator';
-import { AuthService } from './auth.service';
-import { RefreshRateLimitGuard } from './guards/refresh-rate-limit.guard';
+import { WithRouteOptions } from '../common/route-options';
+import { validateInput } from '../common/validate-input';
+import { authConfig } from '../config/configuration';
 import { IntrospectionService } from './introspection.service';
+import { OAuthExceptionFilter } from './oauth-exception.filter';
 import { oauthError, OAuthParams, OAuthRequest } from './oauth-params';
-import { RequestOrigin } from './origin.decorator';
+
+/**
+ * Every OAuth endpoint: form bodies as RFC 6749 requires, and RFC 6749 errors even for what fails
+ * before the handler (content type, body parsing, size), which the controller's filter cannot see.
+ */
+const OAuthEndpoint = () => WithRouteOptions({ formBody: true, errorFilter: new OAuthExceptionFilter() });
 
 /**
  * RFC 6749 token endpoint, RFC 7009 revocation and RFC 7662 introspection for OAuth-aware clients:
@@ -18,20 +28,22 @@ import { RequestOrigin } from './origin.decorator';
 @ApiConsumes('application/x-www-form-urlencoded', 'application/json')
 @ApiResponse({ status: 400, description: 'RFC 6749 §5.2: {error, error_description}' })
 @Public()
+@UseFilters(OAuthExceptionFilter)
 @Controller('oauth')
 export class OAuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly introspection: IntrospectionService,
+    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
-  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=password (username, password) or refresh_token (refresh_token)' })
+  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=refresh_token (refresh_token), or password (username, password) when AUTH_OAUTH_PASSWORD_GRANT=true' })
   @ApiResponse({ status: 200, description: '{access_token, token_type, expires_in, refresh_token}' })
   @ApiResponse({ status: 429, description: '{error: "slow_down"} with Retry-After' })
   @Post('token')
+  @OAuthEndpoint()
   @UseGuards(RefreshRateLimitGuard)
   @HttpCode(200)
-  @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
   async token(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin) {
     const grantType = params.required('grant_type');
@@ -53,21 +65,22 @@ export class OAuthController {
   private async grant(grantType: string, params: OAuthParams, origin: Origin) {
     switch (grantType) {
       case 'password': {
-        const username = params.required('username');
-        const password = params.required('password');
+        if (!this.config.oauthPasswordGrant) break;
+        // The rules of POST /auth, before any argon2 work: a 10,000-character password is a 400.
+        const { username, password } = validateInput(LoginDto, { username: params.required('username'), password: params.required('password') });
         const user = await this.auth.checkCredentials(username, password, origin.ip ?? 'unknown');
         return (await this.auth.login(user, true, origin)).token;
       }
       case 'refresh_token':
         return (await this.auth.refresh(params.required('refresh_token'), origin)).token;
-      default:
-        throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType).slice(0, 64)} is not supported`);
     }
+    throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType).slice(0, 64)} is not supported`);
   }
 
   /** RFC 7009: 200 whether or not the token was valid; a refresh or access token ends its client. */
   @ApiOperation({ summary: 'RFC 7009 revocation of a refresh or access token (form field token): always 200' })
   @Post('revoke')
+  @OAuthEndpoint()
   @HttpCode(200)
   async revoke(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin): Promise<void> {
     const token = params.required('token');
@@ -81,6 +94,7 @@ export class OAuthController {
   @ApiBearerAuth()
   @ApiResponse({ status: 401, description: '{error: "invalid_client"}' })
   @Post('introspect')
+  @OAuthEndpoint()
   @HttpCode(200)
   async introspect(@OAuthRequest() params: OAuthParams, @Headers('authorization') authorization?: string) {
     const caller = await this.introspection.authenticateCaller(authorization);

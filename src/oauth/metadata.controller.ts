@@ -21,8 +21,8 @@ export class MetadataController {
       revocation_endpoint: `${base}/oauth/revoke`,
       introspection_endpoint: `${base}/oauth/introspect`,
       jwks_uri: `${base}/.well-known/jwks.json`,
-      grant_types_supported: ['password', 'refresh_token'],
-      // No authorization endpoint: logins are first-party (password grant); nothing is redirected.
+      grant_types_supported: this.config.oauthPasswordGrant ? ['password', 'refresh_token'] : ['refresh_token'],
+      // No authorization endpoint: logins are first-party (POST /auth); nothing is redirected.
       response_types_supported: [],
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],
