@@ -6,7 +6,7 @@ import { HttpError } from '../common/http-error';
 import { authConfig } from '../config/configuration';
 import { UsersService } from '../users/users.service';
 import { AccessTokensService } from './access-tokens.service';
-import { bearerToken } from './guards/access-token.guard';
+import { bearerToken } from './bearer-token';
 
 /** Who asks: a resource server holding the introspection secret, or a user with an access token. */
 export type IntrospectionCaller = { kind: 'service' } | { kind: 'user'; userId: string };
