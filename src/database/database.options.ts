@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { Client } from '../clients/client.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 import { User } from '../users/user.entity';
+import { prepareSqliteFile } from './data-files';
 import { migrations } from './migrations';
 
 export const entities = [User, Client, SigningKey];
@@ -19,7 +18,7 @@ export function buildDataSourceOptions(url: string): DataSourceOptions {
   }
   const path = url.slice('sqlite:'.length);
   const database = path === ':memory:' ? ':memory:' : path;
-  if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true, mode: 0o700 });
+  if (database !== ':memory:') prepareSqliteFile(database);
   return {
     ...common,
     type: 'better-sqlite3',
