@@ -1,9 +1,9 @@
 import { randomFillSync } from 'node:crypto';
 
 /*
- * Random bytes for the hot path (a secret per refresh). A randomBytes() call per token cost
- * about a tenth of a refresh under load (measured), most of it the call itself; so, as Node does for
- * randomUUID(), bytes are drawn from the same CSPRNG 4 KiB at a time. Every byte is handed out once
+ * Random bytes for the hot path (a secret per refresh). A randomBytes() call per token costs more
+ * than the bytes (docs/benchmarks.md); so, as Node does for randomUUID(), bytes are drawn from the
+ * same CSPRNG 4 KiB at a time. Every byte is handed out once
  * and wiped from the pool as it is.
  */
 const pool = Buffer.alloc(4096);

@@ -6,7 +6,7 @@ type Escape = (sql: string, parameters: Record<string, unknown>) => [string, unk
  * The application's DataSource. On SQLite, TypeORM writes numeric parameters into the SQL text as
  * literals, so every distinct number (our instants are epoch milliseconds) makes a new SQL string:
  * better-sqlite3 then prepares a statement on every call and its statement cache never hits
- * (preparing was about 4% of a refresh's profile, measured). Integers are bound as parameters
+ * (docs/benchmarks.md). Integers are bound as parameters
  * instead, like every other value; PostgreSQL's driver binds them already.
  */
 export async function createDataSource(options: DataSourceOptions): Promise<DataSource> {

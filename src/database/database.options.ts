@@ -23,7 +23,7 @@ export function buildDataSourceOptions(url: string): DataSourceOptions {
     ...common,
     type: 'better-sqlite3',
     database,
-    // WAL: readers never block the writer, and commits are ~30x faster than the rollback journal.
+    // WAL: readers never block the writer, and commits need no rollback journal (docs/benchmarks.md).
     // synchronous=NORMAL, SQLite's advice for WAL: no fsync per commit, never a corrupt file; a power
     // cut may lose the last commits (a refresh rolled back means one re-login), never mix them.
     // busy_timeout lets a second process (CLI, another instance on the same file) wait for the lock.
