@@ -6,7 +6,7 @@ import type { SigningAlgorithm } from '../config/env';
  * jsonwebtoken, under @nestjs/jwt and passport-jwt, has no EdDSA; this is small enough to read whole.
  * Verification follows RFC 8725: the algorithm is the key's own (the header cannot choose it), the
  * key is found by kid among ours only (jwk, jku, x5u and other header keys are never used), and a
- * `crit` header is refused. A token has one spelling only: canonical base64url and low-S ECDSA.
+ * `crit` header is refused. A token has one spelling only: a canonical base64url signature, low-S ECDSA.
  */
 
 export interface JwsHeader {
