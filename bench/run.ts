@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJws, verifyJwsSignature } from '../src/keys/jws';
 import { hashPassword } from '../src/users/passwords';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, randomBytes } from 'node:crypto';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
@@ -118,6 +118,8 @@ async function main(): Promise<void> {
   try {
     const hello = await server('bench/hello-server.js', {}, '/');
     const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000' };
+    // PostgreSQL refuses to start without a key-encryption secret; the bench database is thrown away.
+    if (!process.env.AUTH_KEY_ENCRYPTION_SECRET) Object.assign(appEnv, { AUTH_KEY_ENCRYPTION_SECRET: randomBytes(32).toString('base64url') });
     const app = await server('src/main.js', appEnv, '/health');
     const replay = await server('bench/replay-server.js', { REPLAY_RESPONSE: await recordResponse(`${app.url}${BARE_ROUTE}`) }, '/');
     // One user and one permanent client per connection: every virtual user keeps its own refresh chain.
