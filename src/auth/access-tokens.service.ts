@@ -67,8 +67,9 @@ export class AccessTokensService {
 
   /**
    * The token's claims if we signed it with a live key, for our issuer and audience, within its
-   * lifetime (RFC 8725, RFC 9068 §4), which is never longer than AUTH_ACCESS_TTL: a token minted with
-   * a longer life, or issued in the future, is refused. Whether its client is still live is the caller's question.
+   * lifetime (RFC 8725, RFC 9068 §4). That lifetime is at most AUTH_ACCESS_TTL and starts no later
+   * than now, so a leaked key cannot mint long-lived tokens. Whether its client is still live is the
+   * caller's question.
    */
   async verify(token: string): Promise<AccessTokenClaims> {
     const now = this.clock.now() / 1000;

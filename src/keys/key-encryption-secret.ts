@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { EnvError } from '../config/env';
 import { ensureDataFolder, sqliteFile } from '../database/data-files';
 
 export const SECRET_FILE_NAME = 'key-encryption.secret';
@@ -27,7 +28,7 @@ export function resolveKeyEncryptionSecret(
     return { secret: readOrCreateSecretFile(path), source: path };
   }
   if (keys.allowPlaintextKeys) return { secret: null, source: 'AUTH_ALLOW_PLAINTEXT_KEYS' };
-  throw new Error(
+  throw new EnvError(
     'AUTH_KEY_ENCRYPTION_SECRET is required on PostgreSQL (at least 32 random characters; every instance the same), ' +
       'so that a copy of the database cannot sign tokens. AUTH_ALLOW_PLAINTEXT_KEYS=true skips this, for throwaway test setups only.',
   );
@@ -44,7 +45,7 @@ function readOrCreateSecretFile(path: string): string {
     createSecretFile(path);
   }
   const secret = readFileSync(path, 'utf8').trim();
-  if (secret.length < 32) throw new Error(`${path} holds no key-encryption secret (at least 32 characters expected)`);
+  if (secret.length < 32) throw new EnvError(`${path} holds no key-encryption secret (at least 32 characters expected)`);
   return secret;
 }
 

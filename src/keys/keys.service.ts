@@ -5,7 +5,7 @@ import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { authConfig, databaseConfig, keysConfig } from '../config/configuration';
-import type { SigningAlgorithm } from '../config/env';
+import { EnvError, type SigningAlgorithm } from '../config/env';
 import { KeyEncryptionSecret, resolveKeyEncryptionSecret } from './key-encryption-secret';
 import { decryptPrivateKey, encryptPrivateKey, generateKeyPair, isEncrypted, publicJwk, thumbprint } from './key-material';
 import { SigningKey } from './signing-key.entity';
@@ -168,12 +168,12 @@ export class KeysService implements OnModuleInit {
     const { secret, source } = this.encryption;
     if (isEncrypted(pem)) {
       if (!secret) {
-        throw new Error(`Signing key ${row.kid} is encrypted: set AUTH_KEY_ENCRYPTION_SECRET to the secret it was encrypted with`);
+        throw new EnvError(`Signing key ${row.kid} is encrypted: set AUTH_KEY_ENCRYPTION_SECRET to the secret it was encrypted with`);
       }
       try {
         pem = decryptPrivateKey(pem, secret, row.kid);
       } catch {
-        throw new Error(
+        throw new EnvError(
           `Signing key ${row.kid} cannot be decrypted: the key-encryption secret (${source}) is not the one it was encrypted with`,
         );
       }
