@@ -6,6 +6,7 @@
  * (BENCH_WARMUP_SECONDS per case, default 2). Bounded: BENCH_SECONDS per case and round (default 4).
  * BENCH_SCALING=1 runs the scaling run (bench/scaling.ts) instead.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,9 @@ async function main(): Promise<void> {
   try {
     const hello = await servers.start('bench/hello-server.js', {}, '/');
     // Access tokens live an hour here, so the token mix made at the start stays valid to the end.
-    const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000', AUTH_ACCESS_TTL: '1h' };
+    const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000',
+      // PostgreSQL refuses to start without a key-encryption secret; the bench database is thrown away.
+      AUTH_KEY_ENCRYPTION_SECRET: process.env.AUTH_KEY_ENCRYPTION_SECRET ?? randomBytes(32).toString('base64url'), AUTH_ACCESS_TTL: '1h' };
     const app = await servers.start('src/main.js', appEnv, '/health');
     const replay = await servers.start('bench/replay-server.js', { REPLAY_RESPONSE: await recordResponse(`${app.url}${BARE_ROUTE}`) }, '/');
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { CONNECTIONS, Measurement, RefreshChains, SECONDS, cannonTogether } from './load';
 import { Server, Servers, cpuSeconds, inParallel, machineCpuSeconds, post } from './servers';
@@ -27,7 +28,9 @@ export async function runScaling(): Promise<void> {
   if (!databaseUrl?.startsWith('postgres')) throw new Error('BENCH_SCALING=1 needs BENCH_DATABASE_URL=postgres://…');
   const servers = new Servers();
   try {
-    const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000' };
+    const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000',
+      // PostgreSQL refuses to start without a key-encryption secret; the bench database is thrown away.
+      AUTH_KEY_ENCRYPTION_SECRET: process.env.AUTH_KEY_ENCRYPTION_SECRET ?? randomBytes(32).toString('base64url') };
     const instances: Server[] = [await servers.start('src/main.js', appEnv, '/health')];
     const credentials = { username: `scale_${Date.now()}`, password: PASSWORD };
     await post(`${instances[0].url}/users`, credentials);

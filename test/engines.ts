@@ -14,6 +14,12 @@ export const postgresUrl = process.env.TEST_POSTGRES_URL || undefined;
 export const redisUrl = process.env.TEST_REDIS_URL || undefined;
 export const engineName = postgresUrl ? 'PostgreSQL' : 'SQLite';
 
+/*
+ * PostgreSQL refuses to start without a key-encryption secret. Set for the whole test process, so the
+ * apps, server processes and CLI runs of one test share it, as a deployment's instances do.
+ */
+if (postgresUrl) process.env.AUTH_KEY_ENCRYPTION_SECRET ||= 'test-only-key-encryption-secret-0123456789';
+
 export interface TestDatabase {
   url: string;
   drop(): Promise<void>;

@@ -3,9 +3,21 @@ import { createHmac, generateKeyPairSync } from 'node:crypto';
 import { JwsHeader, signJws } from '../src/keys/jws';
 import { KeysService } from '../src/keys/keys.service';
 import { startApp, TestApp } from './app';
+import { controlAppClock } from './clock';
 import { bearer, login, signUp, Session } from './factories';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
+
+/** P-256's group order: (r, s) and (r, n - s) are both valid ECDSA signatures of one message. */
+const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
+const sOf = (token: string) => BigInt(`0x${Buffer.from(token.split('.')[2], 'base64url').subarray(32).toString('hex')}`);
+/** The same token with its signature's s replaced by n - s: still a valid ECDSA signature. */
+function withFlippedS(token: string): string {
+  const [header, payload, signature] = token.split('.');
+  const bytes = Buffer.from(signature, 'base64url');
+  const flipped = Buffer.from((P256_N - sOf(token)).toString(16).padStart(64, '0'), 'hex');
+  return `${header}.${payload}.${Buffer.concat([bytes.subarray(0, 32), flipped]).toString('base64url')}`;
+}
 
 /** Every way an access token can be wrong or forged (RFC 8725); each must get 401 with a Bearer challenge. */
 describe('the access-token guard', () => {
@@ -23,11 +35,9 @@ describe('the access-token guard', () => {
 
   const ourKey = () => t.app.get(KeysService).signingKey();
   const now = () => Math.floor(Date.now() / 1000);
-  /** Signed with our real private key: only the listed claim or header is wrong. */
+  /** Signed with our real private key by our own signer (low-S): only the listed claim or header is wrong. */
   const signed = (overrides: jose.JWTPayload, header: Partial<jose.JWTHeaderParameters> = {}) =>
-    new jose.SignJWT({ ...claims, ...overrides })
-      .setProtectedHeader({ alg: 'ES256', kid, typ: 'at+jwt', ...header })
-      .sign(ourKey().privateKey);
+    signJws({ alg: 'ES256', kid, typ: 'at+jwt', ...header } as JwsHeader, { ...claims, ...overrides }, ourKey().privateKey);
   const attacker = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const byAttacker = (header: Partial<jose.JWTHeaderParameters>) =>
     new jose.SignJWT(claims).setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', ...header }).sign(attacker.privateKey);
@@ -107,6 +117,16 @@ describe('the access-token guard', () => {
     ['of another issuer', () => signed({ iss: 'https://evil.example' })],
     ['for another audience', () => signed({ aud: 'someone-else' })],
     ['without exp', () => signed({ exp: undefined })],
+    ['living longer than AUTH_ACCESS_TTL (exp − iat of a day)', () => signed({ iat: now(), exp: now() + 86400 })],
+    ['living just longer than AUTH_ACCESS_TTL plus the tolerance', () => signed({ iat: now() - 10, exp: now() - 10 + 900 + 6 })],
+    ['issued in the future (iat in an hour)', () => signed({ iat: now() + 3600, exp: now() + 3600 + 60 })],
+    ['whose ECDSA signature is the high-S twin of a valid one', () => withFlippedS(session.accessToken)],
+    ['whose signature is spelled in another base64url (spare bits set)', () => {
+      const last = session.accessToken.at(-1)!;
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      // 64 bytes take 86 characters: the last one carries 2 bits and 4 spare ones.
+      return session.accessToken.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1];
+    }],
     ['whose sub is not the client’s user', () => signed({ sub: '00000000-0000-4000-8000-000000000000' })],
     ['for an unknown client', () => signed({ sid: '00000000-0000-4000-8000-000000000000' })],
     ['that is a refresh token', () => session.refreshToken ?? ''],
@@ -124,8 +144,21 @@ describe('the access-token guard', () => {
     });
   });
 
+  it('accepts a token of exactly AUTH_ACCESS_TTL, and the low-S original of a refused high-S twin', async () => {
+    await t.http.get('/me').set('authorization', `Bearer ${signed({ iat: now(), exp: now() + 900 })}`).expect(200);
+    await t.http.get('/me').set('authorization', `Bearer ${withFlippedS(session.accessToken)}`).expect(401);
+    await t.http.get('/me').set(bearer(session)).expect(200);
+  });
+
+  it('signs only low-S ECDSA signatures (about half would be high-S otherwise)', () => {
+    for (let i = 0; i < 64; i++) {
+      const token = signJws({ alg: 'ES256', kid, typ: 'at+jwt' }, { ...claims, jti: String(i) }, ourKey().privateKey);
+      expect(sOf(token) <= P256_N >> 1n).toBe(true);
+    }
+  });
+
   it('refuses an expired token with reason expired and action refresh', async () => {
-    const token = await signed({ iat: now() - 3600, exp: now() - 60 });
+    const token = await signed({ iat: now() - 960, exp: now() - 60 });
     const response = await t.http.get('/me').set('authorization', `Bearer ${token}`).expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     expect(response.body).toMatchObject({ reason: 'expired', action: 'refresh' });
@@ -153,7 +186,7 @@ describe('an access token of a non-permanent client', () => {
       const session = await login(t.http, await signUp(t.http), false);
       await t.http.get('/me').set(bearer(session)).expect(200);
       // Refused once the client's deadline passes, even inside the 5 s clock tolerance for exp.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      controlAppClock(t.app).advance(1500);
       const response = await t.http.get('/me').set(bearer(session)).expect(401);
       expect(response.body).toMatchObject({ reason: 'expired', action: 'refresh' });
     } finally {

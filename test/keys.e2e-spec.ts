@@ -1,14 +1,21 @@
 import { execFile } from 'node:child_process';
+import { createPrivateKey, generateKeyPairSync, randomUUID } from 'node:crypto';
+import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as jose from 'jose';
 import { DataSource } from 'typeorm';
+import { signJws } from '../src/keys/jws';
+import { thumbprint } from '../src/keys/key-material';
 import { KeysScheduler } from '../src/keys/keys-scheduler.service';
 import { KeysService } from '../src/keys/keys.service';
 import { SigningKey } from '../src/keys/signing-key.entity';
 import { ListeningApp, startApp, startListeningApp } from './app';
-import { createTestDatabase, TestDatabase } from './engines';
+import { controlAppClock, ManualClock } from './clock';
+import { createTestDatabase, postgresUrl, TestDatabase } from './engines';
 import { bearer, login, signUp } from './factories';
+import { startServerProcess } from './server-process';
 
 const run = promisify(execFile);
 
@@ -21,9 +28,11 @@ function remoteVerifier(t: ListeningApp, options: jose.RemoteJWKSetOptions = {})
 describe('GET /.well-known/jwks.json and verification by other services', () => {
   let database: TestDatabase;
   let t: ListeningApp;
+  let clock: ManualClock;
   beforeAll(async () => {
     database = await createTestDatabase({ shared: true });
     t = await startListeningApp({ DATABASE_URL: database.url, AUTH_KEY_ACTIVATION_DELAY: '2s' });
+    clock = controlAppClock(t.app);
   });
   afterAll(async () => {
     await t.close();
@@ -61,7 +70,7 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
     expect(published).toHaveLength(2);
     const stillOld = (await t.http.post('/token').send({ refreshToken: before.refreshToken }).expect(201)).body.token;
     expect(jose.decodeProtectedHeader(stillOld.accessToken).kid).toBe(oldKid);
-    await new Promise((resolve) => setTimeout(resolve, 2100));
+    clock.advance(2100);
 
     const after = (await t.http.post('/token').send({ refreshToken: stillOld.refreshToken }).expect(201)).body.token;
     const newKid = jose.decodeProtectedHeader(after.accessToken).kid;
@@ -78,28 +87,44 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
 
   it('retires an old key once its last token has expired: out of the JWKS, its tokens refused', async () => {
     const session = await login(t.http, await signUp(t.http));
-    const kid = jose.decodeProtectedHeader(session.accessToken).kid as string;
-    await t.app.get(KeysService).rotate({ immediately: true });
-    const keys = t.app.get(DataSource).getRepository(SigningKey);
-    expect((await keys.findOneByOrFail({ kid })).retiredAt).not.toBeNull();
-    await keys.update({ kid }, { retiredAt: new Date(Date.now() - 1000) }); // as if its grace period had passed
-    await t.app.get(KeysService).reload();
+    const keys = t.app.get(KeysService);
+    const old = keys.signingKey();
+    /** A fresh token from the old key, as if it had just signed one. */
+    const fromOldKey = () => {
+      const iat = Math.floor(clock.now() / 1000);
+      const claims = { ...jose.decodeJwt(session.accessToken), jti: randomUUID(), iat, exp: iat + 60 };
+      return `Bearer ${signJws({ alg: old.algorithm, kid: old.kid, typ: 'at+jwt' }, claims, old.privateKey)}`;
+    };
+    await keys.rotate({ immediately: true });
+    await t.http.get('/me').set('authorization', fromOldKey()).expect(200);
+    // Its last token (signed just before the new key took over) expires after one access TTL; other
+    // instances take up to a reload interval to switch; plus the clock tolerance.
+    clock.advance((900 + 60 + 5) * 1000 - 1000);
+    await t.app.get(KeysScheduler).run();
+    await t.http.get('/me').set('authorization', fromOldKey()).expect(200);
+    clock.advance(2000);
+    await t.app.get(KeysScheduler).run();
     const { body } = await t.http.get('/.well-known/jwks.json').expect(200);
-    expect(body.keys.map((k: { kid: string }) => k.kid)).not.toContain(kid);
-    await t.http.get('/me').set(bearer(session)).expect(401);
+    expect(body.keys.map((k: { kid: string }) => k.kid)).not.toContain(old.kid);
+    await t.http.get('/me').set('authorization', fromOldKey()).expect(401);
   });
 });
 
 describe('scheduled rotation (AUTH_KEY_ROTATION_INTERVAL)', () => {
-  it('rotates once the signing key is older than the interval', async () => {
-    const t = await startApp({ AUTH_KEY_ROTATION_INTERVAL: '1s', AUTH_KEY_ACTIVATION_DELAY: '0' });
+  it('rotates once the signing key is older than the interval, and signs with the new key after the delay', async () => {
+    const t = await startApp({ AUTH_KEY_ROTATION_INTERVAL: '30d', AUTH_KEY_ACTIVATION_DELAY: '10m' });
     try {
+      const clock = controlAppClock(t.app);
       const keys = t.app.get(KeysService);
       const first = keys.signingKey().kid;
+      clock.advance(30 * 86400_000 - 60_000);
       await t.app.get(KeysScheduler).run();
+      expect(keys.jwks().keys).toHaveLength(1);
+      clock.advance(60_000);
+      await t.app.get(KeysScheduler).run();
+      expect(keys.jwks().keys).toHaveLength(2);
       expect(keys.signingKey().kid).toBe(first);
-      await new Promise((resolve) => setTimeout(resolve, 1100));
-      await t.app.get(KeysScheduler).run();
+      clock.advance(10 * 60_000);
       expect(keys.signingKey().kid).not.toBe(first);
     } finally {
       await t.close();
@@ -143,34 +168,146 @@ describe('changing the algorithm on restart', () => {
   });
 });
 
-describe('private keys at rest (AUTH_KEY_ENCRYPTION_SECRET)', () => {
+describe('private keys at rest', () => {
   const secret = 'a-key-encryption-secret-of-at-least-32-chars';
 
-  it('stores them encrypted, encrypts keys stored in the clear, and refuses to start without the secret', async () => {
+  it('encrypts a key found in the clear, signs with it, and refuses to start with another secret', async () => {
     const database = await createTestDatabase({ shared: true });
     try {
-      const clear = await startApp({ DATABASE_URL: database.url });
-      const user = await signUp(clear.http);
-      const session = await login(clear.http, user);
-      await clear.close();
+      const first = await startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: secret });
+      // A key stored in the clear, as an older version (or AUTH_ALLOW_PLAINTEXT_KEYS) left it.
+      const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const kid = thumbprint(pair.publicKey);
+      const now = new Date();
+      await first.app.get(DataSource).getRepository(SigningKey).insert({
+        kid,
+        algorithm: 'ES256',
+        publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+        privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+        createdAt: now,
+        activatesAt: now,
+        retiredAt: null,
+      });
+      await first.close();
 
-      const encrypted = await startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: secret });
+      const second = await startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: secret });
       try {
-        const rows = await encrypted.app.get(DataSource).getRepository(SigningKey).find();
+        const rows = await second.app.get(DataSource).getRepository(SigningKey).find();
+        expect(rows).toHaveLength(2);
         for (const row of rows) {
           expect(row.privateKey.startsWith('enc:v1:')).toBe(true);
           expect(row.privateKey).not.toContain('PRIVATE KEY');
         }
-        await encrypted.http.get('/me').set(bearer(session)).expect(200);
-        await login(encrypted.http, user);
+        const session = await login(second.http, await signUp(second.http));
+        expect(jose.decodeProtectedHeader(session.accessToken).kid).toBe(kid);
+        await second.http.get('/me').set(bearer(session)).expect(200);
       } finally {
-        await encrypted.close();
+        await second.close();
       }
 
-      await expect(startApp({ DATABASE_URL: database.url })).rejects.toThrow(/AUTH_KEY_ENCRYPTION_SECRET/);
       await expect(
         startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: 'another-secret-that-is-also-32-chars-long' }),
-      ).rejects.toThrow(/cannot be decrypted/);
+      ).rejects.toThrow(/cannot be decrypted: the key-encryption secret \(AUTH_KEY_ENCRYPTION_SECRET\) is not the one/);
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe('SQLite without AUTH_KEY_ENCRYPTION_SECRET (the zero-config start)', () => {
+  let dir: string;
+  beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'refresh-auth-keys-'))));
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('a copy of the database cannot sign: the private keys in it are ciphertext, the secret is not in it', async () => {
+    const file = join(dir, 'data', 'refresh-auth.sqlite');
+    const t = await startApp({ DATABASE_URL: `sqlite:${file}`, AUTH_KEY_ENCRYPTION_SECRET: '' });
+    try {
+      const session = await login(t.http, await signUp(t.http));
+      await t.http.get('/me').set(bearer(session)).expect(200);
+      // The "backup": the database file and its WAL, copied while the server runs.
+      const backup = join(dir, 'backup.sqlite');
+      copyFileSync(file, backup);
+      if (existsSync(`${file}-wal`)) copyFileSync(`${file}-wal`, `${backup}-wal`);
+      const secret = readFileSync(join(dir, 'data', 'key-encryption.secret'), 'utf8').trim();
+      const copy = await new DataSource({ type: 'better-sqlite3', database: backup }).initialize();
+      try {
+        const rows: Array<{ kid: string; private_key: string }> = await copy.query('SELECT kid, private_key FROM signing_keys');
+        expect(rows.map((row) => row.kid)).toContain(jose.decodeProtectedHeader(session.accessToken).kid);
+        for (const row of rows) {
+          expect(row.private_key).toMatch(/^enc:v1:[\w-]+$/);
+          expect(() => createPrivateKey(row.private_key)).toThrow();
+        }
+      } finally {
+        await copy.destroy();
+      }
+      for (const path of [backup, `${backup}-wal`].filter(existsSync)) {
+        const bytes = readFileSync(path);
+        expect(bytes.includes('PRIVATE KEY')).toBe(false);
+        expect(bytes.includes(secret)).toBe(false);
+      }
+    } finally {
+      await t.close();
+    }
+    // Without the secret file (a backup restored elsewhere), the keys cannot be used: the start is refused.
+    rmSync(join(dir, 'data', 'key-encryption.secret'));
+    await expect(startApp({ DATABASE_URL: `sqlite:${file}`, AUTH_KEY_ENCRYPTION_SECRET: '' })).rejects.toThrow(
+      /cannot be decrypted: the key-encryption secret \(.*key-encryption\.secret\) is not the one/,
+    );
+  });
+
+  it('creates the data folder 0700 and the database, its WAL and SHM, and the secret 0600, whatever the umask', async () => {
+    const data = join(dir, 'data');
+    const file = join(data, 'refresh-auth.sqlite');
+    const umask = process.umask(0);
+    let server;
+    try {
+      server = await startServerProcess({ DATABASE_URL: `sqlite:${file}`, AUTH_KEY_ENCRYPTION_SECRET: '' });
+    } finally {
+      process.umask(umask);
+    }
+    try {
+      const user = { username: `u${randomUUID().slice(0, 8)}`, password: 'correct horse battery' };
+      const signUpResponse = await fetch(`${server.url}/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(user),
+      });
+      expect(signUpResponse.status).toBe(201);
+      const mode = (path: string) => statSync(path).mode & 0o777;
+      expect(mode(data)).toBe(0o700);
+      for (const path of [file, `${file}-wal`, `${file}-shm`, join(data, 'key-encryption.secret')]) {
+        expect([path, mode(path)]).toEqual([path, 0o600]);
+      }
+    } finally {
+      await server.stop();
+    }
+    // A database left readable by an older version is tightened at the next start.
+    chmodSync(file, 0o644);
+    const t = await startApp({ DATABASE_URL: `sqlite:${file}`, AUTH_KEY_ENCRYPTION_SECRET: '' });
+    await t.close();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+});
+
+(postgresUrl ? describe : describe.skip)('PostgreSQL without AUTH_KEY_ENCRYPTION_SECRET', () => {
+  it('refuses to start, naming the variable; AUTH_ALLOW_PLAINTEXT_KEYS=true starts with keys in the clear', async () => {
+    const database = await createTestDatabase();
+    try {
+      const unset = { DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: '' };
+      await expect(startApp(unset)).rejects.toThrow(/AUTH_KEY_ENCRYPTION_SECRET is required on PostgreSQL/);
+      const plain = await startApp({ ...unset, AUTH_ALLOW_PLAINTEXT_KEYS: 'true' });
+      try {
+        const rows = await plain.app.get(DataSource).getRepository(SigningKey).find();
+        expect(rows.map((row) => row.privateKey.startsWith('-----BEGIN PRIVATE KEY-----'))).toEqual([true]);
+      } finally {
+        await plain.close();
+      }
+      // Setting a secret later encrypts them; from then on, the opt-out alone cannot start.
+      await (await startApp({ DATABASE_URL: database.url })).close();
+      await expect(startApp({ ...unset, AUTH_ALLOW_PLAINTEXT_KEYS: 'true' })).rejects.toThrow(
+        /is encrypted: set AUTH_KEY_ENCRYPTION_SECRET/,
+      );
     } finally {
       await database.drop();
     }

@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
+import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '../clients/client.entity';
-import { ClientsService, deadReason } from '../clients/clients.service';
+import { deadReason } from '../clients/client-rules';
+import { ClientsService } from '../clients/clients.service';
+import { Clock } from '../common/clock';
 import type { Caller } from '../common/current-user.decorator';
 import { authConfig } from '../config/configuration';
 import { decodeJws, signJws, verifyJwsSignature } from '../keys/jws';
@@ -27,22 +30,27 @@ export class AccessTokenInvalid extends Error {
   }
 }
 
-/** Verified tokens are remembered until their exp, so a token used again costs no signature check. */
-const VERIFIED_CACHE_SIZE = 10_000;
-
 @Injectable()
 export class AccessTokensService {
-  private readonly verified = new Map<string, AccessTokenClaims>();
+  /**
+   * Verified tokens, remembered until their exp (plus the clock tolerance), so a token used again
+   * costs no signature check. The TTL (on our Clock) only evicts; whether a
+   * remembered token has expired is checked on every hit.
+   */
+  private readonly verified: LRUCache<string, AccessTokenClaims>;
 
   constructor(
     private readonly keys: KeysService,
     private readonly clients: ClientsService,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
-  ) {}
+    private readonly clock: Clock,
+  ) {
+    this.verified = new LRUCache({ max: 10_000, perf: { now: () => this.clock.now() } });
+  }
 
   /** An access token for the client; it never outlives the client's own deadline. */
   issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt'>): AccessTokenDto {
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();
     const claims: AccessTokenClaims = {
@@ -60,16 +68,14 @@ export class AccessTokensService {
 
   /**
    * The token's claims if we signed it with a live key, for our issuer and audience, within its
-   * lifetime (RFC 8725, RFC 9068 §4). Whether its client is still live is the caller's question.
+   * lifetime (RFC 8725, RFC 9068 §4). That lifetime is at most AUTH_ACCESS_TTL and starts no later
+   * than now, so a leaked key cannot mint long-lived tokens. Whether its client is still live is the
+   * caller's question.
    */
   async verify(token: string): Promise<AccessTokenClaims> {
-    const now = Date.now() / 1000;
+    const now = this.clock.now() / 1000;
     const cached = this.verified.get(token);
-    if (cached) {
-      if (cached.exp + CLOCK_TOLERANCE_SECONDS > now) return cached;
-      this.verified.delete(token);
-      throw new AccessTokenInvalid('expired');
-    }
+    if (cached && cached.exp + CLOCK_TOLERANCE_SECONDS > now) return cached;
     const jws = decodeJws(token);
     if (!jws) throw new AccessTokenInvalid('invalid');
     const typ = typeof jws.header.typ === 'string' ? jws.header.typ.toLowerCase() : '';
@@ -87,13 +93,15 @@ export class AccessTokensService {
       typeof claims.jti === 'string' &&
       typeof claims.iat === 'number' &&
       typeof claims.exp === 'number' &&
+      claims.iat - CLOCK_TOLERANCE_SECONDS <= now &&
+      claims.exp - claims.iat <= this.config.accessTtl + CLOCK_TOLERANCE_SECONDS &&
       (claims.nbf === undefined || (typeof claims.nbf === 'number' && claims.nbf - CLOCK_TOLERANCE_SECONDS <= now));
     if (!valid) throw new AccessTokenInvalid('invalid');
     if ((claims.exp as number) + CLOCK_TOLERANCE_SECONDS <= now) throw new AccessTokenInvalid('expired');
 
     const verified = claims as unknown as AccessTokenClaims;
-    if (this.verified.size >= VERIFIED_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value as string);
-    this.verified.set(token, verified);
+    const ttl = Math.floor((verified.exp + CLOCK_TOLERANCE_SECONDS - now) * 1000);
+    if (ttl > 0) this.verified.set(token, verified, { ttl }); // a ttl of 0 would mean "forever"
     return verified;
   }
 
@@ -112,7 +120,7 @@ export class AccessTokensService {
     }
     const client = await this.clients.state(claims.sid);
     if (!client || client.userId !== claims.sub) throw new AccessTokenRejectedException('invalid', true);
-    const dead = deadReason(client, Date.now());
+    const dead = deadReason(client, this.clock.now());
     if (dead) throw new AccessTokenRejectedException(dead, true);
     return { claims, caller: { userId: client.userId, clientId: client.id } };
   }

@@ -2,6 +2,6 @@
 export { AuthModule } from './auth.module';
 export { AuthService } from './auth.service';
 export { AccessTokensService } from './access-tokens.service';
-export { bearerToken } from './guards/access-token.guard';
+export { bearerToken } from './bearer-token';
 export { LoginDto } from './dto/login.dto';
 export { RequestOrigin } from './origin.decorator';

@@ -13,8 +13,6 @@ import { ClientsRepository } from './clients.repository';
 import { formatRefreshToken, hashSecret, isClientId, newSecret } from './refresh-token';
 import { RevocationNews } from './revocation-news.service';
 
-// access-tokens.service.ts imports deadReason from here; its owner moves that import to client-rules.
-export { deadReason } from './client-rules';
 
 export interface OpenedClient {
   client: Client;

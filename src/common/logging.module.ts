@@ -20,8 +20,8 @@ export function requestId(request: IncomingMessage): string {
  * once the access token is checked. Nothing else of the request is logged: no headers (so no
  * Authorization or cookies), no body (no password or token), no query string; the redaction list of
  * the logger is a second fence. Written from a Fastify hook rather than by nestjs-pino's pino-http
- * middleware, which cost 3/4 of the throughput of a light route here (measured); nestjs-pino still
- * provides the logger and the application's own log lines.
+ * middleware, which costs far more per request (docs/benchmarks.md); nestjs-pino still provides the
+ * logger and the application's own log lines.
  */
 export function logRequests(fastify: FastifyInstance): void {
   const log = PinoLogger.root;
@@ -53,8 +53,7 @@ export function logRequests(fastify: FastifyInstance): void {
         pinoHttp: {
           level: http.logLevel,
           redact: {
-            // Exact paths: wildcard paths made pino walk every logged object (a quarter of a light
-            // route's throughput, measured).
+            // Exact paths: wildcard paths make pino walk every logged object.
             paths: [
               'authorization',
               'cookie',

@@ -1,9 +1,8 @@
 import helmet, { HelmetOptions } from 'helmet';
 
 /**
- * helmet's headers, computed once. helmet rebuilds them (CSP directives included) on every
- * request, which halves the throughput of a bare route here; ours are the same for every response,
- * so they are taken from helmet once at start and set as they are.
+ * helmet's headers, taken from helmet once at start and set as they are: ours are the same for every
+ * response, so nothing about them needs computing per request (docs/benchmarks.md has what that saves).
  */
 export function securityHeaders(options?: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};

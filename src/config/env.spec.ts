@@ -30,6 +30,7 @@ describe('loadEnv', () => {
     ['PORT', 'eighty'],
     ['PORT', '70000'],
     ['AUTH_KEY_ENCRYPTION_SECRET', 'too short'],
+    ['AUTH_ALLOW_PLAINTEXT_KEYS', 'yes'],
     ['DATABASE_URL', 'mysql://x'],
     ['AUTH_ISSUER', 'not a url'],
     ['AUTH_ACCESS_TTL', '0'],

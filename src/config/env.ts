@@ -1,11 +1,13 @@
 import { isIP } from 'node:net';
 import { IsIn, IsPort, Matches, MinLength, ValidateBy, ValidateIf, validateSync, ValidationOptions } from 'class-validator';
-import { SIGNING_ALGORITHMS, SigningAlgorithm } from '../keys/jws';
 import { parseDurationSeconds } from './duration';
 import { readEnvironment } from './env-file';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+/** The access-token signing algorithms src/keys/ implements; declared here so config imports nothing of ours. */
+export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
+export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 const BOOLEAN = ['true', 'false'];
 const setOnly = (_object: object, value: unknown) => value !== '';
@@ -105,6 +107,8 @@ export class EnvironmentVariables {
   @IsDuration(0) AUTH_KEY_ROTATION_INTERVAL = '90d';
   @IsDuration(0) AUTH_KEY_ACTIVATION_DELAY = '10m';
   @ValidateIf(setOnly) @MinLength(32, expected('at least 32 characters')) AUTH_KEY_ENCRYPTION_SECRET = '';
+  /** PostgreSQL only: start without AUTH_KEY_ENCRYPTION_SECRET, private keys in the clear (throwaway setups). */
+  @IsIn(BOOLEAN, expected('true or false')) AUTH_ALLOW_PLAINTEXT_KEYS = 'false';
 }
 
 /** Never printed, even when malformed. */
@@ -136,6 +140,7 @@ export interface Env {
   keys: {
     algorithm: SigningAlgorithm;
     encryptionSecret: string | null;
+    allowPlaintextKeys: boolean;
     rotationInterval: number;
     activationDelay: number;
   };
@@ -188,6 +193,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
     keys: {
       algorithm: v.AUTH_SIGNING_ALGORITHM as SigningAlgorithm,
       encryptionSecret: v.AUTH_KEY_ENCRYPTION_SECRET || null,
+      allowPlaintextKeys: v.AUTH_ALLOW_PLAINTEXT_KEYS === 'true',
       rotationInterval: seconds(v.AUTH_KEY_ROTATION_INTERVAL),
       activationDelay: seconds(v.AUTH_KEY_ACTIVATION_DELAY),
     },

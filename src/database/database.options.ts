@@ -1,9 +1,8 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { Client } from '../clients/client.entity';
 import { SigningKey } from '../keys/signing-key.entity';
 import { User } from '../users/user.entity';
+import { prepareSqliteFile } from './data-files';
 import { migrations } from './migrations';
 
 export const entities = [User, Client, SigningKey];
@@ -19,12 +18,12 @@ export function buildDataSourceOptions(url: string): DataSourceOptions {
   }
   const path = url.slice('sqlite:'.length);
   const database = path === ':memory:' ? ':memory:' : path;
-  if (database !== ':memory:') mkdirSync(dirname(database), { recursive: true, mode: 0o700 });
+  if (database !== ':memory:') prepareSqliteFile(database);
   return {
     ...common,
     type: 'better-sqlite3',
     database,
-    // WAL: readers never block the writer, and commits are ~30x faster than the rollback journal.
+    // WAL: readers never block the writer, and commits need no rollback journal (docs/benchmarks.md).
     // synchronous=NORMAL, SQLite's advice for WAL: no fsync per commit, never a corrupt file; a power
     // cut may lose the last commits (a refresh rolled back means one re-login), never mix them.
     // busy_timeout lets a second process (CLI, another instance on the same file) wait for the lock.

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
-import type { SigningAlgorithm } from './jws';
+import type { SigningAlgorithm } from '../config/env';
 
 export function generateKeyPair(algorithm: SigningAlgorithm): { publicKey: KeyObject; privateKey: KeyObject } {
   switch (algorithm) {
@@ -28,9 +28,8 @@ export function thumbprint(publicKey: KeyObject): string {
 }
 
 /*
- * Private keys at rest: with AUTH_KEY_ENCRYPTION_SECRET set they are stored as
- * `enc:v1:<base64url(iv | tag | AES-256-GCM(PEM))>`, the key derived from the secret by HKDF with the
- * kid as salt, and the kid bound as associated data so a ciphertext cannot be moved to another row.
+ * Private keys at rest are stored as `enc:v1:<base64url(iv | tag | AES-256-GCM(PEM))>`, the key
+ * derived from the key-encryption secret (key-encryption-secret.ts) by HKDF with the kid as salt, and the kid bound as associated data so a ciphertext cannot be moved to another row.
  */
 const PREFIX = 'enc:v1:';
 

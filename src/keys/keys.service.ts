@@ -3,15 +3,17 @@ import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { Repository } from 'typeorm';
-import { authConfig, keysConfig } from '../config/configuration';
-import type { SigningAlgorithm } from './jws';
+import { Clock } from '../common/clock';
+import { authConfig, databaseConfig, keysConfig } from '../config/configuration';
+import { EnvError, type SigningAlgorithm } from '../config/env';
+import { KeyEncryptionSecret, resolveKeyEncryptionSecret } from './key-encryption-secret';
 import { decryptPrivateKey, encryptPrivateKey, generateKeyPair, isEncrypted, publicJwk, thumbprint } from './key-material';
 import { SigningKey } from './signing-key.entity';
 
 export interface LoadedKey {
   kid: string;
   algorithm: SigningAlgorithm;
-  /** Parsed once; parsing a PEM on every signature or verification costs 10-40x more. */
+  /** Parsed once, not per signature or verification. */
   privateKey: KeyObject;
   publicKey: KeyObject;
   createdAt: Date;
@@ -40,14 +42,19 @@ export class KeysService implements OnModuleInit {
   /** A published key waiting for its activation. */
   private pending: LoadedKey | undefined;
   private lastReload = 0;
+  private encryption!: KeyEncryptionSecret;
 
   constructor(
     @InjectRepository(SigningKey) private readonly signingKeys: Repository<SigningKey>,
     @Inject(keysConfig.KEY) private readonly config: ConfigType<typeof keysConfig>,
     @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
+    @Inject(databaseConfig.KEY) private readonly database: ConfigType<typeof databaseConfig>,
+    private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {
+    this.encryption = resolveKeyEncryptionSecret(this.config, this.database.url);
+    if (!this.encryption.secret) this.logger.warn('AUTH_ALLOW_PLAINTEXT_KEYS=true: private signing keys are stored in the clear');
     await this.encryptStoredKeys();
     await this.reload();
     // First start: a key signs at once (no verifier can know of any key yet).
@@ -58,7 +65,7 @@ export class KeysService implements OnModuleInit {
   }
 
   signingKey(): LoadedKey {
-    if (this.pending && this.pending.activatesAt.getTime() <= Date.now()) {
+    if (this.pending && this.pending.activatesAt.getTime() <= this.clock.now()) {
       this.signer = this.pending;
       this.pending = undefined;
     }
@@ -69,15 +76,16 @@ export class KeysService implements OnModuleInit {
   async verificationKey(kid: unknown): Promise<LoadedKey | undefined> {
     if (typeof kid !== 'string') return undefined;
     const key = this.keys.get(kid);
-    if (key) return this.isLive(key, Date.now()) ? key : undefined;
-    if (Date.now() - this.lastReload < UNKNOWN_KID_RELOAD_SECONDS * 1000) return undefined;
+    const now = this.clock.now();
+    if (key) return this.isLive(key, now) ? key : undefined;
+    if (now - this.lastReload < UNKNOWN_KID_RELOAD_SECONDS * 1000) return undefined;
     await this.reload();
     return this.keys.get(kid);
   }
 
   /** The public keys for GET /.well-known/jwks.json: every key that may still have live tokens. */
   jwks(): { keys: Array<Record<string, string>> } {
-    const now = Date.now();
+    const now = this.clock.now();
     const live = [...this.keys.values()].filter((key) => this.isLive(key, now));
     return { keys: live.map((key) => ({ ...publicJwk(key.publicKey), kid: key.kid, alg: key.algorithm, use: 'sig' })) };
   }
@@ -88,7 +96,7 @@ export class KeysService implements OnModuleInit {
    * after the new key activates, plus the time other instances take to notice, plus the clock tolerance.
    */
   async rotate(options: { immediately?: boolean } = {}): Promise<LoadedKey> {
-    const now = Date.now();
+    const now = this.clock.now();
     const activatesAt = now + (options.immediately ? 0 : this.config.activationDelay * 1000);
     const graceSeconds = this.auth.accessTtl + KEY_RELOAD_INTERVAL_SECONDS + CLOCK_TOLERANCE_SECONDS;
     await this.signingKeys
@@ -107,13 +115,13 @@ export class KeysService implements OnModuleInit {
   }
 
   /** Whether the newest key is older than AUTH_KEY_ROTATION_INTERVAL (0: never). */
-  rotationDue(now = Date.now()): boolean {
+  rotationDue(now = this.clock.now()): boolean {
     const newest = this.pending ?? this.signer;
     return this.config.rotationInterval > 0 && now - newest.createdAt.getTime() >= this.config.rotationInterval * 1000;
   }
 
   async reload(): Promise<void> {
-    const now = Date.now();
+    const now = this.clock.now();
     this.lastReload = now;
     const rows = await this.signingKeys.find({ order: { createdAt: 'ASC', kid: 'ASC' } });
     const live = rows.filter((row) => row.retiredAt === null || row.retiredAt.getTime() > now);
@@ -132,7 +140,7 @@ export class KeysService implements OnModuleInit {
       .createQueryBuilder()
       .delete()
       .from(SigningKey)
-      .where('retired_at IS NOT NULL AND retired_at < :cutoff', { cutoff: Date.now() - 86400_000 })
+      .where('retired_at IS NOT NULL AND retired_at < :cutoff', { cutoff: this.clock.now() - 86400_000 })
       .execute();
   }
 
@@ -148,7 +156,7 @@ export class KeysService implements OnModuleInit {
       kid,
       algorithm: this.config.algorithm,
       publicKey: publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-      privateKey: this.config.encryptionSecret ? encryptPrivateKey(pem, this.config.encryptionSecret, kid) : pem,
+      privateKey: this.encryption.secret ? encryptPrivateKey(pem, this.encryption.secret, kid) : pem,
       createdAt,
       activatesAt,
       retiredAt: null,
@@ -157,14 +165,17 @@ export class KeysService implements OnModuleInit {
 
   private load(row: SigningKey): LoadedKey {
     let pem = row.privateKey;
+    const { secret, source } = this.encryption;
     if (isEncrypted(pem)) {
-      if (!this.config.encryptionSecret) {
-        throw new Error(`Signing key ${row.kid} is encrypted: set AUTH_KEY_ENCRYPTION_SECRET to the secret it was encrypted with`);
+      if (!secret) {
+        throw new EnvError(`Signing key ${row.kid} is encrypted: set AUTH_KEY_ENCRYPTION_SECRET to the secret it was encrypted with`);
       }
       try {
-        pem = decryptPrivateKey(pem, this.config.encryptionSecret, row.kid);
+        pem = decryptPrivateKey(pem, secret, row.kid);
       } catch {
-        throw new Error(`Signing key ${row.kid} cannot be decrypted: AUTH_KEY_ENCRYPTION_SECRET is not the secret it was encrypted with`);
+        throw new EnvError(
+          `Signing key ${row.kid} cannot be decrypted: the key-encryption secret (${source}) is not the one it was encrypted with`,
+        );
       }
     }
     return {
@@ -178,9 +189,9 @@ export class KeysService implements OnModuleInit {
     };
   }
 
-  /** With a key-encryption secret configured, keys stored in the clear are encrypted in place. */
+  /** Keys stored in the clear (by an older version, or under the opt-out) are encrypted in place. */
   private async encryptStoredKeys(): Promise<void> {
-    const secret = this.config.encryptionSecret;
+    const secret = this.encryption.secret;
     if (!secret) return;
     for (const row of await this.signingKeys.find()) {
       if (isEncrypted(row.privateKey)) continue;

@@ -5,11 +5,7 @@ import type { Caller } from '../../common/current-user.decorator';
 import { IS_PUBLIC } from '../../common/public.decorator';
 import { AccessTokenRejectedException } from '../access-token-rejected.exception';
 import { AccessTokensService } from '../access-tokens.service';
-
-/** `Authorization: Bearer <token>`, the scheme case-insensitive (RFC 6750 §2.1). */
-export function bearerToken(authorization: string | undefined): string | undefined {
-  return /^Bearer +(\S+) *$/i.exec(authorization ?? '')?.[1];
-}
+import { bearerToken } from '../bearer-token';
 
 /** Global guard: every route needs a live access token unless it is marked @Public(). */
 @Injectable()
