@@ -6,7 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
 import { ClockModule } from './common/clock';
 import { LoggingModule } from './common/logging.module';
-import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig } from './config/configuration';
+import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig, sessionCookiesConfig } from './config/configuration';
 import { createDataSource } from './database/data-source';
 import { buildDataSourceOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
@@ -15,7 +15,7 @@ import { UsersModule } from './users/users.module';
 
 @Module({
   imports: [
-    ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig] }),
+    ConfigModule.forRoot({ isGlobal: true, load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig, sessionCookiesConfig] }),
     ClockModule,
     LoggingModule,
     ScheduleModule.forRoot(),

@@ -11,6 +11,9 @@ import { IntrospectionService } from './introspection.service';
 import { MetadataController } from './metadata.controller';
 import { OAuthController } from './oauth.controller';
 import { AccessTokenGuard } from './guards/access-token.guard';
+import { CsrfGuard } from './guards/csrf.guard';
+import { SessionCookies } from './session-cookies';
+import { BrowserClientController } from './browser-client.controller';
 import { LoginThrottleService } from './login-throttle.service';
 import { WindowCounters } from './window-counters.service';
 import { SessionPolicyController } from './session-policy.controller';
@@ -18,7 +21,7 @@ import { LocalStrategy } from './local.strategy';
 
 @Module({
   imports: [UsersModule, ClientsModule, KeysModule, PassportModule],
-  controllers: [AuthController, OAuthController, MetadataController, SessionPolicyController],
+  controllers: [AuthController, OAuthController, MetadataController, SessionPolicyController, BrowserClientController],
   providers: [
     AuthService,
     AccessTokensService,
@@ -26,6 +29,9 @@ import { LocalStrategy } from './local.strategy';
     LoginThrottleService,
     WindowCounters,
     LocalStrategy,
+    SessionCookies,
+    // CSRF first: a forged cookie-mode request is refused before anything reads or changes state.
+    { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
 })

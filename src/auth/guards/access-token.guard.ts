@@ -5,6 +5,7 @@ import type { Caller } from '../../common/current-user.decorator';
 import { IS_PUBLIC } from '../../common/public.decorator';
 import { AccessTokenRejectedException } from '../access-token-rejected.exception';
 import { AccessTokensService } from '../access-tokens.service';
+import { SessionCookies } from '../session-cookies';
 
 /** `Authorization: Bearer <token>`, the scheme case-insensitive (RFC 6750 §2.1). */
 export function bearerToken(authorization: string | undefined): string | undefined {
@@ -17,12 +18,15 @@ export class AccessTokenGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly accessTokens: AccessTokensService,
+    private readonly cookies: SessionCookies,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, [context.getHandler(), context.getClass()])) return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Caller }>();
-    const token = bearerToken(request.headers.authorization);
+    // No Authorization header: the access cookie of cookie mode (CsrfGuard has vetted unsafe requests).
+    const authorization = request.headers.authorization;
+    const token = authorization === undefined ? this.cookies.access(request) : bearerToken(authorization);
     if (!token) throw new AccessTokenRejectedException('invalid', false);
     request.user = (await this.accessTokens.authenticate(token)).caller;
     return true;

@@ -1,0 +1,48 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { FastifyRequest } from 'fastify';
+import { HttpError } from '../../common/http-error';
+import { IS_PUBLIC } from '../../common/public.decorator';
+import { COOKIE_TRANSPORT, CookieTransportOptions } from '../cookie-transport.interceptor';
+import { SessionCookies } from '../session-cookies';
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export class CsrfRejectedException extends HttpError {
+  constructor(message: string) {
+    super(403, 'Forbidden', message, {}, { reason: 'csrf' });
+  }
+}
+
+/**
+ * The one CSRF rule of cookie mode (API.md §7). A request that a cookie would authenticate or that
+ * asks for cookie mode, with an unsafe method, must carry `X-Session-Transport: cookie` (a cross-site
+ * page cannot send it without a preflight, which CORS refuses) and, when it says where it comes from,
+ * come from our own origin or CORS_ORIGINS. Runs before the access-token guard, so nothing changes.
+ */
+@Injectable()
+export class CsrfGuard implements CanActivate {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly cookies: SessionCookies,
+  ) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    if (SAFE_METHODS.has(request.method)) return true;
+    const targets = [context.getHandler(), context.getClass()];
+    const transport = this.reflector.getAllAndOverride<CookieTransportOptions | undefined>(COOKIE_TRANSPORT, targets);
+    const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets);
+    const cookieMode = this.cookies.requested(request);
+    const usesCookies =
+      (transport !== undefined && (cookieMode || (transport.readsRefreshCookie === true && this.cookies.refresh(request) !== undefined))) ||
+      (!isPublic && request.headers.authorization === undefined && this.cookies.access(request) !== undefined);
+    if (!usesCookies) return true;
+    if (!cookieMode) throw new CsrfRejectedException('A request authenticated by a session cookie must send X-Session-Transport: cookie');
+    const origin = request.headers.origin;
+    if (origin !== undefined && !this.cookies.isAllowedOrigin(request, origin)) {
+      throw new CsrfRejectedException('Cross-origin request refused: the origin is not allowed to use session cookies');
+    }
+    return true;
+  }
+}
