@@ -165,6 +165,7 @@ class Client implements AuthClient {
   private current: AuthState = { status: 'signed-out', reason: null };
   private loaded: Promise<void>;
   private refreshing: Promise<boolean> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
 
@@ -207,12 +208,21 @@ class Client implements AuthClient {
   }
 
   async logout(): Promise<void> {
-    try {
-      const response = await this.authed(() => this.request('POST', '/auth/logout'));
-      if (!response.ok && response.status !== 401) throw await this.error(response);
-    } finally {
-      if (this.record) await this.save(null, 'logout');
-    }
+    await this.loaded;
+    // Under the refresh lock, so that no tab refreshes with the cookies this logout clears.
+    await this.withLock(async () => {
+      await this.reload();
+      try {
+        let response = await this.transmit(this.request('POST', '/auth/logout'));
+        const reason = response.status === 401 ? await this.reasonOf(response) : null;
+        if (response.status === 401 && this.record?.permanent && !TERMINAL.has(reason ?? '')) {
+          if (await this.refreshUnderLock(this.record.accessExpiresAt)) response = await this.transmit(this.request('POST', '/auth/logout'));
+        }
+        if (!response.ok && response.status !== 401) throw await this.error(response);
+      } finally {
+        if (this.record) await this.save(null, 'logout');
+      }
+    });
   }
 
   async me(): Promise<MeResponse> {
@@ -321,11 +331,18 @@ class Client implements AuthClient {
     return true;
   }
 
-  private async withLock<T>(task: () => Promise<T>): Promise<T> {
+  /** Runs refreshes and logouts one at a time: in this page always, across tabs where Web Locks exist. */
+  private withLock<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => this.withOriginLock(task));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async withOriginLock<T>(task: () => Promise<T>): Promise<T> {
     const locks = browser.navigator?.locks;
     if (!locks) return task();
     // A tab that holds the lock too long (frozen, say) must not stall the others: after the timeout
-    // they refresh anyway, and the server's grace window gives a duplicate refresh the same successor.
+    // they go ahead, and the server's grace window gives a duplicate refresh the same successor.
     const signal = AbortSignal.timeout(this.options.lockTimeoutMs ?? 10_000);
     let result: Promise<T> | null = null;
     try {
