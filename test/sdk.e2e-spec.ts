@@ -55,7 +55,7 @@ describe('the client against the server (header mode)', () => {
     await auth.sessions.end(otherUser.clientId);
     await expect(other.me()).rejects.toMatchObject({ status: 401, reason: 'revoked', action: 'reauthenticate' });
     expect(other.state).toEqual({ status: 'signed-out', reason: 'revoked' });
-    const history = (await auth.sessions.list({ includeEnded: true })) as ClientHistoryResponse[];
+    const history = await auth.sessions.list({ includeEnded: true });
     expect(history.find((c) => c.id === otherUser.clientId)).toMatchObject({ endReason: 'revoked' });
 
     await client().login(user);

@@ -95,7 +95,8 @@ export interface AuthClient {
   me(): Promise<MeResponse>;
   changePassword(input: { currentPassword: string; newPassword: string }): Promise<void>;
   sessions: {
-    list(options?: { includeEnded?: boolean }): Promise<ClientHistoryResponse[] | ClientResponse[]>;
+    /** Every live client of the user, newest first; with `includeEnded`, also those that ended lately, and why. */
+    list<Ended extends boolean = false>(options?: { includeEnded?: Ended }): Promise<Ended extends true ? ClientHistoryResponse[] : ClientResponse[]>;
     end(id: string): Promise<void>;
     endOthers(): Promise<void>;
   };
@@ -197,11 +198,11 @@ class Client implements AuthClient {
   }
 
   async signUp(credentials: { username: string; password: string }): Promise<UserResponse> {
-    return this.json(await this.transmit(this.request('POST', '/users', credentials)));
+    return this.json(await this.transmit(this.request('POST', '/users', credentials, false)));
   }
 
   async login({ username, password, permanent = false }: { username: string; password: string; permanent?: boolean }): Promise<LoggedInUser> {
-    const response = await this.transmit(this.request('POST', `/auth?permanent=${permanent}`, { username, password }));
+    const response = await this.transmit(this.request('POST', `/auth?permanent=${permanent}`, { username, password }, false));
     const body = await this.json<LoginResponse>(response);
     await this.save(this.toRecord(body.user, permanent, body.token), null);
     return body.user;
@@ -234,18 +235,18 @@ class Client implements AuthClient {
   }
 
   readonly sessions = {
-    list: async ({ includeEnded = false }: { includeEnded?: boolean } = {}): Promise<ClientHistoryResponse[] | ClientResponse[]> => {
-      const clients: ClientResponse[] = [];
+    list: async <Ended extends boolean = false>({ includeEnded }: { includeEnded?: Ended } = {}) => {
+      const clients: ClientHistoryResponse[] = [];
       let path: string | null = includeEnded ? '/clients?include=ended' : '/clients';
       // Follow the RFC 8288 `Link: <…>; rel="next"` pages.
       for (let page = 0; path && page < 1000; page += 1) {
         const url: string = path;
         const response = await this.authed(() => this.request('GET', url));
-        clients.push(...(await this.json<ClientResponse[]>(response)));
+        clients.push(...(await this.json<ClientHistoryResponse[]>(response)));
         const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
-        path = next ? new URL(next, `${this.base}/`).href.slice(new URL(`${this.base}/`).origin.length) : null;
+        path = next ? new URL(next, response.url || `${this.base}${url}`).href : null;
       }
-      return clients;
+      return clients as Ended extends true ? ClientHistoryResponse[] : ClientResponse[];
     },
     end: async (id: string): Promise<void> => {
       const own = this.record?.user.clientId === id;
@@ -320,8 +321,8 @@ class Client implements AuthClient {
       return false;
     }
     const response = this.cookie
-      ? await this.transmit(this.request('POST', '/token'))
-      : await this.transmit(this.request('POST', '/token', { refreshToken: record.refreshToken }));
+      ? await this.transmit(this.request('POST', '/token', undefined, false))
+      : await this.transmit(this.request('POST', '/token', { refreshToken: record.refreshToken }, false));
     if (response.status === 401) {
       await this.save(null, ((await this.reasonOf(response)) ?? 'invalid') as SignOutReason);
       return false;
@@ -427,14 +428,13 @@ class Client implements AuthClient {
     (this.timer as { unref?: () => void }).unref?.();
   }
 
-  private request(method: string, path: string, body?: unknown): Request {
+  /** A request to the auth service; `path` may also be an absolute URL (a `Link` to the next page). */
+  private request(method: string, path: string, body?: unknown, authenticated = true): Request {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.cookie) headers['x-session-transport'] = 'cookie';
-    else if (this.record?.accessToken && !path.startsWith('/token') && !path.startsWith('/auth?') && path !== '/users') {
-      headers.authorization = `Bearer ${this.record.accessToken}`;
-    }
-    return new Request(`${this.base}${path}`, {
+    else if (authenticated && this.record?.accessToken) headers.authorization = `Bearer ${this.record.accessToken}`;
+    return new Request(/^https?:/.test(path) ? path : `${this.base}${path}`, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),
