@@ -211,8 +211,15 @@ describe('cookie mode', () => {
 
 describe('cookie mode with secure cookies (the default)', () => {
   let t: ListeningApp;
-  beforeAll(async () => (t = await startListeningApp()));
+  beforeAll(async () => (t = await startListeningApp({ AUTH_ISSUER: 'https://auth.example.test' })));
   afterAll(() => t.close());
+
+  it('counts the public origin of AUTH_ISSUER as its own (a TLS proxy in front)', async () => {
+    const user = credentials();
+    await request(t.url).post('/users').send(user).expect(201);
+    await request(t.url).post('/auth').set({ ...COOKIE, origin: 'https://auth.example.test' }).send(user).expect(200);
+    await request(t.url).post('/auth').set({ ...COOKIE, origin: 'https://other.example.test' }).send(user).expect(403);
+  });
 
   it('names the cookies __Host- and __Secure- and marks them Secure', async () => {
     const user = credentials();

@@ -3,7 +3,7 @@ import type { ConfigType } from '@nestjs/config';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock';
-import { httpConfig, sessionCookiesConfig } from '../config/configuration';
+import { authConfig, httpConfig, sessionCookiesConfig } from '../config/configuration';
 import type { TokensDto } from './dto/tokens.response.dto';
 
 /** The header that asks for cookie mode (API.md §7); a cross-site page cannot send it without a CORS preflight. */
@@ -25,11 +25,13 @@ export class SessionCookies {
   constructor(
     @Inject(sessionCookiesConfig.KEY) private readonly config: ConfigType<typeof sessionCookiesConfig>,
     @Inject(httpConfig.KEY) http: ConfigType<typeof httpConfig>,
+    @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
     private readonly clock: Clock,
   ) {
     this.accessName = config.secure ? '__Host-access-token' : 'access-token';
     this.refreshName = config.secure ? '__Secure-refresh-token' : 'refresh-token';
-    this.allowedOrigins = new Set(http.corsOrigins);
+    // The public origin (AUTH_ISSUER) counts as our own: behind a TLS proxy the request itself says http.
+    this.allowedOrigins = new Set([...http.corsOrigins, new URL(auth.issuer).origin]);
   }
 
   /** True when the request asks for cookie mode. */
@@ -45,7 +47,7 @@ export class SessionCookies {
     return request.cookies?.[this.refreshName] || undefined;
   }
 
-  /** The service's own origin (as the request addressed it) or one of CORS_ORIGINS. */
+  /** The service's own origin (as the request addressed it, or AUTH_ISSUER's) or one of CORS_ORIGINS. */
   isAllowedOrigin(request: FastifyRequest, origin: string): boolean {
     return origin === `${request.protocol}://${request.host}` || this.allowedOrigins.has(origin);
   }
