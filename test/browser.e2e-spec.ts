@@ -14,7 +14,7 @@ import { bearerHeader, httpCall } from './http-client';
  */
 const CHROMIUM = '/usr/bin/chromium';
 const available = existsSync(CHROMIUM);
-if (!available) console.log(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)`);
+if (!available) process.stderr.write(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
 const describeInBrowser = available ? describe : describe.skip;
 
 const APP_SCRIPT = `

@@ -118,6 +118,16 @@ describe('cookie mode', () => {
       await http().post('/token').set(COOKIE).set('cookie', cookieHeader(jar)).expect(401);
     });
 
+    it('answers malformed cookies with a 4xx, never a 500', async () => {
+      for (const cookie of ['access-token=%E0%A4%A', 'access-token=', 'access-token="x', `access-token=${'a'.repeat(4000)}`, 'refresh-token=%ZZ; access-token=;;']) {
+        const guarded = await http().get('/me').set('cookie', cookie);
+        expect(guarded.status).toBe(401);
+        const refresh = await http().post('/token').set(COOKIE).set('cookie', cookie);
+        expect(refresh.status).toBe(401);
+        expect(refresh.body).toMatchObject({ statusCode: 401, error: 'Unauthorized', reason: 'invalid' });
+      }
+    });
+
     it('leaves header mode unchanged: tokens in the body, no cookie', async () => {
       const user = await signUp(t.http);
       const response = await http().post('/auth?permanent=true').send({ username: user.username, password: user.password }).expect(200);
