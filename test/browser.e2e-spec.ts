@@ -41,12 +41,14 @@ window.ready = true;
 
 describeInBrowser('in a browser (headless Chromium)', () => {
   let t: ListeningApp;
+  /** The service the helpers talk to: t, but one without the 2 s TTL for the CSRF test. */
+  let target: ListeningApp;
   let browser: Browser;
   let csp: string;
   let refreshes: jest.SpyInstance;
 
   beforeAll(async () => {
-    t = await startListeningApp({ AUTH_COOKIE_SECURE: 'false', AUTH_ACCESS_TTL: '2s' });
+    t = target = await startListeningApp({ AUTH_COOKIE_SECURE: 'false', AUTH_ACCESS_TTL: '2s' });
     csp = (await fetch(`${t.url}/health`)).headers.get('content-security-policy') as string;
     refreshes = jest.spyOn(t.app.get(AuthService), 'refresh');
     browser = await chromium.launch({
@@ -63,7 +65,7 @@ describeInBrowser('in a browser (headless Chromium)', () => {
   /** A fresh browser profile whose /app/ pages are the test app, on the service's own origin. */
   async function appContext(): Promise<BrowserContext> {
     const context = await browser.newContext();
-    await context.route(`${t.url}/app/**`, (route) => {
+    await context.route(`${target.url}/app/**`, (route) => {
       const isScript = route.request().url().endsWith('.js');
       return route.fulfill({
         status: 200,
@@ -76,14 +78,14 @@ describeInBrowser('in a browser (headless Chromium)', () => {
 
   async function openTab(context: BrowserContext): Promise<Page> {
     const page = await context.newPage();
-    await page.goto(`${t.url}/app/`);
+    await page.goto(`${target.url}/app/`);
     await page.waitForFunction(() => (globalThis as any).ready === true);
     return page;
   }
 
   async function signUpAndLogIn(page: Page): Promise<{ username: string; password: string; clientId: string }> {
     const user = credentials();
-    await httpCall(t.url, 'POST', '/users', user);
+    await httpCall(target.url, 'POST', '/users', user);
     const me = await page.evaluate((u) => (globalThis as any).auth.login({ ...u, permanent: true }), user);
     return { ...user, clientId: me.clientId };
   }
@@ -158,23 +160,29 @@ describeInBrowser('in a browser (headless Chromium)', () => {
     let evilUrl: string;
 
     beforeAll(async () => {
+      // Its own service with the default 15 min TTL: no legitimate refresh happens during the test.
+      target = await startListeningApp({ AUTH_COOKIE_SECURE: 'false' });
       // Another port of the same host: same-site for the browser, so SameSite alone would not stop it.
       evil = createServer((_request, response) => {
         response.setHeader('content-type', 'text/html');
-        response.end(`<!doctype html><form id="form" method="POST" action="${t.url}/auth/logout" target="sink"></form><iframe name="sink"></iframe>`);
+        response.end(`<!doctype html><form id="form" method="POST" action="${target.url}/auth/logout" target="sink"></form><iframe name="sink"></iframe>`);
       });
       await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
       evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
     });
-    afterAll(() => new Promise<void>((resolve) => evil.close(() => resolve())));
+    afterAll(async () => {
+      await new Promise<void>((resolve) => evil.close(() => resolve()));
+      await target.close();
+      target = t;
+    });
 
     it('cannot end, refresh or use the session with the victim\'s cookies (fetch with credentials, form POST)', async () => {
       const context = await appContext();
       try {
         const app = await openTab(context);
         const user = await signUpAndLogIn(app);
-        const logouts = jest.spyOn(t.app.get(AuthService), 'logout');
-        refreshes.mockClear();
+        const logouts = jest.spyOn(target.app.get(AuthService), 'logout');
+        const refreshed = jest.spyOn(target.app.get(AuthService), 'refresh');
         const page = await context.newPage();
         await page.goto(evilUrl);
         const attempts = await page.evaluate(async ({ target, clientId }) => {
@@ -188,18 +196,19 @@ describeInBrowser('in a browser (headless Chromium)', () => {
             await tryFetch(`/clients/${clientId}`, { method: 'DELETE' }),
             await tryFetch('/clients', { method: 'DELETE', headers: { 'x-session-transport': 'cookie' } }),
           ];
-        }, { target: t.url, clientId: user.clientId });
+        }, { target: target.url, clientId: user.clientId });
         // None of them can be read (no CORS for that origin), whatever the server did.
         expect(attempts).toEqual(Array(6).fill('no readable answer'));
-        const formAnswer = page.waitForResponse((response) => response.url() === `${t.url}/auth/logout`);
+        const formAnswer = page.waitForResponse((response) => response.url() === `${target.url}/auth/logout`);
         await page.evaluate(() => (globalThis as any).document.getElementById('form').submit());
         expect([403, 415]).toContain((await formAnswer).status());
 
         expect(logouts).not.toHaveBeenCalled();
-        expect(refreshes).not.toHaveBeenCalled();
+        expect(refreshed).not.toHaveBeenCalled();
         expect(await app.evaluate(async () => (await (globalThis as any).auth.me()).clientId)).toBe(user.clientId);
         expect((await stateOf(app)).status).toBe('signed-in');
         logouts.mockRestore();
+        refreshed.mockRestore();
       } finally {
         await context.close();
       }
