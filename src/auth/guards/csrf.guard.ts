@@ -1,24 +1,19 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
-import { HttpError } from '../../common/http-error';
 import { IS_PUBLIC } from '../../common/public.decorator';
 import { COOKIE_TRANSPORT, CookieTransportOptions } from '../cookie-transport.interceptor';
+import { CsrfRejectedException } from '../csrf-rejected.exception';
 import { SessionCookies } from '../session-cookies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-
-export class CsrfRejectedException extends HttpError {
-  constructor(message: string) {
-    super(403, 'Forbidden', message, {}, { reason: 'csrf' });
-  }
-}
 
 /**
  * The one CSRF rule of cookie mode (API.md §7). A request that a cookie would authenticate or that
  * asks for cookie mode, with an unsafe method, must carry `X-Session-Transport: cookie` (a cross-site
  * page cannot send it without a preflight, which CORS refuses) and, when it says where it comes from,
- * come from our own origin or CORS_ORIGINS. Runs before the access-token guard, so nothing changes.
+ * come from our own origin (or AUTH_ISSUER's) or CORS_ORIGINS. Guards run before any handler, so a
+ * refused request changes nothing.
  */
 @Injectable()
 export class CsrfGuard implements CanActivate {
