@@ -48,7 +48,6 @@ export type AuthState =
 export interface TokenStorage {
   getItem(key: string): string | null | Promise<string | null>;
   setItem(key: string, value: string): void | Promise<void>;
-  removeItem(key: string): void | Promise<void>;
 }
 
 export interface AuthClientOptions {
@@ -138,7 +137,7 @@ const browser = globalThis as unknown as {
 
 function memoryStorage(): TokenStorage {
   const items = new Map<string, string>();
-  return { getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value), removeItem: (key) => void items.delete(key) };
+  return { getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value) };
 }
 
 /** The browser's localStorage, where there is one and it may be used. */
