@@ -36,7 +36,16 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
   logRequests(adapter.getInstance());
   // Cookie parsing for cookie-mode sessions (API.md section 7) and device cookies; no signing secret here.
   await app.register(fastifyCookie);
-  if (http.corsOrigins.length > 0) app.enableCors({ origin: http.corsOrigins, maxAge: 600 });
+  if (http.corsOrigins.length > 0) {
+    // Credentials and X-Session-Transport: cookie mode (API.md §7) for apps on those origins.
+    app.enableCors({
+      origin: http.corsOrigins,
+      maxAge: 600,
+      credentials: true,
+      allowedHeaders: ['content-type', 'authorization', 'x-session-transport', 'x-request-id'],
+      exposedHeaders: ['link', 'retry-after', 'www-authenticate', 'x-request-id'],
+    });
+  }
   const headers = securityHeaders();
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     // no-store unless a route says otherwise (the JWKS): nearly every answer here is personal or a token.

@@ -6,7 +6,7 @@ import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
 import { ClockModule } from './common/clock';
 import { LoggingModule } from './common/logging.module';
-import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig } from './config/configuration';
+import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig, sessionCookiesConfig } from './config/configuration';
 import { createDataSource } from './database/data-source';
 import { buildDataSourceOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
@@ -17,7 +17,11 @@ import { UsersModule } from './users/users.module';
 @Module({
   imports: [
     // ignoreEnvFile: .env is read by loadEnv (config/env-file.ts), the same way for ormconfig.ts.
-    ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig] }),
+    ConfigModule.forRoot({
+      isGlobal: true,
+      ignoreEnvFile: true,
+      load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig, sessionCookiesConfig],
+    }),
     ClockModule,
     LoggingModule,
     ScheduleModule.forRoot(),

@@ -14,6 +14,7 @@ import { LoginResponseDto, RefreshResponseDto } from './dto/tokens.response.dto'
 import { LocalAuthGuard } from './guards/local-auth.guard';
 import { RefreshRateLimitGuard } from './guards/refresh-rate-limit.guard';
 import { LoggedInUser } from './logged-in-user.decorator';
+import { CookieTransport } from './cookie-transport.decorator';
 import { RequestOrigin } from './origin.decorator';
 
 @ApiTags('auth')
@@ -30,6 +31,7 @@ export class AuthController {
   @ApiQuery({ name: 'permanent', required: false, enum: ['true', 'false'] })
   @ApiErrors(400, 401, 429)
   @UseGuards(LocalAuthGuard)
+  @CookieTransport()
   @Post('auth')
   @HttpCode(200)
   login(@LoggedInUser() user: User, @Query('permanent') permanent: LoginQueryDto['permanent'], @RequestOrigin() origin: Origin): Promise<LoginResponseDto> {
@@ -38,6 +40,7 @@ export class AuthController {
 
   @ApiBearerAuth()
   @ApiErrors(401)
+  @CookieTransport()
   @Post('auth/logout')
   @HttpCode(204)
   logout(@CurrentUser() caller: Caller, @RequestOrigin() origin: Origin): Promise<void> {
@@ -58,6 +61,7 @@ export class AuthController {
   @ApiErrors(400, 401, 429)
   @Post('token')
   @UseGuards(RefreshRateLimitGuard)
+  @CookieTransport({ readsRefreshCookie: true })
   refresh(@Body() body: RefreshTokenDto, @RequestOrigin() origin: Origin): Promise<RefreshResponseDto> {
     return this.auth.refresh(body.refreshToken, origin);
   }
@@ -65,6 +69,7 @@ export class AuthController {
   /** End the refresh token's client; 204 whether or not the token existed, so nothing leaks. */
   @Public()
   @ApiErrors(400)
+  @CookieTransport({ readsRefreshCookie: true })
   @Post('token/reject')
   @HttpCode(204)
   reject(@Body() body: RefreshTokenDto, @RequestOrigin() origin: Origin): Promise<void> {

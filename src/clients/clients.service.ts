@@ -13,7 +13,6 @@ import { ClientsRepository } from './clients.repository';
 import { formatRefreshToken, hashSecret, isClientId, newSecret } from './refresh-token';
 import { RevocationNews } from './revocation-news.service';
 
-
 export interface OpenedClient {
   client: Client;
   /** Only for a permanent client; exists in this return value and in the response, nowhere else. */

@@ -7,3 +7,4 @@ export const databaseConfig = registerAs('database', () => loadEnv().database);
 export const authConfig = registerAs('auth', () => loadEnv().auth);
 export const keysConfig = registerAs('keys', () => loadEnv().keys);
 export const redisConfig = registerAs('redis', () => loadEnv().redis);
+export const sessionCookiesConfig = registerAs('sessionCookies', () => loadEnv().sessionCookies);

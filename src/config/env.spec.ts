@@ -46,6 +46,8 @@ describe('loadEnv', () => {
     ['LOG_LEVEL', 'loud'],
     ['CORS_ORIGINS', 'app.example.com'],
     ['CORS_ORIGINS', 'https://a.example, *'],
+    ['AUTH_COOKIE_SECURE', 'yes'],
+    ['AUTH_COOKIE_SAMESITE', 'None'],
   ])('stops at a malformed %s=%p, naming the variable', (name, value) => {
     expect(() => loadEnv({ [name]: value })).toThrow(EnvError);
     expect(() => loadEnv({ [name]: value })).toThrow(new RegExp(`^Invalid environment variable ${name}=.+: expected `));
@@ -55,6 +57,13 @@ describe('loadEnv', () => {
     expect(loadEnv({ TRUST_PROXY: '2' }).http.trustProxy).toBe(2);
     expect(loadEnv({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).http.trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
     expect(() => loadEnv({ TRUST_PROXY: 'true' })).toThrow(/client writes/);
+  });
+
+  it('refuses SameSite=None cookies that would not be Secure', () => {
+    expect(loadEnv({ AUTH_COOKIE_SAMESITE: 'none' }).sessionCookies).toEqual({ secure: true, sameSite: 'none' });
+    expect(() => loadEnv({ AUTH_COOKIE_SAMESITE: 'none', AUTH_COOKIE_SECURE: 'false' })).toThrow(
+      /^Invalid environment variable AUTH_COOKIE_SAMESITE="none": expected lax or strict while AUTH_COOKIE_SECURE=false/,
+    );
   });
 
   it('is listed whole in .env.example, with the real defaults', () => {

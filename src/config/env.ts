@@ -10,6 +10,8 @@ export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 const BOOLEAN = ['true', 'false'];
+export const COOKIE_SAMESITE = ['lax', 'strict', 'none'] as const;
+export type CookieSameSite = (typeof COOKIE_SAMESITE)[number];
 const setOnly = (_object: object, value: unknown) => value !== '';
 
 function IsDuration(minSeconds: number): PropertyDecorator {
@@ -77,6 +79,14 @@ export class EnvironmentVariables {
   @ValidateIf(setOnly)
   @Matches(/^https?:\/\/[^/\s,]+(\s*,\s*https?:\/\/[^/\s,]+)*$/, expected('comma-separated origins like https://app.example.com'))
   CORS_ORIGINS = '';
+  @IsIn(BOOLEAN, expected('true or false')) AUTH_COOKIE_SECURE = 'true';
+  /** Cookie mode's SameSite; `none` (an app on another site) needs Secure cookies, so it is refused with AUTH_COOKIE_SECURE=false. */
+  @IsIn(COOKIE_SAMESITE, expected('lax, strict or none'))
+  @ValidateBy({
+    name: 'sameSiteNoneNeedsSecure',
+    validator: { validate: (value, args) => value !== 'none' || (args?.object as EnvironmentVariables).AUTH_COOKIE_SECURE === 'true' },
+  }, expected('lax or strict while AUTH_COOKIE_SECURE=false (browsers drop SameSite=None cookies that are not Secure)'))
+  AUTH_COOKIE_SAMESITE = 'lax';
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, expected('sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db'))
   DATABASE_URL = 'sqlite:data/refresh-auth.sqlite';
@@ -117,6 +127,7 @@ const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRE
 export interface Env {
   http: { port: number; host: string; trustProxy: TrustProxy; logLevel: LogLevel; corsOrigins: string[] };
   database: { url: string };
+  sessionCookies: { secure: boolean; sameSite: CookieSameSite };
   redis: { url: string | null; keyPrefix: string };
   auth: {
     issuer: string;
@@ -170,6 +181,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       corsOrigins: v.CORS_ORIGINS ? v.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
     },
     database: { url: v.DATABASE_URL },
+    sessionCookies: { secure: v.AUTH_COOKIE_SECURE === 'true', sameSite: v.AUTH_COOKIE_SAMESITE as CookieSameSite },
     redis: { url: v.REDIS_URL || null, keyPrefix: v.REDIS_KEY_PREFIX },
     auth: {
       issuer: v.AUTH_ISSUER || `http://localhost:${v.PORT}`,

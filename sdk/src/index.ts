@@ -1,0 +1,469 @@
+/*
+ * @refresh-auth/client: sign in, stay signed in, call your API. No runtime dependencies; runs in
+ * browsers (ESM; the server also serves this file at /sdk/auth-client.js) and in Node 20+.
+ */
+import type {
+  ClientHistoryResponse,
+  ClientResponse,
+  ErrorBody,
+  LoggedInUser,
+  LoginResponse,
+  MeResponse,
+  RefreshResponse,
+  TokensResponse,
+  UserResponse,
+} from './types.js';
+
+export type {
+  ClientEnding,
+  ClientHistoryResponse,
+  ClientResponse,
+  ErrorBody,
+  LoggedInUser,
+  LoginResponse,
+  MeResponse,
+  RefreshResponse,
+  TokensResponse,
+  UserResponse,
+} from './types.js';
+
+/** Why the client is signed out. The last four come from the server and end the session for good. */
+export type SignOutReason = 'logout' | 'expired' | 'invalid' | 'revoked' | 'reused' | 'idle_expired' | 'absolute_expired';
+
+const TERMINAL = new Set(['revoked', 'reused', 'idle_expired', 'absolute_expired']);
+
+export type AuthState =
+  | { status: 'signed-out'; reason: SignOutReason | null }
+  | {
+      status: 'signed-in';
+      user: LoggedInUser;
+      permanent: boolean;
+      /** Epoch milliseconds: the access token's expiry, the refresh token's idle and absolute deadlines. */
+      accessExpiresAt: number;
+      refreshExpiresAt: number | null;
+      sessionExpiresAt: number | null;
+    };
+
+/** A string store: `localStorage`, `sessionStorage`, or your own (may be async). */
+export interface TokenStorage {
+  getItem(key: string): string | null | Promise<string | null>;
+  setItem(key: string, value: string): void | Promise<void>;
+}
+
+export interface AuthClientOptions {
+  /** The auth service, e.g. `https://auth.example.com` or, on its own origin, `location.origin`. */
+  baseUrl: string;
+  /**
+   * `cookie`: the service keeps both tokens in HttpOnly cookies; this client never sees one (browsers).
+   * `header`: tokens travel in bodies and the Authorization header (Node, native apps).
+   */
+  transport: 'cookie' | 'header';
+  /**
+   * Where the session record lives. Header mode: memory by default; passing `localStorage` keeps the
+   * refresh token across reloads but lets any script of the origin (an XSS) read it. Cookie mode: the
+   * record holds no token (user and deadlines only), shared through `localStorage` when there is one.
+   */
+  storage?: TokenStorage;
+  /** Defaults to the global fetch. */
+  fetch?: typeof fetch;
+  /** How long to wait for another tab's refresh before refreshing anyway (default 10 s). */
+  lockTimeoutMs?: number;
+}
+
+/** Every failure of this client: the HTTP status (0: no answer), and the server's reason and action. */
+export class AuthError extends Error {
+  override readonly name = 'AuthError';
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly reason: string | null = null,
+    readonly action: 'refresh' | 'reauthenticate' | null = null,
+    readonly body: ErrorBody | null = null,
+  ) {
+    super(message);
+  }
+}
+
+export interface AuthClient {
+  readonly state: AuthState;
+  /** Calls the listener on every change of state, in this tab or another; returns the unsubscribe. */
+  onChange(listener: (state: AuthState) => void): () => void;
+  signUp(credentials: { username: string; password: string }): Promise<UserResponse>;
+  login(credentials: { username: string; password: string; permanent?: boolean }): Promise<LoggedInUser>;
+  logout(): Promise<void>;
+  me(): Promise<MeResponse>;
+  changePassword(input: { currentPassword: string; newPassword: string }): Promise<void>;
+  sessions: {
+    /** Every live client of the user, newest first; with `includeEnded`, also those that ended lately, and why. */
+    list<Ended extends boolean = false>(options?: { includeEnded?: Ended }): Promise<Ended extends true ? ClientHistoryResponse[] : ClientResponse[]>;
+    end(id: string): Promise<void>;
+    endOthers(): Promise<void>;
+  };
+  /** fetch for the app's own API: authenticated, refreshed once and retried once on an expired token. */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
+  /** Refreshes now (single-flight); false when there is nothing to refresh or the session ended. */
+  refresh(): Promise<boolean>;
+  /** Stops timers and listeners (a Node script calls it before exiting). */
+  close(): void;
+}
+
+/** What is stored: never a token in cookie mode. */
+interface SessionRecord {
+  user: LoggedInUser;
+  permanent: boolean;
+  accessToken?: string;
+  refreshToken?: string;
+  accessTtl: number;
+  accessExpiresAt: number;
+  refreshExpiresAt: number | null;
+  sessionExpiresAt: number | null;
+}
+
+interface Channel {
+  postMessage(message: unknown): void;
+  close(): void;
+  onmessage: ((event: { data: unknown }) => void) | null;
+}
+
+interface Locks {
+  request(name: string, options: { signal?: AbortSignal }, callback: () => Promise<unknown>): Promise<unknown>;
+}
+
+const browser = globalThis as unknown as {
+  localStorage?: TokenStorage;
+  BroadcastChannel?: new (name: string) => Channel;
+  navigator?: { locks?: Locks };
+};
+
+function memoryStorage(): TokenStorage {
+  const items = new Map<string, string>();
+  return { getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value) };
+}
+
+/** The browser's localStorage, where there is one and it may be used. */
+function localStorageOrNull(): TokenStorage | null {
+  try {
+    return browser.localStorage ?? null;
+  } catch {
+    return null; // reading localStorage throws where storage is blocked
+  }
+}
+
+export function createAuthClient(options: AuthClientOptions): AuthClient {
+  return new Client(options);
+}
+
+class Client implements AuthClient {
+  private readonly base: string;
+  private readonly cookie: boolean;
+  private readonly storage: TokenStorage;
+  private readonly send: typeof fetch;
+  private readonly key: string;
+  private readonly channel: Channel | null;
+  private readonly listeners = new Set<(state: AuthState) => void>();
+  private record: SessionRecord | null = null;
+  private current: AuthState = { status: 'signed-out', reason: null };
+  private loaded: Promise<void>;
+  private refreshing: Promise<boolean> | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private closed = false;
+
+  constructor(private readonly options: AuthClientOptions) {
+    if (options.transport !== 'cookie' && options.transport !== 'header') throw new TypeError('transport must be "cookie" or "header"');
+    this.base = options.baseUrl.replace(/\/+$/, '');
+    this.cookie = options.transport === 'cookie';
+    const local = this.cookie && !options.storage ? localStorageOrNull() : null;
+    this.storage = options.storage ?? local ?? memoryStorage();
+    this.send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.key = `refresh-auth:${this.base}:${options.transport}`;
+    // Tabs share a record only through a shared storage; the channel tells them when it changed.
+    const shared = options.storage !== undefined || local !== null;
+    this.channel = shared && browser.BroadcastChannel ? new browser.BroadcastChannel(this.key) : null;
+    if (this.channel) {
+      this.channel.onmessage = () => void this.reload();
+      (this.channel as { unref?: () => void }).unref?.();
+    }
+    this.loaded = this.reload();
+  }
+
+  get state(): AuthState {
+    return this.current;
+  }
+
+  onChange(listener: (state: AuthState) => void): () => void {
+    this.listeners.add(listener);
+    return () => void this.listeners.delete(listener);
+  }
+
+  async signUp(credentials: { username: string; password: string }): Promise<UserResponse> {
+    return this.json(await this.transmit(this.request('POST', '/users', credentials, false)));
+  }
+
+  async login({ username, password, permanent = false }: { username: string; password: string; permanent?: boolean }): Promise<LoggedInUser> {
+    const response = await this.transmit(this.request('POST', `/auth?permanent=${permanent}`, { username, password }, false));
+    const body = await this.json<LoginResponse>(response);
+    await this.save(this.toRecord(body.user, permanent, body.token), null);
+    return body.user;
+  }
+
+  async logout(): Promise<void> {
+    await this.loaded;
+    // Under the refresh lock, so that no tab refreshes with the cookies this logout clears.
+    await this.withLock(async () => {
+      await this.reload();
+      try {
+        let response = await this.transmit(this.request('POST', '/auth/logout'));
+        const reason = response.status === 401 ? await this.reasonOf(response) : null;
+        if (response.status === 401 && this.record?.permanent && !TERMINAL.has(reason ?? '')) {
+          if (await this.refreshUnderLock(this.record.accessExpiresAt)) response = await this.transmit(this.request('POST', '/auth/logout'));
+        }
+        if (!response.ok && response.status !== 401) throw await this.error(response);
+      } finally {
+        if (this.record) await this.save(null, 'logout');
+      }
+    });
+  }
+
+  async me(): Promise<MeResponse> {
+    return this.json(await this.authed(() => this.request('GET', '/me')));
+  }
+
+  async changePassword(input: { currentPassword: string; newPassword: string }): Promise<void> {
+    await this.json(await this.authed(() => this.request('POST', '/me/password', input)));
+  }
+
+  readonly sessions = {
+    list: async <Ended extends boolean = false>({ includeEnded }: { includeEnded?: Ended } = {}) => {
+      const clients: ClientHistoryResponse[] = [];
+      let path: string | null = includeEnded ? '/clients?include=ended' : '/clients';
+      // Follow the RFC 8288 `Link: <…>; rel="next"` pages.
+      for (let page = 0; path && page < 1000; page += 1) {
+        const url: string = path;
+        const response = await this.authed(() => this.request('GET', url));
+        clients.push(...(await this.json<ClientHistoryResponse[]>(response)));
+        const next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
+        path = next ? new URL(next, response.url || `${this.base}${url}`).href : null;
+      }
+      return clients as Ended extends true ? ClientHistoryResponse[] : ClientResponse[];
+    },
+    end: async (id: string): Promise<void> => {
+      const own = this.record?.user.clientId === id;
+      await this.json(await this.authed(() => this.request('DELETE', `/clients/${encodeURIComponent(id)}`)));
+      if (own) await this.save(null, 'logout');
+    },
+    endOthers: async (): Promise<void> => {
+      await this.json(await this.authed(() => this.request('DELETE', '/clients')));
+    },
+  };
+
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    // A Request can be sent once; the retry after a refresh sends a fresh clone, body included.
+    const original = new Request(input, init);
+    return this.authed(() => {
+      const request = new Request(original.clone(), this.cookie ? { credentials: 'include' } : {});
+      if (this.cookie) request.headers.set('x-session-transport', 'cookie');
+      else if (this.record?.accessToken) request.headers.set('authorization', `Bearer ${this.record.accessToken}`);
+      return request;
+    });
+  }
+
+  async refresh(): Promise<boolean> {
+    await this.loaded;
+    return this.refreshOnce(this.record?.accessExpiresAt ?? 0);
+  }
+
+  close(): void {
+    this.closed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.channel?.close();
+    this.listeners.clear();
+  }
+
+  /**
+   * Sends a request that needs the access token. A 401 that a refresh may cure (expired, or a cookie
+   * the browser already dropped) is refreshed once and the request sent once more; a 401 that ends
+   * the session (revoked, reused, idle_expired, absolute_expired) signs out and says why.
+   */
+  private async authed(build: () => Request): Promise<Response> {
+    await this.loaded;
+    const seen = this.record;
+    // A timer may not have fired (a throttled background tab): refresh first rather than collect a 401.
+    if (seen?.permanent && seen.accessExpiresAt - Date.now() <= seen.accessTtl * 0.05) await this.refreshOnce(seen.accessExpiresAt).catch(() => false);
+    const seenExpiry = this.record?.accessExpiresAt ?? 0;
+    const first = await this.transmit(build());
+    if (first.status !== 401) return first;
+    const reason = await this.reasonOf(first);
+    if (reason && TERMINAL.has(reason)) {
+      if (this.record) await this.save(null, reason as SignOutReason);
+      return first;
+    }
+    if (!this.record) return first;
+    if (!(await this.refreshOnce(seenExpiry))) return first;
+    return this.transmit(build());
+  }
+
+  /** At most one refresh in flight per page, and (Web Locks) per origin across tabs. */
+  private refreshOnce(seenExpiry: number): Promise<boolean> {
+    this.refreshing ??= this.withLock(() => this.refreshUnderLock(seenExpiry)).finally(() => (this.refreshing = null));
+    return this.refreshing;
+  }
+
+  private async refreshUnderLock(seenExpiry: number): Promise<boolean> {
+    // Another tab may have refreshed while this one waited for the lock: take its result instead.
+    await this.reload();
+    const record = this.record;
+    if (!record) return false;
+    if (record.accessExpiresAt > seenExpiry) return true;
+    if (!record.permanent) {
+      await this.save(null, 'expired');
+      return false;
+    }
+    const response = this.cookie
+      ? await this.transmit(this.request('POST', '/token', undefined, false))
+      : await this.transmit(this.request('POST', '/token', { refreshToken: record.refreshToken }, false));
+    if (response.status === 401) {
+      await this.save(null, ((await this.reasonOf(response)) ?? 'invalid') as SignOutReason);
+      return false;
+    }
+    const body = await this.json<RefreshResponse>(response);
+    await this.save(this.toRecord(record.user, true, body.token), null);
+    return true;
+  }
+
+  /** Runs refreshes and logouts one at a time: in this page always, across tabs where Web Locks exist. */
+  private withLock<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(() => this.withOriginLock(task));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async withOriginLock<T>(task: () => Promise<T>): Promise<T> {
+    const locks = browser.navigator?.locks;
+    if (!locks) return task();
+    // A tab that holds the lock too long (frozen, say) must not stall the others: after the timeout
+    // they go ahead, and the server's grace window gives a duplicate refresh the same successor.
+    const signal = AbortSignal.timeout(this.options.lockTimeoutMs ?? 10_000);
+    let result: Promise<T> | null = null;
+    try {
+      await locks.request(`${this.key}:refresh`, { signal }, () => (result = task()).catch(() => undefined));
+    } catch (error) {
+      if (result) throw error;
+      return task();
+    }
+    return result as unknown as Promise<T>;
+  }
+
+  private toRecord(user: LoggedInUser, permanent: boolean, token: TokensResponse): SessionRecord {
+    const now = Date.now();
+    return {
+      user,
+      permanent,
+      accessToken: this.cookie ? undefined : token.accessToken,
+      refreshToken: this.cookie ? undefined : token.refreshToken,
+      accessTtl: token.expiresIn * 1000,
+      accessExpiresAt: now + token.expiresIn * 1000,
+      refreshExpiresAt: token.refreshExpiresAt ? Date.parse(token.refreshExpiresAt) : null,
+      sessionExpiresAt: token.sessionExpiresAt ? Date.parse(token.sessionExpiresAt) : null,
+    };
+  }
+
+  /** Stores the record (null: signed out), tells the other tabs, and updates this one. */
+  private async save(record: SessionRecord | null, reason: SignOutReason | null): Promise<void> {
+    if (record) await this.storage.setItem(this.key, JSON.stringify(record));
+    else await this.storage.setItem(this.key, JSON.stringify({ signedOut: reason }));
+    this.channel?.postMessage('changed');
+    this.apply(record, reason);
+  }
+
+  private async reload(): Promise<void> {
+    let stored: unknown = null;
+    try {
+      stored = JSON.parse((await this.storage.getItem(this.key)) ?? 'null');
+    } catch {
+      stored = null;
+    }
+    const record = stored && typeof stored === 'object' && 'user' in stored ? (stored as SessionRecord) : null;
+    const reason = stored && typeof stored === 'object' && 'signedOut' in stored ? ((stored as { signedOut: SignOutReason | null }).signedOut ?? null) : null;
+    this.apply(record, reason);
+  }
+
+  private apply(record: SessionRecord | null, reason: SignOutReason | null): void {
+    const recordChanged = JSON.stringify(record) !== JSON.stringify(this.record);
+    this.record = record;
+    const next: AuthState = record
+      ? {
+          status: 'signed-in',
+          user: record.user,
+          permanent: record.permanent,
+          accessExpiresAt: record.accessExpiresAt,
+          refreshExpiresAt: record.refreshExpiresAt,
+          sessionExpiresAt: record.sessionExpiresAt,
+        }
+      : { status: 'signed-out', reason };
+    if (recordChanged) this.schedule();
+    if (JSON.stringify(next) === JSON.stringify(this.current)) return;
+    this.current = next;
+    for (const listener of [...this.listeners]) listener(next);
+  }
+
+  /** Refreshes ahead of expiry, when 10-20% of the access token's life is left: the jitter spreads the tabs. */
+  private schedule(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const record = this.record;
+    if (this.closed || !record?.permanent) return;
+    const at = record.accessExpiresAt - record.accessTtl * (0.1 + 0.1 * Math.random());
+    this.later(() => this.refreshOnce(record.accessExpiresAt), at - Date.now());
+  }
+
+  private later(task: () => Promise<unknown>, delay: number): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      // A failed refresh (no answer, 5xx, 429) keeps the session and tries again shortly.
+      task().catch(() => !this.closed && this.record && this.later(() => this.refreshOnce(this.record?.accessExpiresAt ?? 0), 5000));
+    }, Math.max(0, delay));
+    // Node: a pending refresh must not keep a script alive.
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  /** A request to the auth service; `path` may also be an absolute URL (a `Link` to the next page). */
+  private request(method: string, path: string, body?: unknown, authenticated = true): Request {
+    const headers: Record<string, string> = {};
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.cookie) headers['x-session-transport'] = 'cookie';
+    else if (authenticated && this.record?.accessToken) headers.authorization = `Bearer ${this.record.accessToken}`;
+    return new Request(/^https?:/.test(path) ? path : `${this.base}${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      // Cookie mode needs the cookies, also from another origin (CORS_ORIGINS); header mode must not send any.
+      credentials: this.cookie ? 'include' : 'omit',
+    });
+  }
+
+  private async transmit(request: Request): Promise<Response> {
+    try {
+      return await this.send(request);
+    } catch (error) {
+      throw new AuthError(0, `No answer from ${this.base}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async reasonOf(response: Response): Promise<string | null> {
+    const body = (await response.clone().json().catch(() => null)) as Partial<ErrorBody> | null;
+    return typeof body?.reason === 'string' ? body.reason : null;
+  }
+
+  private async json<T>(response: Response): Promise<T> {
+    if (!response.ok) throw await this.error(response);
+    if (response.status === 204) return undefined as T;
+    return (await response.json()) as T;
+  }
+
+  private async error(response: Response): Promise<AuthError> {
+    const body = (await response.json().catch(() => null)) as ErrorBody | null;
+    const message = body?.message ? [body.message].flat().join('; ') : `HTTP ${response.status}`;
+    return new AuthError(response.status, message, body?.reason ?? null, body?.action ?? null, body);
+  }
+}

@@ -1,0 +1,74 @@
+/*
+ * The server's response shapes (the DTOs under src/). test/sdk.e2e-spec.ts checks them against the
+ * OpenAPI document the server publishes, so a changed DTO fails the build until these follow.
+ */
+
+/** POST /users. */
+export interface UserResponse {
+  id: string;
+  username: string;
+  createdAt: string;
+}
+
+/** GET /me. */
+export interface MeResponse extends UserResponse {
+  clientId: string;
+}
+
+/** The token part of POST /auth and POST /token; in cookie mode without accessToken and refreshToken. */
+export interface TokensResponse {
+  accessToken?: string;
+  tokenType: 'Bearer';
+  /** Seconds until the access token expires. */
+  expiresIn: number;
+  refreshToken?: string;
+  /** ISO 8601: the refresh token dies unless used by then (permanent clients only). */
+  refreshExpiresAt?: string;
+  /** ISO 8601: the client ends then whatever happens (permanent clients only). */
+  sessionExpiresAt?: string;
+}
+
+export interface LoginResponse {
+  token: TokensResponse;
+  user: LoggedInUser;
+}
+
+export interface LoggedInUser {
+  id: string;
+  username: string;
+  clientId: string;
+}
+
+export interface RefreshResponse {
+  token: TokensResponse;
+}
+
+/** One client (device) of GET /clients. */
+export interface ClientResponse {
+  id: string;
+  createdAt: string;
+  lastUsedAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  ip: string | null;
+  permanent: boolean;
+  current: boolean;
+}
+
+export type ClientEnding = 'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'idle' | 'absolute' | 'expired';
+
+/** GET /clients?include=ended. */
+export interface ClientHistoryResponse extends ClientResponse {
+  endedAt: string | null;
+  endReason: ClientEnding | null;
+  endedBy: { ip: string | null; userAgent: string | null } | null;
+}
+
+/** Every error body of the service. */
+export interface ErrorBody {
+  statusCode: number;
+  error: string;
+  message: string | string[];
+  reason?: string;
+  action?: 'refresh' | 'reauthenticate';
+}
