@@ -71,9 +71,9 @@ describe('POST /users and GET /me', () => {
     const users = t.app.get(DataSource).getRepository(User);
     const signedUp = await users.findOneByOrFail({ id: user.id });
     expect(signedUp.createdAt.getTime()).toBeGreaterThan(Date.now() + 86_000_000);
-    const session = await login(t.http, user);
-    // A clock set back (NTP, another instance) must not make the change look older than the login it ends.
+    // A clock set back (NTP, another instance) must not make the change look older than the sign-up.
     clock.advance(-2 * 86_400_000);
+    const session = await login(t.http, user);
     await t.http.post('/me/password').set(bearer(session)).send({ currentPassword: user.password, newPassword: 'a new password' }).expect(204);
     const changed = await users.findOneByOrFail({ id: user.id });
     expect(changed.passwordChangedAt.getTime()).toBe(signedUp.passwordChangedAt.getTime() + 1);
