@@ -4,7 +4,7 @@ import type { Origin } from '../clients/clients.service';
 import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
 import { Public } from '../common/public.decorator';
 import { AuthService } from './auth.service';
-import { RefreshRateLimitGuard } from './guards/refresh-rate-limit.guard';
+import { Cookies, RefreshRateLimitGuard, type RequestCookies } from '../rate-limit';
 import { IntrospectionService } from './introspection.service';
 import { oauthError, OAuthParams, OAuthRequest } from './oauth-params';
 import { RequestOrigin } from './origin.decorator';
@@ -33,9 +33,9 @@ export class OAuthController {
   @HttpCode(200)
   @Header('Cache-Control', 'no-store')
   @Header('Pragma', 'no-cache')
-  async token(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin) {
+  async token(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin, @Cookies() cookies: RequestCookies) {
     const grantType = params.required('grant_type');
-    const tokens = await this.grant(grantType, params, origin).catch((error: unknown) => {
+    const tokens = await this.grant(grantType, params, origin, cookies).catch((error: unknown) => {
       // Wrong credentials and dead refresh tokens are both "invalid_grant" (§5.2); 429 stays 429.
       if (error instanceof RefreshRejectedException || error instanceof UnauthorizedException) {
         throw oauthError('invalid_grant', error.message);
@@ -50,12 +50,12 @@ export class OAuthController {
     };
   }
 
-  private async grant(grantType: string, params: OAuthParams, origin: Origin) {
+  private async grant(grantType: string, params: OAuthParams, origin: Origin, cookies: RequestCookies) {
     switch (grantType) {
       case 'password': {
         const username = params.required('username');
         const password = params.required('password');
-        const user = await this.auth.checkCredentials(username, password, origin.ip ?? 'unknown');
+        const user = await this.auth.checkCredentials(username, password, { ip: origin.ip ?? 'unknown', cookies });
         return (await this.auth.login(user, true, origin)).token;
       }
       case 'refresh_token':

@@ -61,8 +61,14 @@ export class EnvironmentVariables {
   @IsDuration(1) AUTH_PRUNE_INTERVAL = '1h';
   @IsIn(BOOLEAN, expected('true or false')) AUTH_SIGNUP = 'true';
   @IsDuration(1) AUTH_LOGIN_WINDOW = '15m';
-  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER = '10';
+  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER_ADDRESS = '10';
+  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER = '100';
+  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_DEVICE = '10';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS = '100';
+  @IsIntegerString(1, 10_000_000) AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS = '300';
+  @IsIntegerString(1, 1_000_000) AUTH_SIGNUP_MAX_PER_ADDRESS = '10';
+  @IsDuration(1) AUTH_SIGNUP_WINDOW = '1h';
+  @IsIn(BOOLEAN, expected('true or false')) AUTH_COOKIE_SECURE = 'true';
   @IsIntegerString(0, 10_000_000) AUTH_REFRESH_MAX_PER_MINUTE = '1200';
   @ValidateIf(setOnly) @MinLength(16, expected('at least 16 characters')) AUTH_INTROSPECTION_SECRET = '';
 
@@ -91,8 +97,14 @@ export interface Env {
     pruneInterval: number;
     signup: boolean;
     loginWindow: number;
+    loginMaxFailuresPerUserAddress: number;
     loginMaxFailuresPerUser: number;
+    loginMaxFailuresPerDevice: number;
     loginMaxFailuresPerAddress: number;
+    loginMaxSuccessesPerAddress: number;
+    signupMaxPerAddress: number;
+    signupWindow: number;
+    cookieSecure: boolean;
     introspectionSecret: string | null;
     refreshMaxPerMinute: number;
   };
@@ -141,8 +153,14 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       pruneInterval: seconds(v.AUTH_PRUNE_INTERVAL),
       signup: v.AUTH_SIGNUP === 'true',
       loginWindow: seconds(v.AUTH_LOGIN_WINDOW),
+      loginMaxFailuresPerUserAddress: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_USER_ADDRESS),
       loginMaxFailuresPerUser: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_USER),
+      loginMaxFailuresPerDevice: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_DEVICE),
       loginMaxFailuresPerAddress: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS),
+      loginMaxSuccessesPerAddress: Number(v.AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS),
+      signupMaxPerAddress: Number(v.AUTH_SIGNUP_MAX_PER_ADDRESS),
+      signupWindow: seconds(v.AUTH_SIGNUP_WINDOW),
+      cookieSecure: v.AUTH_COOKIE_SECURE === 'true',
       introspectionSecret: v.AUTH_INTROSPECTION_SECRET || null,
       refreshMaxPerMinute: Number(v.AUTH_REFRESH_MAX_PER_MINUTE),
     },
