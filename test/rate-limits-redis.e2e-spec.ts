@@ -31,12 +31,14 @@ async function freezableProxy(target: URL): Promise<{ url: string; freeze(): voi
 
 (redisUrl ? describe : describe.skip)('rate limits in Redis', () => {
   it('are shared by every instance on one Redis', async () => {
+    // Sign-ups, not logins: passport's strategy registry is one per process, so two in-process apps
+    // would check every login through the newer one's limits.
     const redis = createTestRedis();
-    const env = { ...redis.env, AUTH_LOGIN_MAX_FAILURES_PER_USER_ADDRESS: '3' };
+    const env = { ...redis.env, AUTH_SIGNUP_MAX_PER_ADDRESS: '3' };
     const [a, b] = [await startApp(env), await startApp(env)];
     try {
-      for (const t of [a, b, a]) await t.http.post('/auth').send({ username: 'shared_ghost', password: 'wrong password' }).expect(401);
-      const limited = await b.http.post('/auth').send({ username: 'shared_ghost', password: 'wrong password' }).expect(429);
+      for (const t of [a, b, a]) await signUp(t.http);
+      const limited = await b.http.post('/users').send({ username: 'one_too_many', password: 'correct horse battery' }).expect(429);
       expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
     } finally {
       await Promise.all([a.close(), b.close()]);
