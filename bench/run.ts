@@ -117,7 +117,7 @@ async function main(): Promise<void> {
   };
   try {
     const hello = await server('bench/hello-server.js', {}, '/');
-    const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000' };
+    const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000', AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '10000000' };
     const app = await server('src/main.js', appEnv, '/health');
     const replay = await server('bench/replay-server.js', { REPLAY_RESPONSE: await recordResponse(`${app.url}${BARE_ROUTE}`) }, '/');
     // One user and one permanent client per connection: every virtual user keeps its own refresh chain.

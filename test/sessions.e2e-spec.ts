@@ -123,7 +123,14 @@ describe('lifetimes', () => {
         refreshAbsoluteTtl: 90 * 86400,
         refreshGrace: 7,
         revocationBound: 5,
-        loginLimits: { window: 900, maxFailuresPerUsername: 10, maxFailuresPerAddress: 100 },
+        loginLimits: {
+          window: 900,
+          maxFailuresPerUsernameAndAddress: 10,
+          maxFailuresPerUsername: 100,
+          maxFailuresPerDevice: 10,
+          maxFailuresPerAddress: 100,
+          maxSuccessesPerAddress: 300,
+        },
       });
       expect(Math.abs(new Date(body.serverTime).getTime() - Date.now())).toBeLessThan(5000);
     } finally {
