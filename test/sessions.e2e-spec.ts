@@ -114,7 +114,7 @@ describe('lifetimes', () => {
   });
 
   it('publishes the policy and server time at /.well-known/session-policy', async () => {
-    const t = await startApp({ AUTH_REFRESH_GRACE: '7s', AUTH_ACCESS_TTL: '5m' });
+    const t = await startApp({ AUTH_REFRESH_GRACE: '7s', AUTH_ACCESS_TTL: '5m', AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '300' });
     try {
       const { body } = await t.http.get('/.well-known/session-policy').expect(200);
       expect(body).toMatchObject({
