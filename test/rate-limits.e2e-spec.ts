@@ -1,6 +1,7 @@
 import type TestAgent from 'supertest/lib/agent';
 import { UsersService } from '../src/users/users.service';
 import { startApp, TestApp } from './app';
+import { controlAppClock } from './clock';
 import { bearer, signUp, TestUser } from './factories';
 
 /*
@@ -141,6 +142,22 @@ describe('a stranger cannot lock the owner out (issue 12.9)', () => {
     await loginFrom(t.http, home, user.username, user.password, owned.pair).expect(200);
     // From anywhere: the cookie, not the address, is what the owner has.
     await loginFrom(t.http, newAddress(), user.username, user.password, owned.pair).expect(200);
+  });
+
+  it('a device cookie is trusted for a year, not longer (the Clock moved)', async () => {
+    const user = await signUp(t.http);
+    const home = newAddress();
+    const owned = deviceCookie((await loginFrom(t.http, home, user.username, user.password).expect(200)).headers['set-cookie']);
+    await strangerBurns(user);
+    const clock = controlAppClock(t.app);
+    try {
+      clock.advance(364 * 86400_000);
+      await loginFrom(t.http, home, user.username, user.password, owned.pair).expect(200);
+      clock.advance(2 * 86400_000);
+      expectTooMany(await loginFrom(t.http, home, user.username, user.password, owned.pair));
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   it("the device's own failures are limited per device", async () => {
