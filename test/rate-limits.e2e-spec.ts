@@ -1,4 +1,5 @@
 import type TestAgent from 'supertest/lib/agent';
+import { RateLimitsService } from '../src/rate-limit/rate-limits.service';
 import { UsersService } from '../src/users/users.service';
 import { startApp, TestApp } from './app';
 import { controlAppClock } from './clock';
@@ -193,6 +194,22 @@ describe('a stranger cannot lock the owner out (issue 12.9)', () => {
     expectTooMany(await change(first, user.password));
     await loginFrom(t.http, newAddress(), user.username, user.password).expect(200);
     await change(second, user.password).expect(204);
+  });
+});
+
+describe('an address past its failure budget', () => {
+  it('is refused before any per-username counter is touched (no counters for a spray of names)', async () => {
+    const t = await startApp({ TRUST_PROXY: 'true', AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '3' });
+    try {
+      const ip = newAddress();
+      for (let i = 0; i < 3; i += 1) await loginFrom(t.http, ip, `spray_${i}`, 'wrong password').expect(401);
+      const perUser = jest.spyOn(t.app.get(RateLimitsService).loginFailuresPerUser, 'consume');
+      for (let i = 3; i < 13; i += 1) expectTooMany(await loginFrom(t.http, ip, `spray_${i}`, 'wrong password'));
+      expect(perUser).not.toHaveBeenCalled();
+    } finally {
+      jest.restoreAllMocks();
+      await t.close();
+    }
   });
 });
 

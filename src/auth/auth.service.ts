@@ -4,10 +4,10 @@ import { ClientsService, Origin } from '../clients/clients.service';
 import { parseRefreshToken } from '../clients/refresh-token';
 import { RefreshTokensService } from '../clients/refresh-tokens.service';
 import type { Caller } from '../common/current-user.decorator';
+import { LoginLimitsService, type RequestCookies } from '../rate-limit';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AccessTokensService } from './access-tokens.service';
-import { LoginLimitsService, type RequestCookies } from '../rate-limit';
 import { LoginResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';
 
 /** The article's flow: log in, refresh, reject, log out; one implementation for every endpoint. */

@@ -34,6 +34,7 @@ export class LoginLimitsService {
     const failures: Budget[] = device
       ? [{ limiter: limits.loginFailuresPerDevice, key: device }]
       : [
+          // The address first: once it is spent, a spray of usernames makes no more counters.
           { limiter: limits.loginFailuresPerAddress, key: attempt.ip },
           { limiter: limits.loginFailuresPerUserAddress, key: `${name}:${attempt.ip}` },
           { limiter: limits.loginFailuresPerUser, key: name },

@@ -17,6 +17,12 @@ export interface Budget {
   key: string;
 }
 
+const settle = ({ limiter, key }: Budget): Promise<PromiseSettledResult<unknown>> =>
+  limiter.consume(key).then(
+    (value) => ({ status: 'fulfilled', value }),
+    (reason: unknown) => ({ status: 'rejected', reason }),
+  );
+
 /** Usernames go into keys hashed: bounded length, and no account names in Redis. */
 export const nameKey = (username: string) => createHash('sha256').update(username.toLowerCase()).digest('base64url').slice(0, 22);
 
@@ -52,14 +58,17 @@ export class RateLimitsService {
   }
 
   /**
-   * Takes one point of every budget at once (each an atomic increment) or none: when any is spent,
-   * the others are given back and the caller gets 429 with the longest wait.
+   * Takes one point of every budget (each an atomic increment) or none: when any is spent, the others
+   * are given back and the caller gets 429 with the longest wait. The first budget is taken alone, so
+   * a refused flood (say, one address spraying usernames) makes no counters beyond that first one.
    */
   async take(budgets: Budget[], message: string): Promise<void> {
-    const results = await Promise.allSettled(budgets.map(({ limiter, key }) => limiter.consume(key)));
-    const refused = results.flatMap((result) => (result.status === 'rejected' ? [result.reason as unknown] : []));
+    const [first, ...rest] = budgets;
+    const results = [await settle(first)];
+    if (results[0].status === 'fulfilled') results.push(...(await Promise.all(rest.map(settle))));
+    const refused = results.flatMap((result) => (result.status === 'rejected' ? [result.reason] : []));
     if (refused.length === 0) return;
-    await this.giveBack(budgets.filter((_, i) => results[i].status === 'fulfilled'));
+    await this.giveBack(budgets.filter((_, i) => results[i]?.status === 'fulfilled'));
     const unexpected = refused.find((reason) => !(reason instanceof RateLimiterRes));
     if (unexpected) throw unexpected;
     throw tooManyRequests(message, Math.max(...refused.map((reason) => (reason as RateLimiterRes).msBeforeNext)));
