@@ -270,6 +270,22 @@ describe('sign-ups per address (issue 12.12)', () => {
   });
 });
 
+describe('IPv6 addresses count by /64', () => {
+  it('one host cannot take a fresh sign-up budget from every address of its /64', async () => {
+    const t = await startApp({ TRUST_PROXY: 'true', AUTH_SIGNUP_MAX_PER_ADDRESS: '2' });
+    try {
+      const signUpFrom = (ip: string, i: number) =>
+        t.http.post('/users').set('x-forwarded-for', ip).send({ username: `v6_${i}_${nextAddress}`, password: 'correct horse battery' });
+      await signUpFrom('2001:db8:12:34::1', 1).expect(201);
+      await signUpFrom('2001:db8:12:34::2', 2).expect(201);
+      expectTooMany(await signUpFrom('2001:db8:12:34:ffff:1:2:3', 3));
+      await signUpFrom('2001:db8:12:35::1', 4).expect(201);
+    } finally {
+      await t.close();
+    }
+  });
+});
+
 /*
  * rate-limiter-flexible reads Date.now itself, so these windows are moved with jest's fake Date (timers
  * stay real), on the in-process limiter: a Redis window is Redis's own TTL.

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { addressKey } from './address-key';
 import { DeviceCookiesService, RequestCookies } from './device-cookies.service';
 import { Budget, nameKey, RateLimitsService } from './rate-limits.service';
 
@@ -31,15 +32,16 @@ export class LoginLimitsService {
     const { limits } = this;
     const device = await this.devices.deviceOf(attempt.cookies, attempt.username);
     const name = nameKey(attempt.username);
+    const address = addressKey(attempt.ip);
     const failures: Budget[] = device
       ? [{ limiter: limits.loginFailuresPerDevice, key: device }]
       : [
           // The address first: once it is spent, a spray of usernames makes no more counters.
-          { limiter: limits.loginFailuresPerAddress, key: attempt.ip },
-          { limiter: limits.loginFailuresPerUserAddress, key: `${name}:${attempt.ip}` },
+          { limiter: limits.loginFailuresPerAddress, key: address },
+          { limiter: limits.loginFailuresPerUserAddress, key: `${name}:${address}` },
           { limiter: limits.loginFailuresPerUser, key: name },
         ];
-    return this.checkUnder(failures, [{ limiter: limits.loginSuccessesPerAddress, key: attempt.ip }], check);
+    return this.checkUnder(failures, [{ limiter: limits.loginSuccessesPerAddress, key: address }], check);
   }
 
   /**

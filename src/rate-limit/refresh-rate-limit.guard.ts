@@ -1,5 +1,6 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
+import { addressKey } from './address-key';
 import { RateLimitsService } from './rate-limits.service';
 
 /**
@@ -14,7 +15,7 @@ export class RefreshRateLimitGuard implements CanActivate {
     const limiter = this.limits.tokenRequestsPerAddress;
     if (!limiter) return true;
     const { ip } = context.switchToHttp().getRequest<FastifyRequest>();
-    await this.limits.take([{ limiter, key: ip }], 'Too many token requests from this address, try again later');
+    await this.limits.take([{ limiter, key: addressKey(ip) }], 'Too many token requests from this address, try again later');
     return true;
   }
 }
