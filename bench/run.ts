@@ -42,6 +42,9 @@ async function main(): Promise<void> {
     const hello = await servers.start('bench/hello-server.js', {}, '/');
     // Access tokens live an hour here, so the token mix made at the start stays valid to the end.
     const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000',
+      // The bench signs up and logs in from one address far more than a person would.
+      AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '10000000',
+      AUTH_SIGNUP_MAX_PER_ADDRESS: '1000000',
       // PostgreSQL refuses to start without a key-encryption secret; the bench database is thrown away.
       AUTH_KEY_ENCRYPTION_SECRET: process.env.AUTH_KEY_ENCRYPTION_SECRET ?? randomBytes(32).toString('base64url'), AUTH_ACCESS_TTL: '1h' };
     const app = await servers.start('src/main.js', appEnv, '/health');

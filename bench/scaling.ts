@@ -29,6 +29,9 @@ export async function runScaling(): Promise<void> {
   const servers = new Servers();
   try {
     const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000',
+      // The bench signs up and logs in from one address far more than a person would.
+      AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '10000000',
+      AUTH_SIGNUP_MAX_PER_ADDRESS: '1000000',
       // PostgreSQL refuses to start without a key-encryption secret; the bench database is thrown away.
       AUTH_KEY_ENCRYPTION_SECRET: process.env.AUTH_KEY_ENCRYPTION_SECRET ?? randomBytes(32).toString('base64url') };
     const instances: Server[] = [await servers.start('src/main.js', appEnv, '/health')];

@@ -8,6 +8,12 @@ import { createTestDatabase, createTestRedis } from './engines';
 
 export { createTestDatabase as tempDatabase } from './engines';
 
+/**
+ * Every test signs up and logs in from 127.0.0.1: the per-address limits of sign-ups and successful
+ * logins are lifted unless a test sets them (test/rate-limits.e2e-spec.ts does).
+ */
+export const UNLIMITED_ADDRESS = { AUTH_SIGNUP_MAX_PER_ADDRESS: '1000000', AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '10000000' };
+
 export interface TestApp {
   app: NestFastifyApplication;
   http: TestAgent;
@@ -23,7 +29,7 @@ export async function startApp(env: Record<string, string> = {}): Promise<TestAp
   const database = env.DATABASE_URL ? null : await createTestDatabase();
   const redis = createTestRedis();
   const saved = { ...process.env };
-  Object.assign(process.env, { DATABASE_URL: database?.url, LOG_LEVEL: 'silent', ...redis.env, ...env });
+  Object.assign(process.env, { DATABASE_URL: database?.url, LOG_LEVEL: 'silent', ...UNLIMITED_ADDRESS, ...redis.env, ...env });
   try {
     const app = await createApp({ logger: false });
     await app.getHttpAdapter().getInstance().ready();

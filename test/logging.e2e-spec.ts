@@ -40,6 +40,8 @@ describe('the request log', () => {
     expect((await call('POST', '/users', user)).status).toBe(201);
     const login = await call('POST', '/auth?permanent=true', user, { authorization: 'Basic c2VjcmV0OnNlY3JldA==', cookie: 'session=cookie-secret' });
     const { accessToken, refreshToken } = login.body.token;
+    const deviceCookie = /ra_device=([^;]+)/.exec(login.headers.get('set-cookie') ?? '')?.[1] as string;
+    expect(deviceCookie).toBeDefined();
     const me = await call('GET', '/me', undefined, { authorization: `Bearer ${accessToken}` });
     expect(me.status).toBe(200);
     const refreshed = (await call('POST', '/token', { refreshToken })).body.token;
@@ -68,6 +70,7 @@ describe('the request log', () => {
       'c2VjcmV0OnNlY3JldA==',
       'cookie-secret',
       'not-a-token-but-a-secret-shaped-string',
+      deviceCookie,
     ]) {
       expect(log).not.toContain(secret);
     }

@@ -123,7 +123,7 @@ describe('lifetimes', () => {
   });
 
   it('publishes the policy and server time at /.well-known/session-policy', async () => {
-    const t = await startApp({ AUTH_REFRESH_GRACE: '7s', AUTH_ACCESS_TTL: '5m' });
+    const t = await startApp({ AUTH_REFRESH_GRACE: '7s', AUTH_ACCESS_TTL: '5m', AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '300' });
     try {
       const { body } = await t.http.get('/.well-known/session-policy').expect(200);
       expect(body).toMatchObject({
@@ -132,7 +132,14 @@ describe('lifetimes', () => {
         refreshAbsoluteTtl: 90 * 86400,
         refreshGrace: 7,
         revocationBound: 5,
-        loginLimits: { window: 900, maxFailuresPerUsername: 10, maxFailuresPerAddress: 100 },
+        loginLimits: {
+          window: 900,
+          maxFailuresPerUsernameAndAddress: 10,
+          maxFailuresPerUsername: 100,
+          maxFailuresPerDevice: 10,
+          maxFailuresPerAddress: 100,
+          maxSuccessesPerAddress: 300,
+        },
       });
       expect(Math.abs(new Date(body.serverTime).getTime() - Date.now())).toBeLessThan(5000);
     } finally {

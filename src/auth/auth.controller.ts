@@ -1,10 +1,12 @@
 import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { LoginDto } from './dto/login.dto';
-import { Body, Controller, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import type { Origin } from '../clients/client-rules';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
+import { DeviceCookiesService, RefreshRateLimitGuard } from '../rate-limit';
 import type { User } from '../users/user.entity';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
@@ -12,7 +14,6 @@ import { LoginQueryDto } from './dto/login-query.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
 import { LoginResponseDto, RefreshResponseDto } from './dto/tokens.response.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
-import { RefreshRateLimitGuard } from './guards/refresh-rate-limit.guard';
 import { LoggedInUser } from './logged-in-user.decorator';
 import { CookieTransport } from './cookie-transport.decorator';
 import { RequestOrigin } from './origin.decorator';
@@ -20,11 +21,15 @@ import { RequestOrigin } from './origin.decorator';
 @ApiTags('auth')
 @Controller()
 export class AuthController {
-  constructor(private readonly auth: AuthService) {}
+  constructor(
+    private readonly auth: AuthService,
+    private readonly deviceCookies: DeviceCookiesService,
+  ) {}
 
   /**
    * Log in; `?permanent=true` adds a refresh token. LocalAuthGuard has checked the body and the
    * query (LoginQueryDto) before passport-local ran, so they are not validated a second time here.
+   * The device cookie marks this browser as one the user signed in from (see LoginLimitsService).
    */
   @Public()
   @ApiBody({ type: LoginDto })
@@ -34,8 +39,16 @@ export class AuthController {
   @CookieTransport()
   @Post('auth')
   @HttpCode(200)
-  login(@LoggedInUser() user: User, @Query('permanent') permanent: LoginQueryDto['permanent'], @RequestOrigin() origin: Origin): Promise<LoginResponseDto> {
-    return this.auth.login(user, permanent === 'true', origin);
+  async login(
+    @LoggedInUser() user: User,
+    @Query('permanent') permanent: LoginQueryDto['permanent'],
+    @RequestOrigin() origin: Origin,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<LoginResponseDto> {
+    const response = await this.auth.login(user, permanent === 'true', origin);
+    const device = this.deviceCookies.issue(user);
+    reply.setCookie(device.name, device.value, device.options);
+    return response;
   }
 
   @ApiBearerAuth()

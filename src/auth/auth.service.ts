@@ -5,10 +5,10 @@ import { ClientsService } from '../clients/clients.service';
 import { parseRefreshToken } from '../clients/refresh-token';
 import { RefreshTokensService } from '../clients/refresh-tokens.service';
 import type { Caller } from '../common/current-user.decorator';
+import { LoginLimitsService, type RequestCookies } from '../rate-limit';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AccessTokensService } from './access-tokens.service';
-import { LoginThrottleService } from './login-throttle.service';
 import { LoginResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';
 
 /** The article's flow: log in, refresh, reject, log out; one implementation for every endpoint. */
@@ -19,20 +19,16 @@ export class AuthService {
     private readonly clients: ClientsService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly accessTokens: AccessTokensService,
-    private readonly throttle: LoginThrottleService,
+    private readonly limits: LoginLimitsService,
   ) {}
 
   /**
-   * The user whose password this is, or 401; 429 while the username or address has too many
-   * failures. One message for an unknown user and a wrong password; both cost one argon2id verify.
+   * The user whose password this is, or 401; 429 past a login limit (LoginLimitsService), before
+   * any check. One message for an unknown user and a wrong password; both cost one argon2id verify.
    */
-  async checkCredentials(username: string, password: string, ip: string): Promise<User> {
-    await this.throttle.assertAllowed(username, ip);
-    const user = await this.users.verifyCredentials(username, password);
-    if (!user) {
-      await this.throttle.recordFailure(username, ip);
-      throw new UnauthorizedException('Invalid username or password');
-    }
+  async checkCredentials(username: string, password: string, from: { ip: string; cookies?: RequestCookies }): Promise<User> {
+    const user = await this.limits.checkLogin({ username, ...from }, () => this.users.verifyCredentials(username, password));
+    if (!user) throw new UnauthorizedException('Invalid username or password');
     return user;
   }
 
@@ -69,16 +65,13 @@ export class AuthService {
 
   /**
    * Changes the password and ends every other client of the user (ASVS V7.4.3). The current
-   * password is checked and throttled like a login: a stolen access token must not be enough.
+   * password is checked under limits of its own: a stolen access token must not be enough.
    */
-  async changePassword(caller: Caller, currentPassword: string, newPassword: string, origin: Origin): Promise<void> {
+  async changePassword(caller: Caller, currentPassword: string, newPassword: string, _origin: Origin): Promise<void> {
     const { username } = await this.users.profile(caller.userId);
-    try {
-      await this.checkCredentials(username, currentPassword, origin.ip ?? 'unknown');
-    } catch (error) {
-      // 403, not 401: the access token is fine, and a client must not take this for a logout.
-      throw error instanceof UnauthorizedException ? new ForbiddenException('Current password is incorrect') : error;
-    }
+    const user = await this.limits.checkPasswordChange(caller, () => this.users.verifyCredentials(username, currentPassword));
+    // 403, not 401: the access token is fine, and a client must not take this for a logout.
+    if (!user) throw new ForbiddenException('Current password is incorrect');
     await this.users.setPassword(caller.userId, newPassword);
     await this.clients.endAllExcept(caller.userId, caller.clientId, 'password_changed');
   }

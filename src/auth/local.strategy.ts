@@ -13,6 +13,6 @@ export class LocalStrategy extends PassportStrategy(Strategy, 'local') {
   }
 
   validate(request: FastifyRequest, username: string, password: string): Promise<User> {
-    return this.auth.checkCredentials(username, password, request.ip);
+    return this.auth.checkCredentials(username, password, { ip: request.ip, cookies: request.cookies });
   }
 }

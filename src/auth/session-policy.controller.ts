@@ -23,8 +23,11 @@ export class SessionPolicyController {
       endedClientRetention: c.clientRetention,
       loginLimits: {
         window: c.loginWindow,
+        maxFailuresPerUsernameAndAddress: c.loginMaxFailuresPerUserAddress,
         maxFailuresPerUsername: c.loginMaxFailuresPerUser,
+        maxFailuresPerDevice: c.loginMaxFailuresPerDevice,
         maxFailuresPerAddress: c.loginMaxFailuresPerAddress,
+        maxSuccessesPerAddress: c.loginMaxSuccessesPerAddress,
       },
       serverTime: new Date().toISOString(),
     };

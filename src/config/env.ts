@@ -106,8 +106,13 @@ export class EnvironmentVariables {
   @IsIntegerString(1, 10_000) AUTH_MAX_CLIENTS_PER_USER = '100';
   @IsIn(BOOLEAN, expected('true or false')) AUTH_SIGNUP = 'true';
   @IsDuration(1) AUTH_LOGIN_WINDOW = '15m';
-  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER = '10';
+  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER_ADDRESS = '10';
+  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER = '100';
+  @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_DEVICE = '10';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS = '100';
+  @IsIntegerString(1, 10_000_000) AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS = '300';
+  @IsIntegerString(1, 1_000_000) AUTH_SIGNUP_MAX_PER_ADDRESS = '10';
+  @IsDuration(1) AUTH_SIGNUP_WINDOW = '1h';
   @IsIntegerString(0, 10_000_000) AUTH_REFRESH_MAX_PER_MINUTE = '1200';
   @ValidateIf(setOnly) @MinLength(16, expected('at least 16 characters')) AUTH_INTROSPECTION_SECRET = '';
   /** RFC 9700 §2.4: the resource-owner password grant must not be used; first-party logins use POST /auth. */
@@ -142,8 +147,14 @@ export interface Env {
     maxClientsPerUser: number;
     signup: boolean;
     loginWindow: number;
+    loginMaxFailuresPerUserAddress: number;
     loginMaxFailuresPerUser: number;
+    loginMaxFailuresPerDevice: number;
     loginMaxFailuresPerAddress: number;
+    loginMaxSuccessesPerAddress: number;
+    signupMaxPerAddress: number;
+    signupWindow: number;
+    cookieSecure: boolean;
     introspectionSecret: string | null;
     refreshMaxPerMinute: number;
     oauthPasswordGrant: boolean;
@@ -196,8 +207,14 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       maxClientsPerUser: Number(v.AUTH_MAX_CLIENTS_PER_USER),
       signup: v.AUTH_SIGNUP === 'true',
       loginWindow: seconds(v.AUTH_LOGIN_WINDOW),
+      loginMaxFailuresPerUserAddress: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_USER_ADDRESS),
       loginMaxFailuresPerUser: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_USER),
+      loginMaxFailuresPerDevice: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_DEVICE),
       loginMaxFailuresPerAddress: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS),
+      loginMaxSuccessesPerAddress: Number(v.AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS),
+      signupMaxPerAddress: Number(v.AUTH_SIGNUP_MAX_PER_ADDRESS),
+      signupWindow: seconds(v.AUTH_SIGNUP_WINDOW),
+      cookieSecure: v.AUTH_COOKIE_SECURE === 'true',
       introspectionSecret: v.AUTH_INTROSPECTION_SECRET || null,
       refreshMaxPerMinute: Number(v.AUTH_REFRESH_MAX_PER_MINUTE),
       oauthPasswordGrant: v.AUTH_OAUTH_PASSWORD_GRANT === 'true',

@@ -2,13 +2,13 @@ import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, Ap
 import { Controller, Header, Headers, HttpCode, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AuthService, LoginDto, RequestOrigin } from '../auth';
-import { RefreshRateLimitGuard } from '../auth/guards/refresh-rate-limit.guard';
 import type { Origin } from '../clients/client-rules';
 import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
 import { validateInput } from '../common/validate-input';
 import { authConfig } from '../config/configuration';
+import { Cookies, RefreshRateLimitGuard, type RequestCookies } from '../rate-limit';
 import { IntrospectionService } from './introspection.service';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 import { oauthError, OAuthParams, OAuthRequest } from './oauth-params';
@@ -45,9 +45,9 @@ export class OAuthController {
   @UseGuards(RefreshRateLimitGuard)
   @HttpCode(200)
   @Header('Pragma', 'no-cache')
-  async token(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin) {
+  async token(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin, @Cookies() cookies: RequestCookies) {
     const grantType = params.required('grant_type');
-    const tokens = await this.grant(grantType, params, origin).catch((error: unknown) => {
+    const tokens = await this.grant(grantType, params, origin, cookies).catch((error: unknown) => {
       // Wrong credentials and dead refresh tokens are both "invalid_grant" (§5.2); 429 stays 429.
       if (error instanceof RefreshRejectedException || error instanceof UnauthorizedException) {
         throw oauthError('invalid_grant', error.message);
@@ -62,13 +62,13 @@ export class OAuthController {
     };
   }
 
-  private async grant(grantType: string, params: OAuthParams, origin: Origin) {
+  private async grant(grantType: string, params: OAuthParams, origin: Origin, cookies: RequestCookies) {
     switch (grantType) {
       case 'password': {
         if (!this.config.oauthPasswordGrant) break;
         // The rules of POST /auth, before any argon2 work: a 10,000-character password is a 400.
         const { username, password } = validateInput(LoginDto, { username: params.required('username'), password: params.required('password') });
-        const user = await this.auth.checkCredentials(username, password, origin.ip ?? 'unknown');
+        const user = await this.auth.checkCredentials(username, password, { ip: origin.ip ?? 'unknown', cookies });
         return (await this.auth.login(user, true, origin)).token;
       }
       case 'refresh_token':

@@ -1,10 +1,11 @@
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { Body, Controller, ForbiddenException, Get, Inject, Post } from '@nestjs/common';
+import { Body, Controller, ForbiddenException, Get, Inject, Post, UseGuards } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from '../config/configuration';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
+import { SignUpRateLimitGuard } from '../rate-limit';
 import { CreateUserDto } from './dto/create-user.dto';
 import { MeResponseDto } from './dto/me.response.dto';
 import { UserResponseDto } from './dto/user.response.dto';
@@ -19,7 +20,8 @@ export class UsersController {
   ) {}
 
   @Public()
-  @ApiErrors(400, 403, 409)
+  @ApiErrors(400, 403, 409, 429)
+  @UseGuards(SignUpRateLimitGuard)
   @Post('users')
   async signUp(@Body() body: CreateUserDto): Promise<UserResponseDto> {
     if (!this.config.signup) throw new ForbiddenException('Sign-up is disabled');

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { addressKey } from './address-key';
+import { DeviceCookiesService, RequestCookies } from './device-cookies.service';
+import { Budget, nameKey, RateLimitsService } from './rate-limits.service';
+
+export interface LoginAttempt {
+  username: string;
+  ip: string;
+  cookies?: RequestCookies;
+}
+
+const TOO_MANY_LOGINS = 'Too many login attempts, try again later';
+
+/**
+ * Password checks under the limits. Each attempt takes its points atomically before argon2 runs and
+ * gives back what did not happen (the failure points on success, the success point on failure), so
+ * no more than the limit is ever checked per window and key, however many arrive at once.
+ */
+@Injectable()
+export class LoginLimitsService {
+  constructor(
+    private readonly limits: RateLimitsService,
+    private readonly devices: DeviceCookiesService,
+  ) {}
+
+  /**
+   * A login's password check. From a trusted device (a valid device cookie for this username) the
+   * failures count per device only; otherwise per username and address (strict), per username (loose)
+   * and per address. Successful logins count per address.
+   */
+  async checkLogin<T>(attempt: LoginAttempt, check: () => Promise<T | null>): Promise<T | null> {
+    const { limits } = this;
+    const device = await this.devices.deviceOf(attempt.cookies, attempt.username);
+    const name = nameKey(attempt.username);
+    const address = addressKey(attempt.ip);
+    const failures: Budget[] = device
+      ? [{ limiter: limits.loginFailuresPerDevice, key: device }]
+      : [
+          // The address first: once it is spent, a spray of usernames makes no more counters.
+          { limiter: limits.loginFailuresPerAddress, key: address },
+          { limiter: limits.loginFailuresPerUserAddress, key: `${name}:${address}` },
+          { limiter: limits.loginFailuresPerUser, key: name },
+        ];
+    return this.checkUnder(failures, [{ limiter: limits.loginSuccessesPerAddress, key: address }], check);
+  }
+
+  /**
+   * The current-password check of POST /me/password. The caller holds a live client, so its failures
+   * count per client and, loosely, per user: budgets no stranger without an access token can reach.
+   */
+  checkPasswordChange<T>(caller: { userId: string; clientId: string }, check: () => Promise<T | null>): Promise<T | null> {
+    const failures = [
+      { limiter: this.limits.loginFailuresPerDevice, key: `client:${caller.clientId}` },
+      { limiter: this.limits.passwordFailuresPerUser, key: caller.userId },
+    ];
+    return this.checkUnder(failures, [], check);
+  }
+
+  private async checkUnder<T>(failures: Budget[], successes: Budget[], check: () => Promise<T | null>): Promise<T | null> {
+    await this.limits.take([...failures, ...successes], TOO_MANY_LOGINS);
+    let result: T | null;
+    try {
+      result = await check();
+    } catch (error) {
+      await this.limits.giveBack([...failures, ...successes]);
+      throw error;
+    }
+    await this.limits.giveBack(result ? failures : successes);
+    return result;
+  }
+}
