@@ -5,6 +5,7 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
 import { ClockModule } from './common/clock';
+import { EventsModule } from './events';
 import { LoggingModule } from './common/logging.module';
 import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig, sessionCookiesConfig } from './config/configuration';
 import { createDataSource } from './database/data-source';
@@ -23,6 +24,7 @@ import { UsersModule } from './users/users.module';
       load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig, sessionCookiesConfig],
     }),
     ClockModule,
+    EventsModule,
     LoggingModule,
     ScheduleModule.forRoot(),
     TypeOrmModule.forRootAsync({

@@ -35,7 +35,7 @@ const countChecks = (t: TestApp) => jest.spyOn(t.app.get(UsersService), 'verifyC
 describe('concurrent guesses (issue 12.1): at most the limit is ever checked per window', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp({ TRUST_PROXY: 'true', AUTH_OAUTH_PASSWORD_GRANT: 'true' });
+    t = await startApp({ TRUST_PROXY: '1', AUTH_OAUTH_PASSWORD_GRANT: 'true' });
   });
   afterAll(() => t.close());
   afterEach(() => jest.restoreAllMocks());
@@ -96,7 +96,7 @@ describe('concurrent guesses (issue 12.1): at most the limit is ever checked per
 describe('a stranger cannot lock the owner out (issue 12.9)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp({ TRUST_PROXY: 'true', AUTH_LOGIN_MAX_FAILURES_PER_USER: '20' });
+    t = await startApp({ TRUST_PROXY: '1', AUTH_LOGIN_MAX_FAILURES_PER_USER: '20' });
   });
   afterAll(() => t.close());
 
@@ -199,7 +199,7 @@ describe('a stranger cannot lock the owner out (issue 12.9)', () => {
 
 describe('an address past its failure budget', () => {
   it('is refused before any per-username counter is touched (no counters for a spray of names)', async () => {
-    const t = await startApp({ TRUST_PROXY: 'true', AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '3' });
+    const t = await startApp({ TRUST_PROXY: '1', AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS: '3' });
     try {
       const ip = newAddress();
       for (let i = 0; i < 3; i += 1) await loginFrom(t.http, ip, `spray_${i}`, 'wrong password').expect(401);
@@ -231,7 +231,7 @@ describe('plain-http development (AUTH_COOKIE_SECURE=false)', () => {
 
 describe('successful logins per address (issue 12.11)', () => {
   it('answers 429 past the limit, for right and wrong passwords alike; other addresses go on', async () => {
-    const t = await startApp({ TRUST_PROXY: 'true', AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '3' });
+    const t = await startApp({ TRUST_PROXY: '1', AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '3' });
     try {
       const user = await signUp(t.http);
       const ip = newAddress();
@@ -250,7 +250,7 @@ describe('successful logins per address (issue 12.11)', () => {
 
 describe('sign-ups per address (issue 12.12)', () => {
   it('one address cannot make thousands of accounts: 300 at once, limit 5', async () => {
-    const t = await startApp({ TRUST_PROXY: 'true', AUTH_SIGNUP_MAX_PER_ADDRESS: '5' });
+    const t = await startApp({ TRUST_PROXY: '1', AUTH_SIGNUP_MAX_PER_ADDRESS: '5' });
     try {
       const ip = newAddress();
       const responses = await Promise.all(
@@ -272,7 +272,7 @@ describe('sign-ups per address (issue 12.12)', () => {
 
 describe('IPv6 addresses count by /64', () => {
   it('one host cannot take a fresh sign-up budget from every address of its /64', async () => {
-    const t = await startApp({ TRUST_PROXY: 'true', AUTH_SIGNUP_MAX_PER_ADDRESS: '2' });
+    const t = await startApp({ TRUST_PROXY: '1', AUTH_SIGNUP_MAX_PER_ADDRESS: '2' });
     try {
       const signUpFrom = (ip: string, i: number) =>
         t.http.post('/users').set('x-forwarded-for', ip).send({ username: `v6_${i}_${nextAddress}`, password: 'correct horse battery' });
@@ -293,7 +293,7 @@ describe('IPv6 addresses count by /64', () => {
 describe('limit windows end (in-process limiter, fake Date)', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp({ TRUST_PROXY: 'true', REDIS_URL: '', AUTH_SIGNUP_MAX_PER_ADDRESS: '1' });
+    t = await startApp({ TRUST_PROXY: '1', REDIS_URL: '', AUTH_SIGNUP_MAX_PER_ADDRESS: '1' });
   });
   afterAll(() => t.close());
   beforeEach(() => {

@@ -1,0 +1,3 @@
+export { EventsModule } from './events.module';
+export { SessionEvents } from './session-events.service';
+export * from './session-event';

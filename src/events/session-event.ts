@@ -1,0 +1,50 @@
+/**
+ * The session events of API.md section 9: one JSON shape everywhere (in the process, on the
+ * per-device stream, in webhooks). A payload never carries a token, a hash or a password.
+ */
+export const SESSION_EVENT_TYPES = [
+  'user.created',
+  'user.password_changed',
+  'user.roles_changed',
+  'user.disabled',
+  'user.deleted',
+  'session.created',
+  'session.refreshed',
+  'session.ended',
+] as const;
+export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+
+/** Who caused it: the user on one of their clients, an admin, the CLI, or the service itself. */
+export type Actor =
+  | { kind: 'user'; userId: string; clientId?: string }
+  | { kind: 'admin'; userId: string; clientId?: string }
+  | { kind: 'cli' }
+  | { kind: 'system' };
+
+/** Where a request came from, as recorded on clients (no secret in it). */
+export interface EventOrigin {
+  ip: string | null;
+  userAgent: string | null;
+}
+
+export interface SessionEventData {
+  'user.created': { username: string; by: Actor };
+  'user.password_changed': { by: Actor; reason: 'change' | 'admin' | 'reset' };
+  'user.roles_changed': { roles: string[]; previous: string[]; by: Actor };
+  'user.disabled': { disabled: boolean; by: Actor };
+  'user.deleted': { by: Actor };
+  'session.created': { permanent: boolean; origin: EventOrigin };
+  'session.refreshed': { origin: EventOrigin };
+  /** `reason` is the client's end reason (logout, revoked, reused, expired, disabled, ...). */
+  'session.ended': { reason: string; by: Actor; origin?: EventOrigin };
+}
+
+export interface SessionEvent<T extends SessionEventType = SessionEventType> {
+  id: string;
+  type: T;
+  /** ISO 8601. */
+  occurredAt: string;
+  userId: string;
+  clientId?: string;
+  data: SessionEventData[T];
+}
