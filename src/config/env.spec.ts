@@ -45,6 +45,24 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ [name]: value })).toThrow(new RegExp(`^Invalid environment variable ${name}=.+: expected `));
   });
 
+  // Each duration is bounded by what its use can hold: timers below 2^31-1 ms (24.8 days), instants
+  // inside what JS Date and the BIGINT columns hold, windows a limiter can keep.
+  it.each([
+    ['AUTH_ACCESS_TTL', '1d', '25h'],
+    ['AUTH_REFRESH_IDLE_TTL', '3650d', '3651d'],
+    ['AUTH_REFRESH_ABSOLUTE_TTL', '3650d', '999999999d'],
+    ['AUTH_REFRESH_GRACE', '10m', '601'],
+    ['AUTH_CLIENT_CACHE_TTL', '10m', '11m'],
+    ['AUTH_CLIENT_RETENTION', '3650d', '3651d'],
+    ['AUTH_PRUNE_INTERVAL', '24d', '30d'],
+    ['AUTH_LOGIN_WINDOW', '1d', '86401'],
+    ['AUTH_KEY_ROTATION_INTERVAL', '3650d', '3651d'],
+    ['AUTH_KEY_ACTIVATION_DELAY', '7d', '8d'],
+  ])('takes %s up to %s and refuses %s at start, naming it', (name, longest, tooLong) => {
+    expect(() => loadEnv({ [name]: longest })).not.toThrow();
+    expect(() => loadEnv({ [name]: tooLong })).toThrow(new RegExp(`^Invalid environment variable ${name}="${tooLong}": expected a duration from `));
+  });
+
   it('is listed whole in .env.example, with the real defaults', () => {
     const example = readFileSync(join(__dirname, '..', '..', '.env.example'), 'utf8');
     const listed = Object.fromEntries(

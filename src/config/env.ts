@@ -8,12 +8,17 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 const BOOLEAN = ['true', 'false'];
 const setOnly = (_object: object, value: unknown) => value !== '';
 
-function IsDuration(minSeconds: number): PropertyDecorator {
+/** A duration from `min` to `max` (both as the variable would spell them), checked at start. */
+function IsDuration(min: string, max: string): PropertyDecorator {
+  const [low, high] = [parseDurationSeconds(min) as number, parseDurationSeconds(max) as number];
   return ValidateBy({
     name: 'isDuration',
     validator: {
-      validate: (value: unknown) => typeof value === 'string' && (parseDurationSeconds(value) ?? -1) >= minSeconds,
-      defaultMessage: () => `expected a duration of at least ${minSeconds}s, as seconds or with a unit (10s, 15m, 12h, 30d)`,
+      validate: (value: unknown) => {
+        const seconds = typeof value === 'string' ? parseDurationSeconds(value) : null;
+        return seconds !== null && seconds >= low && seconds <= high;
+      },
+      defaultMessage: () => `expected a duration from ${min} to ${max}, as seconds or with a unit (10s, 15m, 12h, 30d)`,
     },
   });
 }
@@ -51,24 +56,25 @@ export class EnvironmentVariables {
 
   /** Default: http://localhost:<PORT>. */
   @ValidateIf(setOnly) @Matches(/^https?:\/\/\S+$/, expected('an http(s) URL')) AUTH_ISSUER = '';
+  // Duration caps: timers stay below 2^31-1 ms (24.8 days), instants stay far inside JS Date and BIGINT.
   @Matches(/^\S{1,200}$/, expected('a non-empty string without spaces')) AUTH_AUDIENCE = 'refresh-auth';
-  @IsDuration(1) AUTH_ACCESS_TTL = '15m';
-  @IsDuration(1) AUTH_REFRESH_IDLE_TTL = '30d';
-  @IsDuration(1) AUTH_REFRESH_ABSOLUTE_TTL = '90d';
-  @IsDuration(0) AUTH_REFRESH_GRACE = '10s';
-  @IsDuration(0) AUTH_CLIENT_CACHE_TTL = '5s';
-  @IsDuration(1) AUTH_CLIENT_RETENTION = '30d';
-  @IsDuration(1) AUTH_PRUNE_INTERVAL = '1h';
+  @IsDuration('1s', '1d') AUTH_ACCESS_TTL = '15m';
+  @IsDuration('1s', '3650d') AUTH_REFRESH_IDLE_TTL = '30d';
+  @IsDuration('1s', '3650d') AUTH_REFRESH_ABSOLUTE_TTL = '90d';
+  @IsDuration('0', '10m') AUTH_REFRESH_GRACE = '10s';
+  @IsDuration('0', '10m') AUTH_CLIENT_CACHE_TTL = '5s';
+  @IsDuration('1s', '3650d') AUTH_CLIENT_RETENTION = '30d';
+  @IsDuration('1s', '24d') AUTH_PRUNE_INTERVAL = '1h';
   @IsIn(BOOLEAN, expected('true or false')) AUTH_SIGNUP = 'true';
-  @IsDuration(1) AUTH_LOGIN_WINDOW = '15m';
+  @IsDuration('1s', '1d') AUTH_LOGIN_WINDOW = '15m';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER = '10';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS = '100';
   @IsIntegerString(0, 10_000_000) AUTH_REFRESH_MAX_PER_MINUTE = '1200';
   @ValidateIf(setOnly) @MinLength(16, expected('at least 16 characters')) AUTH_INTROSPECTION_SECRET = '';
 
   @IsIn(SIGNING_ALGORITHMS, expected(`one of ${SIGNING_ALGORITHMS.join(', ')}`)) AUTH_SIGNING_ALGORITHM = 'ES256';
-  @IsDuration(0) AUTH_KEY_ROTATION_INTERVAL = '90d';
-  @IsDuration(0) AUTH_KEY_ACTIVATION_DELAY = '10m';
+  @IsDuration('0', '3650d') AUTH_KEY_ROTATION_INTERVAL = '90d';
+  @IsDuration('0', '7d') AUTH_KEY_ACTIVATION_DELAY = '10m';
   @ValidateIf(setOnly) @MinLength(32, expected('at least 32 characters')) AUTH_KEY_ENCRYPTION_SECRET = '';
 }
 
