@@ -3,10 +3,14 @@ import type { ConfigType } from '@nestjs/config';
 import Redis, { RedisOptions } from 'ioredis';
 import { redisConfig } from '../config/configuration';
 
+/** How long any Redis command may take before its caller falls back. */
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
+
 /**
  * The connection to Redis when REDIS_URL is set, shared by what instances must see of each other
  * quickly: failed-login counters and news of ended clients. Commands fail fast while Redis is down
- * (no offline queue), so callers fall back to their in-process behaviour instead of hanging.
+ * (no offline queue) or stalled (a command timeout), so callers fall back to their in-process
+ * behaviour instead of hanging.
  */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
@@ -62,6 +66,9 @@ export class RedisService implements OnApplicationShutdown {
       enableOfflineQueue: queueWhileOffline,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
+      // A Redis that accepts but never answers must cost a request half a second, not the stall.
+      // The subscriber waits: a SUBSCRIBE dropped by a timeout would leave this instance deaf.
+      commandTimeout: queueWhileOffline ? undefined : REDIS_COMMAND_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     };
     const connection = new Redis(url, options);
