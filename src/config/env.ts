@@ -51,6 +51,10 @@ export class EnvironmentVariables {
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, expected('sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db'))
   DATABASE_URL = 'sqlite:data/refresh-auth.sqlite';
+  /** The longest a statement may run, or wait for a stalled PostgreSQL (SQLite: for a lock). */
+  @IsDuration('1s', '10m') DATABASE_QUERY_TIMEOUT = '5s';
+  /** The longest a request waits for a PostgreSQL connection (pool or new). */
+  @IsDuration('1s', '1m') DATABASE_CONNECT_TIMEOUT = '2s';
   @ValidateIf(setOnly) @Matches(/^rediss?:\/\/\S+$/, expected('redis://[user:pass@]host:port[/db]')) REDIS_URL = '';
   @Matches(/^[\w:.-]{1,64}$/, expected('up to 64 of A-Z a-z 0-9 _ : . -')) REDIS_KEY_PREFIX = 'refresh-auth:';
 
@@ -83,7 +87,7 @@ const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRE
 
 export interface Env {
   http: { port: number; host: string; trustProxy: boolean; logLevel: LogLevel; corsOrigins: string[] };
-  database: { url: string };
+  database: { url: string; queryTimeout: number; connectTimeout: number };
   redis: { url: string | null; keyPrefix: string };
   auth: {
     issuer: string;
@@ -133,7 +137,7 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       logLevel: v.LOG_LEVEL as LogLevel,
       corsOrigins: v.CORS_ORIGINS ? v.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
     },
-    database: { url: v.DATABASE_URL },
+    database: { url: v.DATABASE_URL, queryTimeout: seconds(v.DATABASE_QUERY_TIMEOUT), connectTimeout: seconds(v.DATABASE_CONNECT_TIMEOUT) },
     redis: { url: v.REDIS_URL || null, keyPrefix: v.REDIS_KEY_PREFIX },
     auth: {
       issuer: v.AUTH_ISSUER || `http://localhost:${v.PORT}`,
