@@ -19,7 +19,7 @@ const JSON_TYPE = /^application\/json\b/i;
  */
 export async function createApp(options: { logger?: false } = {}): Promise<NestFastifyApplication> {
   const { http } = loadEnv();
-  const adapter = new DrainingFastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: 16 * 1024, genReqId: requestId });
+  const adapter = new DrainingFastifyAdapter({ trustProxy: http.trustProxy, bodyLimit: 16 * 1024, genReqId: requestId }, http);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,

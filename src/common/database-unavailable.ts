@@ -14,6 +14,7 @@ const MESSAGES = /timeout exceeded when trying to connect|Connection terminated|
 
 interface DriverError {
   code?: unknown;
+  syscall?: unknown;
   message?: unknown;
   driverError?: unknown;
   cause?: unknown;
@@ -32,8 +33,10 @@ function layers(error: unknown): DriverError[] {
 
 /** True for errors that say the database cannot answer now, as opposed to a bug or bad input. */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  return layers(error).some(({ code, message }) => {
-    if (typeof code === 'string' && (SQLITE_CODES.test(code) || POSTGRES_CODES.test(code) || NETWORK_CODES.has(code))) return true;
+  return layers(error).some(({ code, syscall, message }) => {
+    if (typeof code === 'string' && (SQLITE_CODES.test(code) || POSTGRES_CODES.test(code))) return true;
+    // A socket error of our own connection; a client that aborts its request says ECONNRESET without a syscall.
+    if (typeof code === 'string' && NETWORK_CODES.has(code) && typeof syscall === 'string') return true;
     return typeof message === 'string' && MESSAGES.test(message);
   });
 }

@@ -5,7 +5,16 @@ import { EnvError, EnvironmentVariables, loadEnv } from './env';
 describe('loadEnv', () => {
   it('needs no environment at all', () => {
     const env = loadEnv({});
-    expect(env.http).toEqual({ port: 1337, host: '0.0.0.0', trustProxy: false, logLevel: 'info', corsOrigins: [] });
+    expect(env.http).toEqual({
+      port: 1337,
+      host: '0.0.0.0',
+      trustProxy: false,
+      logLevel: 'info',
+      corsOrigins: [],
+      requestTimeout: 10,
+      maxConnections: 10000,
+      maxConnectionsPerAddress: 256,
+    });
     expect(env.database.url).toBe('sqlite:data/refresh-auth.sqlite');
     expect(env.auth).toMatchObject({
       issuer: 'http://localhost:1337',
@@ -38,6 +47,9 @@ describe('loadEnv', () => {
     ['TRUST_PROXY', '1'],
     ['AUTH_LOGIN_MAX_FAILURES_PER_USER', '0'],
     ['LOG_LEVEL', 'loud'],
+    ['HTTP_MAX_CONNECTIONS', '0'],
+    ['HTTP_MAX_CONNECTIONS_PER_ADDRESS', 'many'],
+    ['HTTP_REQUEST_TIMEOUT', '0'],
     ['CORS_ORIGINS', 'app.example.com'],
     ['CORS_ORIGINS', 'https://a.example, *'],
   ])('stops at a malformed %s=%p, naming the variable', (name, value) => {
@@ -58,6 +70,9 @@ describe('loadEnv', () => {
     ['AUTH_LOGIN_WINDOW', '1d', '86401'],
     ['AUTH_KEY_ROTATION_INTERVAL', '3650d', '3651d'],
     ['AUTH_KEY_ACTIVATION_DELAY', '7d', '8d'],
+    ['HTTP_REQUEST_TIMEOUT', '5m', '301'],
+    ['DATABASE_QUERY_TIMEOUT', '10m', '11m'],
+    ['DATABASE_CONNECT_TIMEOUT', '1m', '61'],
   ])('takes %s up to %s and refuses %s at start, naming it', (name, longest, tooLong) => {
     expect(() => loadEnv({ [name]: longest })).not.toThrow();
     expect(() => loadEnv({ [name]: tooLong })).toThrow(new RegExp(`^Invalid environment variable ${name}="${tooLong}": expected a duration from `));

@@ -48,6 +48,12 @@ export class EnvironmentVariables {
   @ValidateIf(setOnly)
   @Matches(/^https?:\/\/[^/\s,]+(\s*,\s*https?:\/\/[^/\s,]+)*$/, expected('comma-separated origins like https://app.example.com'))
   CORS_ORIGINS = '';
+  /** The longest a client may take to send a whole request (headers and body), then 408 and closed. */
+  @IsDuration('1s', '5m') HTTP_REQUEST_TIMEOUT = '10s';
+  /** Open connections, in all; beyond it new ones are closed at once. */
+  @IsIntegerString(1, 1_000_000) HTTP_MAX_CONNECTIONS = '10000';
+  /** Open connections per client address (0: no cap; behind a proxy every connection is the proxy's). */
+  @IsIntegerString(0, 1_000_000) HTTP_MAX_CONNECTIONS_PER_ADDRESS = '256';
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, expected('sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db'))
   DATABASE_URL = 'sqlite:data/refresh-auth.sqlite';
@@ -86,7 +92,16 @@ export class EnvironmentVariables {
 const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL']);
 
 export interface Env {
-  http: { port: number; host: string; trustProxy: boolean; logLevel: LogLevel; corsOrigins: string[] };
+  http: {
+    port: number;
+    host: string;
+    trustProxy: boolean;
+    logLevel: LogLevel;
+    corsOrigins: string[];
+    requestTimeout: number;
+    maxConnections: number;
+    maxConnectionsPerAddress: number;
+  };
   database: { url: string; queryTimeout: number; connectTimeout: number };
   redis: { url: string | null; keyPrefix: string };
   auth: {
@@ -136,6 +151,9 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
       trustProxy: v.TRUST_PROXY === 'true',
       logLevel: v.LOG_LEVEL as LogLevel,
       corsOrigins: v.CORS_ORIGINS ? v.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
+      requestTimeout: seconds(v.HTTP_REQUEST_TIMEOUT),
+      maxConnections: Number(v.HTTP_MAX_CONNECTIONS),
+      maxConnectionsPerAddress: Number(v.HTTP_MAX_CONNECTIONS_PER_ADDRESS),
     },
     database: { url: v.DATABASE_URL, queryTimeout: seconds(v.DATABASE_QUERY_TIMEOUT), connectTimeout: seconds(v.DATABASE_CONNECT_TIMEOUT) },
     redis: { url: v.REDIS_URL || null, keyPrefix: v.REDIS_KEY_PREFIX },
