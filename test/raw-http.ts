@@ -26,6 +26,8 @@ export interface OpenSocket {
   socket: Socket;
   /** Resolves when the server (or anything) closed the connection. */
   closed: Promise<void>;
+  /** What the server sent so far. */
+  received(): string;
 }
 
 /** A connection to `url`'s host and port, open once it resolves; `write` sends raw bytes. */
@@ -34,9 +36,11 @@ export function openSocket(url: string): Promise<OpenSocket> {
   return new Promise((resolve, reject) => {
     const socket = connect(Number(port), hostname);
     const closed = new Promise<void>((done) => socket.once('close', () => done()));
+    let received = '';
     socket.on('error', () => undefined);
-    socket.resume(); // read (and drop) what the server says, so its closing is seen
-    socket.once('connect', () => resolve({ socket, closed }));
+    // Reading is also what lets the server's closing be seen.
+    socket.on('data', (chunk: Buffer) => (received += chunk.toString()));
+    socket.once('connect', () => resolve({ socket, closed, received: () => received }));
     socket.once('error', reject);
   });
 }
