@@ -61,6 +61,21 @@ async function untilHealthy(t: TestApp): Promise<void> {
   });
 });
 
+(redisUrl ? describe : describe.skip)('a Redis that stalls at shutdown', () => {
+  it('does not hold the shutdown', async () => {
+    const proxy = await TcpProxy.to(redisUrl!);
+    const t = await startApp({ REDIS_URL: proxy.urlFor(redisUrl!) });
+    try {
+      await untilHealthy(t);
+      proxy.freeze();
+      const abort = new Promise((_resolve, reject) => setTimeout(() => reject(new Error('shutdown held past 5 s')), BOUND_MS).unref());
+      await expect(Promise.race([t.close(), abort])).resolves.toBeUndefined();
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
 (postgresUrl ? describe : describe.skip)('PostgreSQL stalled or refusing', () => {
   let database: TestDatabase;
   let proxy: TcpProxy;

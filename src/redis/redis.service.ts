@@ -58,7 +58,12 @@ export class RedisService implements OnApplicationShutdown {
 
   /** After the HTTP server has drained, so in-flight requests keep their Redis. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].map((connection) => connection?.quit().catch(() => connection.disconnect())));
+    // A polite QUIT, but a stalled Redis must not hold the exit: after a second, just hang up.
+    const quit = (connection: Redis) =>
+      Promise.race([connection.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+        .catch(() => undefined)
+        .finally(() => connection.disconnect());
+    await Promise.all([this.client, this.subscriber].map((connection) => connection && quit(connection)));
   }
 
   private connect(url: string, queueWhileOffline = false): Redis {
