@@ -27,7 +27,7 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
   // TRUST_PROXY=n: the n nearest hops are our proxies (Fastify would trust no hop for a bare number).
   const hops = http.trustProxy;
   const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
-  const adapter = new DrainingFastifyAdapter({ trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId });
+  const adapter = new DrainingFastifyAdapter({ trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId }, http);
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,

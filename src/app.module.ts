@@ -29,7 +29,7 @@ import { UsersModule } from './users/users.module';
     ScheduleModule.forRoot(),
     TypeOrmModule.forRootAsync({
       inject: [databaseConfig.KEY],
-      useFactory: (database: ConfigType<typeof databaseConfig>) => buildDataSourceOptions(database.url),
+      useFactory: (database: ConfigType<typeof databaseConfig>) => buildDataSourceOptions(database.url, database),
       dataSourceFactory: (options) => createDataSource(options!),
     }),
     RedisModule,

@@ -6,8 +6,8 @@ import { EnvError, loadEnv } from './config/env';
 async function bootstrap(): Promise<void> {
   const { http } = loadEnv();
   const app = await createApp();
-  // SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close the database and Redis,
-  // exit 0. Should anything hang, the process still ends 10 s after the signal.
+  // SIGTERM/SIGINT: drain (late requests get 503 while in-flight ones finish; DrainingFastifyAdapter),
+  // close the listener, the database and Redis, exit 0. Should anything hang, it still ends 10 s after the signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => setTimeout(() => process.exit(1), 10_000).unref());

@@ -31,8 +31,8 @@ describe('when Redis is down', () => {
       const health = await t.http.get('/health').expect(503);
       expect(health.body.details.database.status).toBe('down');
       const login = await t.http.post('/auth').send({ username: user.username, password: user.password });
-      expect(login.status).toBe(500);
-      expect(login.body).toEqual({ statusCode: 500, error: 'Internal Server Error', message: 'Internal server error' });
+      expect(login.status).toBe(503);
+      expect(login.body).toEqual({ statusCode: 503, error: 'Service Unavailable', message: expect.any(String) });
     } finally {
       await t.close();
     }

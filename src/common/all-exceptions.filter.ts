@@ -1,6 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { databaseUnavailable, describeDatabaseError, isDatabaseUnavailable } from './database-unavailable';
 import { HttpError } from './http-error';
 import { routeOptions } from './route-options';
 
@@ -13,15 +14,20 @@ export interface ErrorBody {
 
 /**
  * Every error leaves as `{statusCode, error, message}`. Client errors raised by Fastify itself
- * (malformed JSON, wrong content type, body too large) keep their 4xx; anything unexpected becomes
- * a bare 500 whose details go to the log only, with the request id, so no stack trace or SQL text
- * reaches a caller. Subclasses (the OAuth filter) change only how the body reads.
+ * (malformed JSON, wrong content type, body too large) keep their 4xx; a database that cannot answer
+ * (down, stalled, read-only, full) is a 503 with Retry-After; anything unexpected becomes a bare 500
+ * whose details go to the log only, with the request id, so no stack trace or SQL text reaches a
+ * caller. Subclasses (the OAuth filter) change only how the body reads.
  */
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
   private readonly logger = new Logger('Exceptions');
 
   catch(exception: unknown, host: ArgumentsHost): void {
+    if (isDatabaseUnavailable(exception)) {
+      this.logger.warn(`database unavailable: ${describeDatabaseError(exception)}`);
+      exception = databaseUnavailable();
+    }
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const request = host.switchToHttp().getRequest<FastifyRequest>();
     // Errors raised before the handler reach only the global filter: the route's own filter answers them.

@@ -5,7 +5,16 @@ import { EnvError, EnvironmentVariables, loadEnv } from './env';
 describe('loadEnv', () => {
   it('needs no environment at all', () => {
     const env = loadEnv({});
-    expect(env.http).toEqual({ port: 1337, host: '0.0.0.0', trustProxy: false, logLevel: 'info', corsOrigins: [] });
+    expect(env.http).toEqual({
+      port: 1337,
+      host: '0.0.0.0',
+      trustProxy: false,
+      logLevel: 'info',
+      corsOrigins: [],
+      requestTimeout: 10,
+      maxConnections: 10000,
+      maxConnectionsPerAddress: 256,
+    });
     expect(env.database.url).toBe('sqlite:data/refresh-auth.sqlite');
     expect(env.auth).toMatchObject({
       issuer: 'http://localhost:1337',
@@ -50,6 +59,9 @@ describe('loadEnv', () => {
     ['AUTH_SIGNUP_WINDOW', '0'],
     ['AUTH_COOKIE_SECURE', 'yes'],
     ['LOG_LEVEL', 'loud'],
+    ['HTTP_MAX_CONNECTIONS', '0'],
+    ['HTTP_MAX_CONNECTIONS_PER_ADDRESS', 'many'],
+    ['HTTP_REQUEST_TIMEOUT', '0'],
     ['CORS_ORIGINS', 'app.example.com'],
     ['CORS_ORIGINS', 'https://a.example, *'],
     ['AUTH_COOKIE_SECURE', 'yes'],
@@ -70,6 +82,28 @@ describe('loadEnv', () => {
     expect(() => loadEnv({ AUTH_COOKIE_SAMESITE: 'none', AUTH_COOKIE_SECURE: 'false' })).toThrow(
       /^Invalid environment variable AUTH_COOKIE_SAMESITE="none": expected lax or strict while AUTH_COOKIE_SECURE=false/,
     );
+  });
+
+  // Each duration is bounded by what its use can hold: timers below 2^31-1 ms (24.8 days), instants
+  // inside what JS Date and the BIGINT columns hold, windows a limiter can keep.
+  it.each([
+    ['AUTH_ACCESS_TTL', '1d', '25h'],
+    ['AUTH_REFRESH_IDLE_TTL', '3650d', '3651d'],
+    ['AUTH_REFRESH_ABSOLUTE_TTL', '3650d', '999999999d'],
+    ['AUTH_REFRESH_GRACE', '10m', '601'],
+    ['AUTH_CLIENT_CACHE_TTL', '10m', '11m'],
+    ['AUTH_CLIENT_RETENTION', '3650d', '3651d'],
+    ['AUTH_PRUNE_INTERVAL', '24d', '30d'],
+    ['AUTH_LOGIN_WINDOW', '1d', '86401'],
+    ['AUTH_SIGNUP_WINDOW', '1d', '86401'],
+    ['AUTH_KEY_ROTATION_INTERVAL', '3650d', '3651d'],
+    ['AUTH_KEY_ACTIVATION_DELAY', '7d', '8d'],
+    ['HTTP_REQUEST_TIMEOUT', '5m', '301'],
+    ['DATABASE_QUERY_TIMEOUT', '10m', '11m'],
+    ['DATABASE_CONNECT_TIMEOUT', '1m', '61'],
+  ])('takes %s up to %s and refuses %s at start, naming it', (name, longest, tooLong) => {
+    expect(() => loadEnv({ [name]: longest })).not.toThrow();
+    expect(() => loadEnv({ [name]: tooLong })).toThrow(new RegExp(`^Invalid environment variable ${name}="${tooLong}": expected a duration from `));
   });
 
   it('is listed whole in .env.example, with the real defaults', () => {

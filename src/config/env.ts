@@ -14,12 +14,17 @@ export const COOKIE_SAMESITE = ['lax', 'strict', 'none'] as const;
 export type CookieSameSite = (typeof COOKIE_SAMESITE)[number];
 const setOnly = (_object: object, value: unknown) => value !== '';
 
-function IsDuration(minSeconds: number): PropertyDecorator {
+/** A duration from `min` to `max` (both as the variable would spell them), checked at start. */
+function IsDuration(min: string, max: string): PropertyDecorator {
+  const [low, high] = [parseDurationSeconds(min) as number, parseDurationSeconds(max) as number];
   return ValidateBy({
     name: 'isDuration',
     validator: {
-      validate: (value: unknown) => typeof value === 'string' && (parseDurationSeconds(value) ?? -1) >= minSeconds,
-      defaultMessage: () => `expected a duration of at least ${minSeconds}s, as seconds or with a unit (10s, 15m, 12h, 30d)`,
+      validate: (value: unknown) => {
+        const seconds = typeof value === 'string' ? parseDurationSeconds(value) : null;
+        return seconds !== null && seconds >= low && seconds <= high;
+      },
+      defaultMessage: () => `expected a duration from ${min} to ${max}, as seconds or with a unit (10s, 15m, 12h, 30d)`,
     },
   });
 }
@@ -87,40 +92,51 @@ export class EnvironmentVariables {
     validator: { validate: (value, args) => value !== 'none' || (args?.object as EnvironmentVariables).AUTH_COOKIE_SECURE === 'true' },
   }, expected('lax or strict while AUTH_COOKIE_SECURE=false (browsers drop SameSite=None cookies that are not Secure)'))
   AUTH_COOKIE_SAMESITE = 'lax';
+  /** The longest a client may take to send a whole request (headers and body), then 408 and closed. */
+  @IsDuration('1s', '5m') HTTP_REQUEST_TIMEOUT = '10s';
+  /** Open connections, in all; beyond it new ones are closed at once. */
+  @IsIntegerString(1, 1_000_000) HTTP_MAX_CONNECTIONS = '10000';
+  /** Open connections per client address (0: no cap; behind a proxy every connection is the proxy's). */
+  @IsIntegerString(0, 1_000_000) HTTP_MAX_CONNECTIONS_PER_ADDRESS = '256';
 
   @Matches(/^(sqlite:.+|postgres(ql)?:\/\/.+)$/, expected('sqlite:<path>, sqlite::memory: or postgres://user:pass@host:port/db'))
   DATABASE_URL = 'sqlite:data/refresh-auth.sqlite';
+  /** The longest a statement may run, or wait for a stalled PostgreSQL (SQLite: for a lock). */
+  @IsDuration('1s', '10m') DATABASE_QUERY_TIMEOUT = '5s';
+  /** The longest a request waits for a PostgreSQL connection (pool or new). */
+  @IsDuration('1s', '1m') DATABASE_CONNECT_TIMEOUT = '2s';
   @ValidateIf(setOnly) @Matches(/^rediss?:\/\/\S+$/, expected('redis://[user:pass@]host:port[/db]')) REDIS_URL = '';
   @Matches(/^[\w:.-]{1,64}$/, expected('up to 64 of A-Z a-z 0-9 _ : . -')) REDIS_KEY_PREFIX = 'refresh-auth:';
 
   /** Default: http://localhost:<PORT>. */
   @ValidateIf(setOnly) @Matches(/^https?:\/\/\S+$/, expected('an http(s) URL')) AUTH_ISSUER = '';
+  // Duration caps: timers stay below 2^31-1 ms (24.8 days), instants stay far inside JS Date and BIGINT.
   @Matches(/^\S{1,200}$/, expected('a non-empty string without spaces')) AUTH_AUDIENCE = 'refresh-auth';
-  @IsDuration(1) AUTH_ACCESS_TTL = '15m';
-  @IsDuration(1) AUTH_REFRESH_IDLE_TTL = '30d';
-  @IsDuration(1) AUTH_REFRESH_ABSOLUTE_TTL = '90d';
-  @IsDuration(0) AUTH_REFRESH_GRACE = '10s';
-  @IsDuration(0) AUTH_CLIENT_CACHE_TTL = '5s';
-  @IsDuration(1) AUTH_CLIENT_RETENTION = '30d';
-  @IsDuration(1) AUTH_PRUNE_INTERVAL = '1h';
+  @IsDuration('1s', '1d') AUTH_ACCESS_TTL = '15m';
+  @IsDuration('1s', '3650d') AUTH_REFRESH_IDLE_TTL = '30d';
+  @IsDuration('1s', '3650d') AUTH_REFRESH_ABSOLUTE_TTL = '90d';
+  @IsDuration('0', '10m') AUTH_REFRESH_GRACE = '10s';
+  @IsDuration('0', '10m') AUTH_CLIENT_CACHE_TTL = '5s';
+  @IsDuration('1s', '3650d') AUTH_CLIENT_RETENTION = '30d';
+  @IsDuration('1s', '24d') AUTH_PRUNE_INTERVAL = '1h';
   @IsIntegerString(1, 10_000) AUTH_MAX_CLIENTS_PER_USER = '100';
   @IsIn(BOOLEAN, expected('true or false')) AUTH_SIGNUP = 'true';
-  @IsDuration(1) AUTH_LOGIN_WINDOW = '15m';
+  @IsDuration('1s', '1d') AUTH_LOGIN_WINDOW = '15m';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER_ADDRESS = '10';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER = '100';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_DEVICE = '10';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_ADDRESS = '100';
   @IsIntegerString(1, 10_000_000) AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS = '300';
   @IsIntegerString(1, 1_000_000) AUTH_SIGNUP_MAX_PER_ADDRESS = '10';
-  @IsDuration(1) AUTH_SIGNUP_WINDOW = '1h';
+  @IsDuration('1s', '1d') AUTH_SIGNUP_WINDOW = '1h';
   @IsIntegerString(0, 10_000_000) AUTH_REFRESH_MAX_PER_MINUTE = '1200';
   @ValidateIf(setOnly) @MinLength(16, expected('at least 16 characters')) AUTH_INTROSPECTION_SECRET = '';
   /** RFC 9700 §2.4: the resource-owner password grant must not be used; first-party logins use POST /auth. */
   @IsIn(BOOLEAN, expected('true or false')) AUTH_OAUTH_PASSWORD_GRANT = 'false';
 
   @IsIn(SIGNING_ALGORITHMS, expected(`one of ${SIGNING_ALGORITHMS.join(', ')}`)) AUTH_SIGNING_ALGORITHM = 'ES256';
-  @IsDuration(0) AUTH_KEY_ROTATION_INTERVAL = '90d';
-  @IsDuration(0) AUTH_KEY_ACTIVATION_DELAY = '10m';
+  @IsDuration('0', '3650d') AUTH_KEY_ROTATION_INTERVAL = '90d';
+  @IsDuration('0', '7d') AUTH_KEY_ACTIVATION_DELAY = '10m';
   @ValidateIf(setOnly) @MinLength(32, expected('at least 32 characters')) AUTH_KEY_ENCRYPTION_SECRET = '';
   /** PostgreSQL only: start without AUTH_KEY_ENCRYPTION_SECRET, private keys in the clear (throwaway setups). */
   @IsIn(BOOLEAN, expected('true or false')) AUTH_ALLOW_PLAINTEXT_KEYS = 'false';
@@ -130,8 +146,17 @@ export class EnvironmentVariables {
 const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL']);
 
 export interface Env {
-  http: { port: number; host: string; trustProxy: TrustProxy; logLevel: LogLevel; corsOrigins: string[] };
-  database: { url: string };
+  http: {
+    port: number;
+    host: string;
+    trustProxy: TrustProxy;
+    logLevel: LogLevel;
+    corsOrigins: string[];
+    requestTimeout: number;
+    maxConnections: number;
+    maxConnectionsPerAddress: number;
+  };
+  database: { url: string; queryTimeout: number; connectTimeout: number };
   sessionCookies: { secure: boolean; sameSite: CookieSameSite };
   redis: { url: string | null; keyPrefix: string };
   auth: {
@@ -190,8 +215,11 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       trustProxy: parseTrustProxy(v.TRUST_PROXY) as TrustProxy,
       logLevel: v.LOG_LEVEL as LogLevel,
       corsOrigins: v.CORS_ORIGINS ? v.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [],
+      requestTimeout: seconds(v.HTTP_REQUEST_TIMEOUT),
+      maxConnections: Number(v.HTTP_MAX_CONNECTIONS),
+      maxConnectionsPerAddress: Number(v.HTTP_MAX_CONNECTIONS_PER_ADDRESS),
     },
-    database: { url: v.DATABASE_URL },
+    database: { url: v.DATABASE_URL, queryTimeout: seconds(v.DATABASE_QUERY_TIMEOUT), connectTimeout: seconds(v.DATABASE_CONNECT_TIMEOUT) },
     sessionCookies: { secure: v.AUTH_COOKIE_SECURE === 'true', sameSite: v.AUTH_COOKIE_SAMESITE as CookieSameSite },
     redis: { url: v.REDIS_URL || null, keyPrefix: v.REDIS_KEY_PREFIX },
     auth: {

@@ -7,14 +7,38 @@ import { migrations } from './migrations';
 
 export const entities = [User, Client, SigningKey];
 
+export interface DatabaseTimeouts {
+  /** Seconds a statement may run or wait for an answer (SQLite: for a lock). */
+  queryTimeout: number;
+  /** Seconds to wait for a PostgreSQL connection, from the pool or new. */
+  connectTimeout: number;
+}
+
 /**
  * The one place that turns DATABASE_URL into TypeORM options, used by the app and by the
  * TypeORM CLI (ormconfig.ts). Schema changes only come from migrations, which run on start.
+ * The app passes timeouts, so a stalled or refusing database fails a request in seconds (503)
+ * instead of holding it; the CLI passes none, so a long migration may take its time.
  */
-export function buildDataSourceOptions(url: string): DataSourceOptions {
+export function buildDataSourceOptions(url: string, timeouts?: DatabaseTimeouts): DataSourceOptions {
   const common = { entities, migrations, synchronize: false, migrationsRun: true, logging: false } as const;
   if (url.startsWith('postgres')) {
-    return { ...common, type: 'postgres', url };
+    if (!timeouts) return { ...common, type: 'postgres', url };
+    const query = timeouts.queryTimeout * 1000;
+    return {
+      ...common,
+      type: 'postgres',
+      url,
+      connectTimeoutMS: timeouts.connectTimeout * 1000,
+      extra: {
+        // The server cancels a slow statement (a clean 57014); the client gives up a little later
+        // when the network itself stalls and no cancel can arrive.
+        statement_timeout: query,
+        query_timeout: query + 500,
+        // A transaction left idle (its process stalled) must not hold its row locks for long.
+        idle_in_transaction_session_timeout: Math.max(2 * query, 10_000),
+      },
+    };
   }
   const path = url.slice('sqlite:'.length);
   const database = path === ':memory:' ? ':memory:' : path;
@@ -30,7 +54,7 @@ export function buildDataSourceOptions(url: string): DataSourceOptions {
     prepareDatabase: (db: { pragma(source: string): unknown }) => {
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      db.pragma('busy_timeout = 5000');
+      db.pragma(`busy_timeout = ${(timeouts?.queryTimeout ?? 5) * 1000}`);
       db.pragma('foreign_keys = ON');
     },
   };

@@ -1,8 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { RedisService } from '../redis/redis.service';
+import { withTimeout } from './with-timeout';
 
-/** Up when Redis answers a PING; not reported at all when REDIS_URL is unset. */
+/** Up when Redis answers a PING within the check's bound; not reported at all when REDIS_URL is unset. */
 @Injectable()
 export class RedisHealthIndicator {
   constructor(
@@ -16,6 +17,7 @@ export class RedisHealthIndicator {
 
   async isHealthy() {
     const indicator = this.indicators.check('redis');
-    return (await this.redis.isUp()) ? indicator.up() : indicator.down({ message: 'unreachable' });
+    const up = await withTimeout(this.redis.isUp()).catch(() => false);
+    return up ? indicator.up() : indicator.down({ message: 'unreachable' });
   }
 }

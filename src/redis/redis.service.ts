@@ -3,10 +3,14 @@ import type { ConfigType } from '@nestjs/config';
 import Redis, { RedisOptions } from 'ioredis';
 import { redisConfig } from '../config/configuration';
 
+/** How long any Redis command may take before its caller falls back. */
+export const REDIS_COMMAND_TIMEOUT_MS = 500;
+
 /**
  * The connection to Redis when REDIS_URL is set, shared by what instances must see of each other
  * quickly: failed-login counters and news of ended clients. Commands fail fast while Redis is down
- * (no offline queue), so callers fall back to their in-process behaviour instead of hanging.
+ * (no offline queue) or stalled (a command timeout), so callers fall back to their in-process
+ * behaviour instead of hanging.
  */
 @Injectable()
 export class RedisService implements OnApplicationShutdown {
@@ -54,7 +58,12 @@ export class RedisService implements OnApplicationShutdown {
 
   /** After the HTTP server has drained, so in-flight requests keep their Redis. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.client, this.subscriber].map((connection) => connection?.quit().catch(() => connection.disconnect())));
+    // A polite QUIT, but a stalled Redis must not hold the exit: after a second, just hang up.
+    const quit = (connection: Redis) =>
+      Promise.race([connection.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
+        .catch(() => undefined)
+        .finally(() => connection.disconnect());
+    await Promise.all([this.client, this.subscriber].map((connection) => connection && quit(connection)));
   }
 
   private connect(url: string, queueWhileOffline = false): Redis {
@@ -62,6 +71,9 @@ export class RedisService implements OnApplicationShutdown {
       enableOfflineQueue: queueWhileOffline,
       maxRetriesPerRequest: 1,
       connectTimeout: 2000,
+      // A Redis that accepts but never answers must cost a request half a second, not the stall.
+      // The subscriber waits: a SUBSCRIBE dropped by a timeout would leave this instance deaf.
+      commandTimeout: queueWhileOffline ? undefined : REDIS_COMMAND_TIMEOUT_MS,
       retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
     };
     const connection = new Redis(url, options);
