@@ -31,6 +31,8 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
   const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
+    // A failed start throws to the caller (main.ts prints one line and exits 1; tests see the error).
+    abortOnError: false,
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   logRequests(adapter.getInstance());

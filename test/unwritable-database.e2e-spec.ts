@@ -48,9 +48,9 @@ function immutable(on: boolean, ...files: string[]): void {
   it('after a restart on a read-only file: refuses to start, or starts and says 503', async () => {
     await (await startApp({ DATABASE_URL: database.url })).close();
     immutable(true, file);
-    const started = await startApp({ DATABASE_URL: database.url }).catch((error: unknown) => error);
-    if (started instanceof Error) return;
-    const t = started as Awaited<ReturnType<typeof startApp>>;
+    // A refused start is the other good answer (errors from node:fs come from another realm than jest's Error).
+    const t = await startApp({ DATABASE_URL: database.url }).catch(() => null);
+    if (!t) return;
     try {
       const health = await t.http.get('/health').expect(503);
       expect(health.body.details.database.status).toBe('down');
