@@ -187,7 +187,7 @@ describeInBrowser('the account page (headless Chromium)', () => {
     // A third device whose refresh token was stolen: the thief presents it after the device refreshed
     // (no grace window in this app, so the spent token is reuse at once).
     const tablet = await httpCall(t.url, 'POST', '/auth?permanent=true', user, { 'user-agent': PHONE_UA });
-    const rotated = await httpCall(t.url, 'POST', '/token', { refreshToken: tablet.body.token.refreshToken });
+    const rotated = await httpCall(t.url, 'POST', '/token', { refreshToken: tablet.body.token.refreshToken }, { 'user-agent': PHONE_UA });
     expect(rotated.status).toBe(201);
     const thief = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0';
     expect((await httpCall(t.url, 'POST', '/token', { refreshToken: tablet.body.token.refreshToken }, { 'user-agent': thief })).status).toBe(401);
@@ -237,6 +237,23 @@ describeInBrowser('the account page (headless Chromium)', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
     await shows(page.locator('#sign-up-error'), 'That username is taken. Choose another.');
   }, 60_000);
+
+  it('shows what devices send as text, never as markup; the page never sees a token', async () => {
+    const user = await newUser();
+    const hostile = '<img src=x id=injected onerror="window.pwned=1">';
+    await httpCall(t.url, 'POST', '/auth', user, { 'user-agent': hostile });
+    const page = await device();
+    const bodies: Promise<string>[] = [];
+    page.on('response', (response) => void bodies.push(response.text().catch(() => '')));
+    await signIn(page, user);
+    await shows(devices(page).locator('.name'), `Unknown device (${hostile})`);
+    await expect(page.evaluate(() => (globalThis as any).document.getElementById('injected'))).resolves.toBeNull();
+    await expect(page.evaluate(() => (globalThis as any).pwned)).resolves.toBeUndefined();
+    // Cookie mode: the tokens live in HttpOnly cookies; no answer the page reads, and no storage, holds one.
+    expect((await Promise.all(bodies)).join('\n')).not.toMatch(/accessToken|refreshToken|eyJ/);
+    await expect(page.evaluate(() => (globalThis as any).document.cookie)).resolves.toBe('');
+    await expect(page.evaluate(() => JSON.stringify({ ...(globalThis as any).localStorage }))).resolves.not.toMatch(/accessToken|refreshToken|eyJ/);
+  }, 30_000);
 
   it('works 320 px wide: no horizontal scroll', async () => {
     const user = await newUser();

@@ -48,7 +48,8 @@ function deviceItem(client: ClientHistoryResponse): HTMLLIElement {
   const name = element('div', deviceName(client), 'name');
   if (client.current) name.append(element('span', 'this device', 'tag'));
   const detail = element('p', undefined, 'detail');
-  detail.append(`${client.ip ? `Address ${client.ip}` : 'Address unknown'} · `, time('signed in', client.createdAt), ' · ', time('last active', client.lastUsedAt));
+  const last = client.endReason && client.endedAt ? time('ended', client.endedAt) : time('last active', client.lastUsedAt);
+  detail.append(`${client.ip ? `Address ${client.ip}` : 'Address unknown'} · `, time('signed in', client.createdAt), ' · ', last);
   about.append(name, detail);
   if (client.endReason) about.append(element('p', endedWords(client), 'detail'));
   item.append(about);
