@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AccountPageModule } from './account/account-page.module';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
 import { ClockModule } from './common/clock';
@@ -38,6 +39,7 @@ import { UsersModule } from './users/users.module';
     AuthModule,
     OAuthModule,
     HealthModule,
+    AccountPageModule,
   ],
 })
 export class AppModule {}

@@ -28,6 +28,8 @@ describe('GET /clients, DELETE /clients/:id, DELETE /clients', () => {
         expiresAt: expect.any(String),
         userAgent: 'laptop',
         ip: expect.any(String),
+        browser: null, // not a user agent a parser knows
+        os: null,
         permanent: false,
         current: true,
       },

@@ -300,7 +300,7 @@ describe('the client\'s types', () => {
     LoginResponseDto: { token: true, user: true } satisfies Record<keyof LoginResponse, true>,
     RefreshResponseDto: { token: true } satisfies Record<keyof RefreshResponse, true>,
     TokensDto: { accessToken: true, tokenType: true, expiresIn: true, refreshToken: true, refreshExpiresAt: true, sessionExpiresAt: true } satisfies Record<keyof TokensResponse, true>,
-    ClientResponseDto: { id: true, createdAt: true, lastUsedAt: true, expiresAt: true, userAgent: true, ip: true, permanent: true, current: true } satisfies Record<keyof ClientResponse, true>,
+    ClientResponseDto: { id: true, createdAt: true, lastUsedAt: true, expiresAt: true, userAgent: true, ip: true, browser: true, os: true, permanent: true, current: true } satisfies Record<keyof ClientResponse, true>,
     ErrorResponseDto: { statusCode: true, error: true, message: true, reason: true, action: true } satisfies Record<keyof ErrorBody, true>,
   };
   const history = { endedAt: true, endReason: true, endedBy: true } satisfies Record<Exclude<keyof ClientHistoryResponse, keyof ClientResponse>, true>;

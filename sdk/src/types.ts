@@ -51,17 +51,32 @@ export interface ClientResponse {
   expiresAt: string;
   userAgent: string | null;
   ip: string | null;
+  /** Browser and operating system read from `userAgent` by the server, e.g. "Firefox 128", "Windows 10". */
+  browser: string | null;
+  os: string | null;
   permanent: boolean;
   current: boolean;
 }
 
-export type ClientEnding = 'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'idle' | 'absolute' | 'expired';
+export type ClientEnding =
+  | 'logout'
+  | 'revoked'
+  | 'rejected'
+  | 'reused'
+  | 'password_changed'
+  | 'password_reset'
+  | 'disabled'
+  | 'limit'
+  | 'idle'
+  | 'absolute'
+  | 'expired';
 
 /** GET /clients?include=ended. */
 export interface ClientHistoryResponse extends ClientResponse {
   endedAt: string | null;
   endReason: ClientEnding | null;
-  endedBy: { ip: string | null; userAgent: string | null } | null;
+  /** For a reuse: who presented the spent token (address, user agent, and what the server read from it). */
+  endedBy: { ip: string | null; userAgent: string | null; browser: string | null; os: string | null } | null;
 }
 
 /** Every error body of the service. */

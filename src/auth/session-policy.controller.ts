@@ -21,6 +21,8 @@ export class SessionPolicyController {
       refreshGrace: c.refreshGrace,
       revocationBound: c.clientCacheTtl,
       endedClientRetention: c.clientRetention,
+      /** Whether POST /users is open (AUTH_SIGNUP), so a sign-in page offers sign-up only when it works. */
+      signup: c.signup,
       loginLimits: {
         window: c.loginWindow,
         maxFailuresPerUsernameAndAddress: c.loginMaxFailuresPerUserAddress,

@@ -1,5 +1,14 @@
+import Bowser from 'bowser';
 import type { Client } from '../client.entity';
 import { ClientEnding, endingOf } from '../client-rules';
+
+/** "Firefox 128", "Windows 10": what a person recognises, read from the user agent; null when unknown. */
+function deviceOf(userAgent: string | null): { browser: string | null; os: string | null } {
+  if (!userAgent) return { browser: null, os: null };
+  const { browser, os } = Bowser.parse(userAgent);
+  const named = (name?: string, version?: string) => (name ? [name, version].filter(Boolean).join(' ') : null);
+  return { browser: named(browser.name, browser.version?.split('.')[0]), os: named(os.name, os.versionName ?? os.version) };
+}
 
 export class ClientResponseDto {
   id!: string;
@@ -10,6 +19,9 @@ export class ClientResponseDto {
   /** Last seen user agent and address: of the login, then of the latest refresh. */
   userAgent!: string | null;
   ip!: string | null;
+  /** The browser and operating system read from `userAgent` (bowser), e.g. "Chrome 140", "macOS Sonoma". */
+  browser!: string | null;
+  os!: string | null;
   permanent!: boolean;
   /** True for the client of the access token that asked. */
   current!: boolean;
@@ -22,6 +34,7 @@ export class ClientResponseDto {
       expiresAt: client.expiresAt.toISOString(),
       userAgent: client.userAgent,
       ip: client.ip,
+      ...deviceOf(client.userAgent),
       permanent: client.permanent,
       current: client.id === currentClientId,
     };
@@ -32,7 +45,7 @@ export class ClientResponseDto {
 export class ClientHistoryResponseDto extends ClientResponseDto {
   endedAt!: string | null;
   endReason!: ClientEnding | null;
-  endedBy!: { ip: string | null; userAgent: string | null } | null;
+  endedBy!: { ip: string | null; userAgent: string | null; browser: string | null; os: string | null } | null;
 
   static ofHistory(client: Client, currentClientId: string, now: number): ClientHistoryResponseDto {
     const ending = endingOf(client, now);
@@ -41,7 +54,7 @@ export class ClientHistoryResponseDto extends ClientResponseDto {
       ...ClientResponseDto.of(client, currentClientId),
       endedAt: endedAt?.toISOString() ?? null,
       endReason: ending,
-      endedBy: client.endedAt && (client.endedByIp || client.endedByUserAgent) ? { ip: client.endedByIp, userAgent: client.endedByUserAgent } : null,
+      endedBy: client.endedAt && (client.endedByIp || client.endedByUserAgent) ? { ip: client.endedByIp, userAgent: client.endedByUserAgent, ...deviceOf(client.endedByUserAgent) } : null,
     };
   }
 }
