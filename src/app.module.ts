@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigType } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
 import { ClockModule } from './common/clock';
@@ -37,6 +38,7 @@ import { UsersModule } from './users/users.module';
     ClientsModule,
     AuthModule,
     OAuthModule,
+    AdminModule,
     HealthModule,
   ],
 })
