@@ -1,5 +1,8 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { DataSource } from 'typeorm';
 import { AccessTokenClaimsRegistry } from '../src/auth';
+import { ClientsService } from '../src/clients/clients.service';
+import { User } from '../src/users/user.entity';
 import { startApp, TestApp } from './app';
 import { claimsOf, userWithRoles } from './admin-helpers';
 import { bearer, login, signUp } from './factories';
@@ -62,6 +65,17 @@ describe('roles, disabled users and access-token claims (API.md §8)', () => {
     ]);
   });
 
+  it('refuses the access token of a disabled user even while its client is still live', async () => {
+    // The window between setting disabled_at and ending the clients, held open by hand.
+    const user = await signUp(t.http);
+    const session = await login(t.http, user);
+    await t.http.get('/me').set(bearer(session)).expect(200);
+    await t.app.get(DataSource).getRepository(User).update({ id: user.id }, { disabledAt: new Date() });
+    await t.app.get(ClientsService).userChanged(user.id);
+    const refused = await t.http.get('/me').set(bearer(session)).expect(401);
+    expect(refused.body.reason).toBe('revoked');
+  });
+
   it('OAuth scope: granted at login, carried in the token, narrowed but never widened by a refresh', async () => {
     const user = await signUp(t.http);
     const form = (body: Record<string, string>) => t.http.post('/oauth/token').type('form').send(body);
@@ -82,11 +96,12 @@ describe('roles, disabled users and access-token claims (API.md §8)', () => {
   it('claims providers add claims, never over a reserved one, and an oversized token is refused at issue', async () => {
     const registry = t.app.get(AccessTokenClaimsRegistry);
     let size = 10;
-    registry.register((subject) => ({ tenant: `t-${subject.userId.slice(0, 4)}`, sub: 'someone else', roles: ['admin'], pad: 'x'.repeat(size) }));
+    registry.register((subject) => ({ tenant: `t-${subject.userId.slice(0, 4)}`, sub: 'someone else', roles: ['admin'], scope: 'everything', pad: 'x'.repeat(size) }));
     const user = await signUp(t.http);
     const session = await login(t.http, user);
     const claims = claimsOf(session.accessToken);
     expect(claims).toMatchObject({ tenant: `t-${user.id.slice(0, 4)}`, sub: user.id, roles: [] });
+    expect(claims.scope).toBeUndefined();
     size = 5000;
     const refused = await t.http.post('/auth').send({ username: user.username, password: user.password }).expect(500);
     expect(refused.body).toMatchObject({ statusCode: 500, reason: 'token_too_large', message: expect.stringContaining('size budget') });
