@@ -1,6 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { AccessTokenClaimsRegistry } from '../src/auth';
+import { AccessTokenClaimsRegistry, AuthService } from '../src/auth';
+import { UsersService } from '../src/users/users.service';
 import { ClientsService } from '../src/clients/clients.service';
 import { User } from '../src/users/user.entity';
 import { startApp, TestApp } from './app';
@@ -74,6 +75,15 @@ describe('roles, disabled users and access-token claims (API.md §8)', () => {
     await t.app.get(ClientsService).userChanged(user.id);
     const refused = await t.http.get('/me').set(bearer(session)).expect(401);
     expect(refused.body.reason).toBe('revoked');
+  });
+
+  it('a login that checked the password before a disable opens no client (the database decides)', async () => {
+    const user = await signUp(t.http);
+    const checked = await t.app.get(UsersService).verifyCredentials(user.username, user.password);
+    await t.app.get(DataSource).getRepository(User).update({ id: user.id }, { disabledAt: new Date() });
+    await expect(t.app.get(AuthService).login(checked!, true, { ip: null, userAgent: null })).rejects.toMatchObject({ status: 401 });
+    const clients = await t.app.get(ClientsService).list(user.id, true);
+    expect(clients).toEqual([]);
   });
 
   it('OAuth scope: granted at login, carried in the token, narrowed but never widened by a refresh', async () => {
