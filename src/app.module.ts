@@ -3,6 +3,7 @@ import { ConfigModule, ConfigType } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccountPageModule } from './account/account-page.module';
+import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth/auth.module';
 import { ClientsModule } from './clients/clients.module';
 import { ClockModule } from './common/clock';
@@ -38,6 +39,7 @@ import { UsersModule } from './users/users.module';
     ClientsModule,
     AuthModule,
     OAuthModule,
+    AdminModule,
     HealthModule,
     AccountPageModule,
   ],

@@ -3,10 +3,15 @@ import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
+import { AdminUsersService } from './admin/admin-users.service';
+import type { AdminActor } from './admin/audit.service';
+import { SetPasswordDto } from './admin/dto/set-password.dto';
+import { UpdateUserDto } from './admin/dto/update-user.dto';
 import { AppModule } from './app.module';
 import { ClientsService } from './clients/clients.service';
 import { KeysService } from './keys/keys.service';
 import { CreateUserDto } from './users/dto/create-user.dto';
+import { parseRoles } from './users/roles';
 import { UsersService } from './users/users.service';
 
 /*
@@ -30,6 +35,13 @@ async function readStdin(): Promise<string> {
   let text = '';
   for await (const chunk of process.stdin) text += chunk;
   return text.replace(/\r?\n$/, '');
+}
+
+function validated<T extends object>(type: new () => T, plain: object): T {
+  const body = plainToInstance(type, plain);
+  const errors = validateSync(body);
+  if (errors.length > 0) throw new UsageError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
+  return body;
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -74,6 +86,42 @@ const COMMANDS: Record<string, Command> = {
       return `ended ${ended} client(s) of ${user.username}`;
     },
   },
+  'grant-role': {
+    usage: 'grant-role <username> <role>  give a role (the first admin: grant-role alice admin); audited',
+    run: (app, args) => changeRoles(app, args, (roles, role) => [...roles, role]),
+  },
+  'revoke-role': {
+    usage: 'revoke-role <username> <role> take a role away; it stops working on the next request; audited',
+    run: (app, args) => changeRoles(app, args, (roles, role) => roles.filter((r) => r !== role)),
+  },
+  'set-password': {
+    usage: 'set-password <username>       the new password from standard input; every client of the user ends; audited',
+    async run(app, args) {
+      expectArgs(args, 1);
+      const user = await app.get(UsersService).findByUsername(args[0]);
+      const body = validated(SetPasswordDto, { newPassword: await readStdin() });
+      await app.get(AdminUsersService).setPassword(CLI, user.id, body.newPassword);
+      return `set the password of ${user.username}; every client ended`;
+    },
+  },
+  disable: {
+    usage: 'disable <username>            no login, no refresh, every client ends (reason disabled); audited',
+    async run(app, args) {
+      expectArgs(args, 1);
+      const user = await app.get(UsersService).findByUsername(args[0]);
+      await app.get(AdminUsersService).change(CLI, user.id, { disabled: true });
+      return `disabled ${user.username}`;
+    },
+  },
+  enable: {
+    usage: 'enable <username>             undo disable; audited',
+    async run(app, args) {
+      expectArgs(args, 1);
+      const user = await app.get(UsersService).findByUsername(args[0]);
+      await app.get(AdminUsersService).change(CLI, user.id, { disabled: false });
+      return `enabled ${user.username}`;
+    },
+  },
   prune: {
     usage: 'prune                         delete clients that ended longer than AUTH_CLIENT_RETENTION ago',
     async run(app, args) {
@@ -93,6 +141,17 @@ const COMMANDS: Record<string, Command> = {
     },
   },
 };
+
+const CLI: AdminActor = { kind: 'cli' };
+
+async function changeRoles(app: INestApplicationContext, args: string[], next: (roles: string[], role: string) => string[]): Promise<string> {
+  expectArgs(args, 2);
+  const body = validated(UpdateUserDto, { roles: [args[1]] });
+  const user = await app.get(UsersService).findByUsername(args[0]);
+  const roles = validated(UpdateUserDto, { roles: next(parseRoles(user.roles), body.roles![0]) }).roles!;
+  const changed = await app.get(AdminUsersService).change(CLI, user.id, { roles });
+  return `${changed.username} has roles: ${parseRoles(changed.roles).join(' ') || '(none)'}`;
+}
 
 function usage(): string {
   return ['usage: npm run cli -- <command>', ...Object.values(COMMANDS).map((c) => `  ${c.usage}`)].join('\n');

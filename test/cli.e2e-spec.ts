@@ -2,7 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { startApp, TestApp } from './app';
 import { createTestDatabase, TestDatabase } from './engines';
-import { login } from './factories';
+import { controlAppClock } from './clock';
+import { bearer, login } from './factories';
 
 const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
 
@@ -57,6 +58,44 @@ describe('the admin CLI (npm run cli -- <command>)', () => {
     // This instance reads the database again within AUTH_CLIENT_CACHE_TTL; the refresh token is dead at once.
     await t.http.post('/token').send({ refreshToken: laptop.refreshToken }).expect(401);
   });
+
+  it('grants and revokes roles, sets a password, disables and enables, each audited as the CLI', async () => {
+    cli(['create-user', 'cli_carol'], 'correct horse battery');
+    const carol = { username: 'cli_carol', password: 'correct horse battery' };
+    const clock = controlAppClock(t.app);
+    const session = await login(t.http, carol);
+    expect(cli(['grant-role', 'cli_carol', 'admin'])).toMatchObject({ code: 0, stdout: 'cli_carol has roles: admin' });
+    expect(cli(['grant-role', 'cli_carol', 'editor'])).toMatchObject({ code: 0, stdout: 'cli_carol has roles: admin editor' });
+    clock.advance(5_000);
+    await t.http.get('/admin/users').set(bearer(session)).expect(200);
+    expect(cli(['grant-role', 'cli_carol', 'Bad Role'])).toMatchObject({ code: 2, stderr: expect.stringContaining('role must match') });
+    // The only admin cannot be demoted or disabled.
+    expect(cli(['revoke-role', 'cli_carol', 'admin'])).toMatchObject({ code: 2, stderr: expect.stringContaining('without an enabled admin') });
+    expect(cli(['disable', 'cli_carol'])).toMatchObject({ code: 2, stderr: expect.stringContaining('without an enabled admin') });
+    cli(['create-user', 'cli_dave'], 'correct horse battery');
+    expect(cli(['grant-role', 'cli_dave', 'admin'])).toMatchObject({ code: 0 });
+    expect(cli(['revoke-role', 'cli_carol', 'admin'])).toMatchObject({ code: 0, stdout: 'cli_carol has roles: editor' });
+    // The CLI is another instance (and here without Redis): the app sees it within AUTH_CLIENT_CACHE_TTL.
+    clock.advance(5_000);
+    await t.http.get('/admin/users').set(bearer(session)).expect(403);
+
+    expect(cli(['set-password', 'cli_carol'], 'another long password\n')).toMatchObject({ code: 0 });
+    clock.advance(5_000);
+    await t.http.get('/me').set(bearer(session)).expect(401);
+    const fresh = await login(t.http, { ...carol, password: 'another long password' });
+    expect(cli(['disable', 'cli_carol'])).toMatchObject({ code: 0, stdout: 'disabled cli_carol' });
+    await t.http.post('/token').send({ refreshToken: fresh.refreshToken }).expect(401);
+    await t.http.post('/auth').send({ ...carol, password: 'another long password' }).expect(403);
+    expect(cli(['enable', 'cli_carol'])).toMatchObject({ code: 0, stdout: 'enabled cli_carol' });
+    await login(t.http, { ...carol, password: 'another long password' });
+
+    const dave = await login(t.http, { username: 'cli_dave', password: 'correct horse battery' });
+    const audit = await t.http.get('/admin/audit?limit=6').set(bearer(dave)).expect(200);
+    expect(audit.body.map((row: { action: string }) => row.action)).toEqual([
+      'user.enabled', 'user.disabled', 'user.password_set', 'user.roles_changed', 'user.roles_changed', 'user.roles_changed',
+    ]);
+    for (const row of audit.body) expect(row.actor).toEqual({ kind: 'cli', userId: null, clientId: null });
+  }, 240_000); // a dozen CLI processes, each booting the app
 
   it('prunes ended clients and explains bad input with exit code 2', () => {
     expect(cli(['prune'])).toMatchObject({ code: 0, stdout: expect.stringMatching(/^deleted \d+ ended client\(s\)$/) });

@@ -10,6 +10,8 @@ import type { Caller } from '../common/current-user.decorator';
 import { authConfig } from '../config/configuration';
 import { decodeJws, signJws, verifyJwsSignature } from '../keys/jws';
 import { CLOCK_TOLERANCE_SECONDS, KeysService } from '../keys/keys.service';
+import { ACCESS_TOKEN_MAX_BYTES, AccessTokenClaimsRegistry } from './access-token-claims.registry';
+import { AccessTokenTooLargeException } from './access-token-too-large.exception';
 import { AccessRejection, AccessTokenRejectedException } from './access-token-rejected.exception';
 import { AccessTokenDto } from './dto/tokens.response.dto';
 
@@ -22,6 +24,10 @@ export interface AccessTokenClaims {
   jti: string;
   iat: number;
   exp: number;
+  /** The user's roles at issue (RFC 9068 §2.2.3.1); the guard checks the current ones. */
+  roles: string[];
+  /** Space-separated (RFC 6749 §3.3), only when the client was granted a scope. */
+  scope?: string;
 }
 
 export class AccessTokenInvalid extends Error {
@@ -44,16 +50,22 @@ export class AccessTokensService {
     private readonly clients: ClientsService,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
     private readonly clock: Clock,
+    private readonly extraClaims: AccessTokenClaimsRegistry,
   ) {
     this.verified = new LRUCache({ max: 10_000, perf: { now: () => this.clock.now() } });
   }
 
-  /** An access token for the client; it never outlives the client's own deadline. */
-  issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt'>): AccessTokenDto {
+  /**
+   * An access token for the client; it never outlives the client's own deadline. Claims providers
+   * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
+   */
+  issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt'>, grant: { roles: readonly string[]; scope: string | null }): AccessTokenDto {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();
+    const subject = { userId: client.userId, clientId: client.id, roles: grant.roles, scope: grant.scope };
     const claims: AccessTokenClaims = {
+      ...this.extraClaims.extraClaims(subject),
       iss: this.config.issuer,
       aud: this.config.audience,
       sub: client.userId,
@@ -61,8 +73,11 @@ export class AccessTokensService {
       jti: randomUUID(),
       iat: now,
       exp,
+      roles: [...grant.roles],
+      ...(grant.scope && { scope: grant.scope }),
     };
     const accessToken = signJws({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
+    if (Buffer.byteLength(accessToken) > ACCESS_TOKEN_MAX_BYTES) throw new AccessTokenTooLargeException();
     return { accessToken, tokenType: 'Bearer', expiresIn: exp - now };
   }
 
@@ -110,7 +125,7 @@ export class AccessTokensService {
    * is not enough: an ended client's tokens are refused at once (ClientStateCache states the bound
    * across instances).
    */
-  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller }> {
+  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller; roles: string[] }> {
     let claims: AccessTokenClaims;
     try {
       claims = await this.verify(token);
@@ -120,8 +135,8 @@ export class AccessTokensService {
     }
     const client = await this.clients.state(claims.sid);
     if (!client || client.userId !== claims.sub) throw new AccessTokenRejectedException('invalid', true);
-    const dead = deadReason(client, this.clock.now());
+    const dead = client.userDisabled ? 'revoked' : deadReason(client, this.clock.now());
     if (dead) throw new AccessTokenRejectedException(dead, true);
-    return { claims, caller: { userId: client.userId, clientId: client.id } };
+    return { claims, caller: { userId: client.userId, clientId: client.id }, roles: client.userRoles };
   }
 }

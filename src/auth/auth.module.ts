@@ -5,6 +5,7 @@ import { ClientsModule } from '../clients/clients.module';
 import { KeysModule } from '../keys/keys.module';
 import { RateLimitModule } from '../rate-limit';
 import { UsersModule } from '../users/users.module';
+import { AccessTokenClaimsRegistry } from './access-token-claims.registry';
 import { AccessTokensService } from './access-tokens.service';
 import { AuthController } from './auth.controller';
 import { AuthService } from './auth.service';
@@ -21,12 +22,13 @@ import { LocalStrategy } from './local.strategy';
   providers: [
     AuthService,
     AccessTokensService,
+    AccessTokenClaimsRegistry,
     LocalStrategy,
     SessionCookies,
     // CSRF first: a forged cookie-mode request is refused before anything reads or changes state.
     { provide: APP_GUARD, useClass: CsrfGuard },
     { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  exports: [AuthService, AccessTokensService],
+  exports: [AuthService, AccessTokensService, AccessTokenClaimsRegistry],
 })
 export class AuthModule {}

@@ -6,6 +6,8 @@ import { parseRefreshToken } from '../clients/refresh-token';
 import { RefreshTokensService } from '../clients/refresh-tokens.service';
 import type { Caller } from '../common/current-user.decorator';
 import { LoginLimitsService, type RequestCookies } from '../rate-limit';
+import { HttpError } from '../common/http-error';
+import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AccessTokensService } from './access-tokens.service';
@@ -32,20 +34,34 @@ export class AuthService {
     return user;
   }
 
-  async login(user: User, permanent: boolean, origin: Origin): Promise<LoginResponseDto> {
-    const opened = await this.clients.open(user, permanent, origin);
+  /**
+   * Opens a client for a user whose password checked out. A disabled user gets 403 only now, after
+   * the password: someone without it learns nothing (OWASP ASVS V6).
+   */
+  async login(user: User, permanent: boolean, origin: Origin, scope: string | null = null): Promise<LoginResponseDto> {
+    if (user.disabledAt !== null) throw new HttpError(403, 'Forbidden', 'This account is disabled', {}, { reason: 'disabled' });
+    const opened = await this.clients.open(user, permanent, origin, scope);
     // null: the password changed while this login was checking the old one.
     if (!opened) throw new UnauthorizedException('Invalid username or password');
     const { client, refreshToken } = opened;
     return {
-      token: this.tokens(client, refreshToken),
+      token: this.tokens(client, refreshToken, parseRoles(user.roles)),
       user: { id: user.id, username: user.username, clientId: client.id },
     };
   }
 
-  async refresh(refreshToken: string, origin: Origin): Promise<RefreshResponseDto> {
+  /**
+   * Rotates the refresh token. `scope` (OAuth) may narrow the access token's scope, never widen it
+   * (RFC 6749 §6); it is checked before rotating, so a refused request spends nothing.
+   */
+  async refresh(refreshToken: string, origin: Origin, scope?: string): Promise<RefreshResponseDto> {
+    if (scope !== undefined) {
+      const granted = (await this.refreshTokens.grantedScope(refreshToken))?.split(' ') ?? [];
+      if (!scope.split(' ').every((s) => granted.includes(s))) throw new ScopeWidenedException();
+    }
     const rotated = await this.refreshTokens.rotate(refreshToken, origin);
-    return { token: this.tokens(rotated.client, rotated.refreshToken) as Required<TokensDto> };
+    const client = scope === undefined ? rotated.client : { ...rotated.client, scope };
+    return { token: this.tokens(client, rotated.refreshToken, rotated.roles) as Required<TokensDto> };
   }
 
   reject(refreshToken: string, origin: Origin): Promise<void> {
@@ -76,8 +92,8 @@ export class AuthService {
     await this.clients.endAllExcept(caller.userId, caller.clientId, 'password_changed');
   }
 
-  private tokens(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt'>, refreshToken: string | null): TokensDto {
-    const token = this.accessTokens.issue(client);
+  private tokens(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'scope'>, refreshToken: string | null, roles: string[]): TokensDto {
+    const token = this.accessTokens.issue(client, { roles, scope: client.scope });
     if (!refreshToken) return token;
     return {
       ...token,
@@ -85,5 +101,12 @@ export class AuthService {
       refreshExpiresAt: client.expiresAt.toISOString(),
       sessionExpiresAt: client.sessionExpiresAt.toISOString(),
     };
+  }
+}
+
+/** RFC 6749 §6: a refresh asked for a scope its client was never granted. */
+export class ScopeWidenedException extends HttpError {
+  constructor() {
+    super(400, 'Bad Request', 'The requested scope exceeds the scope originally granted', {}, { oauthError: 'invalid_scope' });
   }
 }

@@ -6,11 +6,10 @@ export interface Origin {
   userAgent: string | null;
 }
 
-/** What the access-token guard needs to know of a client. */
-export type ClientState = Pick<
-  Client,
-  'id' | 'userId' | 'permanent' | 'endedAt' | 'endReason' | 'expiresAt' | 'sessionExpiresAt'
->;
+/** What the access-token guard needs to know of a client, and of its user now (roles, disabled). */
+export type ClientState = ClientLife & { userRoles: string[]; userDisabled: boolean };
+
+export type ClientLife = Pick<Client, 'id' | 'userId' | 'permanent' | 'endedAt' | 'endReason' | 'expiresAt' | 'sessionExpiresAt'>;
 
 export function recordedOrigin(origin: Origin): Pick<Client, 'ip' | 'userAgent'> {
   return { ip: origin.ip?.slice(0, 64) ?? null, userAgent: origin.userAgent?.slice(0, 512) ?? null };
@@ -23,7 +22,7 @@ export function isActive(client: Pick<Client, 'endedAt' | 'expiresAt'>, now: num
 /** Why a client's tokens no longer work, in the words of the 401 `reason`; null while it is live. */
 export type DeadClientReason = 'reused' | 'revoked' | 'expired' | 'idle_expired' | 'absolute_expired';
 
-export function deadReason(client: ClientState, now: number): DeadClientReason | null {
+export function deadReason(client: ClientLife, now: number): DeadClientReason | null {
   if (client.endedAt !== null) return client.endReason === 'reused' ? 'reused' : 'revoked';
   if (client.expiresAt.getTime() > now) return null;
   if (!client.permanent) return 'expired'; // a non-permanent client ends with its access token

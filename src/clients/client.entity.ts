@@ -6,7 +6,7 @@ import { User } from '../users/user.entity';
 export const RECENT_SPENT_HASHES = 10;
 
 /** Why a client ended before its deadlines; idle and absolute expiry are read from the deadlines. */
-export type ClientEndReason = 'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'limit';
+export type ClientEndReason = 'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'limit' | 'disabled';
 
 /** One logged-in device of a user: one session, holding at most one live refresh token. */
 @Entity('clients')
@@ -81,4 +81,8 @@ export class Client {
 
   @Column({ name: 'ended_by_ip', type: 'varchar', length: 64, nullable: true })
   endedByIp!: string | null;
+
+  /** The OAuth scope granted at login (space-separated, RFC 6749 §3.3); a refresh may narrow, never widen it. */
+  @Column({ type: 'varchar', length: 1024, nullable: true })
+  scope!: string | null;
 }

@@ -10,18 +10,18 @@ import { Client, RECENT_SPENT_HASHES } from './client.entity';
  */
 
 /*
- * Made only while the user's password is still the one the login checked: a password change that ran
+ * Made only while the user is enabled and the password is still the one the login checked: a password change that ran
  * meanwhile has ended every other client already, or is about to, and this one must not slip through.
  * On PostgreSQL the user row is locked FOR SHARE, so a concurrent change waits for this INSERT (and
  * then ends its client) or this INSERT sees the change; on SQLite the statement's write lock covers its
  * read. Columns left out start NULL or ''. The casts type parameters that do not go straight into a column.
  */
 const INSERT = `INSERT INTO clients
-  (id, user_id, permanent, refresh_token_hash, created_at, last_used_at, expires_at, session_expires_at, ip, user_agent)
+  (id, user_id, permanent, refresh_token_hash, created_at, last_used_at, expires_at, session_expires_at, ip, user_agent, scope)
   SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:now AS BIGINT),
-    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent
-  FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt`;
-const INSERT_PARAMETERS = ['id', 'userId', 'passwordChangedAt', 'permanent', 'refreshTokenHash', 'now', 'expiresAt', 'sessionExpiresAt', 'ip', 'userAgent'] as const;
+    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope
+  FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt AND disabled_at IS NULL`;
+const INSERT_PARAMETERS = ['id', 'userId', 'passwordChangedAt', 'permanent', 'refreshTokenHash', 'now', 'expiresAt', 'sessionExpiresAt', 'ip', 'userAgent', 'scope'] as const;
 export type NewClient = Record<(typeof INSERT_PARAMETERS)[number], unknown>;
 
 /*
@@ -41,7 +41,8 @@ const END_BEYOND_CAP_PARAMETERS = ['userId', 'now', 'max'] as const;
 /*
  * The refresh: rotates only if the presented hash is still the live one and the client is live, pushes
  * the presented hash onto the recent spent hashes, moves the idle deadline (never past the absolute
- * one), and returns what the access token needs. rotated_at comes from the database's clock as the
+ * one), and returns what the access token needs (the user's roles by primary key: no second query).
+ * A disabled user's clients have all ended, so `ended_at IS NULL` refuses their refresh. rotated_at comes from the database's clock as the
  * statement runs, so the grace window counts from the commit, not from a request that waited out a stall.
  */
 const ROTATE = (dbNow: string) => `UPDATE clients SET
@@ -55,7 +56,7 @@ const ROTATE = (dbNow: string) => `UPDATE clients SET
   ip = :ip,
   user_agent = :userAgent
 WHERE id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now
-RETURNING user_id, expires_at, session_expires_at`;
+RETURNING user_id, expires_at, session_expires_at, scope, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
 const ROTATE_PARAMETERS = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent'] as const;
 export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
 
@@ -67,6 +68,8 @@ export interface RotatedRow {
   user_id: string;
   expires_at: string | number;
   session_expires_at: string | number;
+  scope: string | null;
+  roles: string | null;
 }
 
 @Injectable()

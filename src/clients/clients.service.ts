@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { Brackets, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { authConfig } from '../config/configuration';
+import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
 import { Client, ClientEndReason } from './client.entity';
 import { ClientState, isActive, Origin, recordedOrigin } from './client-rules';
@@ -41,7 +42,7 @@ export class ClientsService {
    * when the user's password changed after `user.passwordChangedAt` (the one the login checked).
    * Past AUTH_MAX_CLIENTS_PER_USER, the user's least recently used clients end (reason `limit`).
    */
-  async open(user: Pick<User, 'id' | 'passwordChangedAt'>, permanent: boolean, origin: Origin): Promise<OpenedClient | null> {
+  async open(user: Pick<User, 'id' | 'passwordChangedAt'>, permanent: boolean, origin: Origin, scope: string | null = null): Promise<OpenedClient | null> {
     const userId = user.id;
     const now = this.clock.now();
     const sessionExpiresAt = now + (permanent ? this.config.refreshAbsoluteTtl : this.config.accessTtl) * 1000;
@@ -65,6 +66,7 @@ export class ClientsService {
       ...recordedOrigin(origin),
       endedByIp: null,
       endedByUserAgent: null,
+      scope,
     });
     const inserted = await this.statements.insert({
       id: client.id,
@@ -77,6 +79,7 @@ export class ClientsService {
       sessionExpiresAt,
       ip: client.ip,
       userAgent: client.userAgent,
+      scope,
     });
     if (!inserted) return null;
     const ended = await this.statements.endBeyondCap(userId, this.config.maxClientsPerUser, now);
@@ -89,12 +92,28 @@ export class ClientsService {
     const cached = this.cache.get(clientId, this.clock.now());
     if (cached) return cached;
     const ticket = this.cache.ticket(); // an ending announced while this read runs wins over it
-    const state = await this.clients.findOne({
+    // One JOIN on primary keys: the user's current roles and disabled flag ride along with the client.
+    const row = await this.clients.findOne({
       where: { id: clientId },
-      select: { id: true, userId: true, permanent: true, endedAt: true, endReason: true, expiresAt: true, sessionExpiresAt: true },
+      relations: { user: true },
+      select: {
+        id: true, userId: true, permanent: true, endedAt: true, endReason: true, expiresAt: true, sessionExpiresAt: true,
+        user: { id: true, roles: true, disabledAt: true },
+      },
     });
-    if (state) this.cache.set(state, this.clock.now(), ticket);
+    if (!row?.user) return null;
+    const { user, ...client } = row;
+    const state: ClientState = { ...client, userRoles: parseRoles(user.roles), userDisabled: user.disabledAt !== null };
+    this.cache.set(state, this.clock.now(), ticket);
     return state;
+  }
+
+  /**
+   * The user's roles or disabled flag changed: every instance drops the user's cached client states
+   * (this one at once, others through RevocationNews), so the guard reads the change on the next request.
+   */
+  userChanged(userId: string): Promise<void> {
+    return this.news.userClientsEnded(userId);
   }
 
   /** The client if it has neither ended nor expired. */

@@ -4,6 +4,8 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { authConfig } from '../config/configuration';
+import { parseRoles } from '../users/roles';
+import { User } from '../users/user.entity';
 import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
 import { deadReason, isActive, Origin, recordedOrigin } from './client-rules';
@@ -22,8 +24,10 @@ import {
 
 /** What a rotation returns: enough of the client to issue its tokens. */
 export interface RotatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt'>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'scope'>;
   refreshToken: string;
+  /** The user's roles as the rotation read them. */
+  roles: string[];
 }
 
 /** Rotation, reuse detection and rejection of refresh tokens. The lifecycle is in the README. */
@@ -66,8 +70,10 @@ export class RefreshTokensService {
           userId: row.user_id,
           expiresAt: new Date(Number(row.expires_at)),
           sessionExpiresAt: new Date(Number(row.session_expires_at)),
+          scope: row.scope,
         },
         refreshToken: formatRefreshToken(parsed.clientId, successor),
+        roles: parseRoles(row.roles),
       };
     }
     return this.explainFailedRotation(parsed, presentedHash, origin, now);
@@ -104,7 +110,8 @@ export class RefreshTokensService {
         ? openSuccessor(parsed.secret, client.sealedSuccessor, client.refreshTokenHash)
         : null;
     if (successor !== null) {
-      return { client, refreshToken: formatRefreshToken(client.id, successor) };
+      const user = await this.clients.manager.findOne(User, { where: { id: client.userId }, select: { id: true, roles: true } });
+      return { client, refreshToken: formatRefreshToken(client.id, successor), roles: parseRoles(user?.roles) };
     }
     await this.clientsService.endById(client.id, 'reused', origin);
     throw new RefreshRejectedException('reused');
@@ -118,6 +125,14 @@ export class RefreshTokensService {
     if (client && this.wasIssued(client, hashSecret(parsed.secret))) {
       await this.clientsService.endById(client.id, 'rejected', origin);
     }
+  }
+
+  /** The scope granted to the token's client (null: none, or no such client); reads, never rotates. */
+  async grantedScope(token: string): Promise<string | null> {
+    const parsed = parseRefreshToken(token);
+    if (!parsed) return null;
+    const client = await this.clients.findOne({ where: { id: parsed.clientId }, select: { id: true, scope: true } });
+    return client?.scope ?? null;
   }
 
   /** The client whose live refresh token this is (for introspection); never rotates or counts as use. */

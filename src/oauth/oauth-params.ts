@@ -35,3 +35,18 @@ export const OAuthRequest = createParamDecorator((_data: unknown, context: Execu
   }
   return new OAuthParams((body ?? {}) as Record<string, unknown>);
 });
+
+/** RFC 6749 §3.3 scope-token: printable ASCII except space, `"` and `\\`. */
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const MAX_SCOPE_LENGTH = 1024;
+
+/** The `scope` parameter, deduplicated in its order; undefined when absent; invalid_scope when malformed. */
+export function requestedScope(params: OAuthParams): string | undefined {
+  const value = params.optional('scope');
+  if (value === undefined) return undefined;
+  const tokens = value.split(' ');
+  if (value.length > MAX_SCOPE_LENGTH || !tokens.every((token) => SCOPE_TOKEN.test(token))) {
+    throw oauthError('invalid_scope', `scope must be space-separated tokens (RFC 6749 §3.3), at most ${MAX_SCOPE_LENGTH} characters`);
+  }
+  return [...new Set(tokens)].join(' ');
+}

@@ -1,5 +1,5 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { Controller, Header, Headers, HttpCode, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
+import { Controller, Header, Headers, HttpCode, HttpException, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { AuthService, LoginDto, RequestOrigin } from '../auth';
 import type { Origin } from '../clients/client-rules';
@@ -11,7 +11,7 @@ import { authConfig } from '../config/configuration';
 import { Cookies, RefreshRateLimitGuard, type RequestCookies } from '../rate-limit';
 import { IntrospectionService } from './introspection.service';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
-import { oauthError, OAuthParams, OAuthRequest } from './oauth-params';
+import { oauthError, OAuthParams, OAuthRequest, requestedScope } from './oauth-params';
 
 /**
  * Every OAuth endpoint: form bodies as RFC 6749 requires, and RFC 6749 errors even for what fails
@@ -37,7 +37,7 @@ export class OAuthController {
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
-  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=refresh_token (refresh_token), or password (username, password) when AUTH_OAUTH_PASSWORD_GRANT=true' })
+  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=refresh_token (refresh_token, optional scope: may narrow, never widen), or password (username, password, optional scope) when AUTH_OAUTH_PASSWORD_GRANT=true; the access token carries the scope' })
   @ApiResponse({ status: 200, description: '{access_token, token_type, expires_in, refresh_token}' })
   @ApiResponse({ status: 429, description: '{error: "slow_down"} with Retry-After' })
   @Post('token')
@@ -48,8 +48,9 @@ export class OAuthController {
   async token(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin, @Cookies() cookies: RequestCookies) {
     const grantType = params.required('grant_type');
     const tokens = await this.grant(grantType, params, origin, cookies).catch((error: unknown) => {
-      // Wrong credentials and dead refresh tokens are both "invalid_grant" (§5.2); 429 stays 429.
-      if (error instanceof RefreshRejectedException || error instanceof UnauthorizedException) {
+      // Wrong credentials, a disabled account (403) and dead refresh tokens are all "invalid_grant" (§5.2); 429 stays 429.
+      const disabled = error instanceof HttpException && error.getStatus() === 403;
+      if (error instanceof RefreshRejectedException || error instanceof UnauthorizedException || disabled) {
         throw oauthError('invalid_grant', error.message);
       }
       throw error;
@@ -69,10 +70,10 @@ export class OAuthController {
         // The rules of POST /auth, before any argon2 work: a 10,000-character password is a 400.
         const { username, password } = validateInput(LoginDto, { username: params.required('username'), password: params.required('password') });
         const user = await this.auth.checkCredentials(username, password, { ip: origin.ip ?? 'unknown', cookies });
-        return (await this.auth.login(user, true, origin)).token;
+        return (await this.auth.login(user, true, origin, requestedScope(params) ?? null)).token;
       }
       case 'refresh_token':
-        return (await this.auth.refresh(params.required('refresh_token'), origin)).token;
+        return (await this.auth.refresh(params.required('refresh_token'), origin, requestedScope(params))).token;
     }
     throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType).slice(0, 64)} is not supported`);
   }

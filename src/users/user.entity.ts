@@ -24,4 +24,12 @@ export class User {
 
   @TimestampColumn({ name: 'password_changed_at' })
   passwordChangedAt!: Date;
+
+  /** Space-joined role names (see roles.ts); '' for none. */
+  @Column({ type: 'varchar', length: 2100, default: '' })
+  roles!: string;
+
+  /** Set while the user is disabled: no login, no refresh, no live client. */
+  @TimestampColumn({ name: 'disabled_at', nullable: true })
+  disabledAt!: Date | null;
 }

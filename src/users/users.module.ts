@@ -4,12 +4,13 @@ import { RateLimitModule } from '../rate-limit';
 import { User } from './user.entity';
 import { UsersController } from './users.controller';
 import { PasswordHasher } from './password-hasher';
+import { UserAccountsService } from './user-accounts.service';
 import { UsersService } from './users.service';
 
 @Module({
   imports: [TypeOrmModule.forFeature([User]), RateLimitModule],
   controllers: [UsersController],
-  providers: [UsersService, PasswordHasher],
-  exports: [UsersService],
+  providers: [UsersService, UserAccountsService, PasswordHasher],
+  exports: [UsersService, UserAccountsService],
 })
 export class UsersModule {}

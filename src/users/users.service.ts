@@ -16,7 +16,7 @@ export type UserProfile = Pick<User, 'id' | 'username' | 'createdAt'>;
 const PROFILE_CACHE_SIZE = 10_000;
 
 /** The read of every login, hand-written (see SqlStatement). */
-const BY_USERNAME_KEY = `SELECT id, username, username_key, password_hash, created_at, password_changed_at
+const BY_USERNAME_KEY = `SELECT id, username, username_key, password_hash, created_at, password_changed_at, roles, disabled_at
   FROM users WHERE username_key = :usernameKey`;
 
 interface UserRow {
@@ -26,6 +26,8 @@ interface UserRow {
   password_hash: string;
   created_at: string | number;
   password_changed_at: string | number;
+  roles: string;
+  disabled_at: string | number | null;
 }
 
 @Injectable()
@@ -63,6 +65,8 @@ export class UsersService {
       passwordHash: await this.hasher.hash(normalizePassword(password)),
       createdAt: now,
       passwordChangedAt: now,
+      roles: '',
+      disabledAt: null,
     });
     try {
       await this.users.insert(user);
@@ -148,6 +152,8 @@ function toUser(row: UserRow): User {
     passwordHash: row.password_hash,
     createdAt: new Date(Number(row.created_at)),
     passwordChangedAt: new Date(Number(row.password_changed_at)),
+    roles: row.roles,
+    disabledAt: row.disabled_at === null ? null : new Date(Number(row.disabled_at)),
   });
 }
 

@@ -1,0 +1,17 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClientsModule } from '../clients/clients.module';
+import { UsersModule } from '../users/users.module';
+import { AdminController } from './admin.controller';
+import { AdminUsersService } from './admin-users.service';
+import { AuditEvent } from './audit-event.entity';
+import { AuditService } from './audit.service';
+
+/** The admin API and its audit trail (API.md §8); nothing else depends on it. */
+@Module({
+  imports: [TypeOrmModule.forFeature([AuditEvent]), UsersModule, ClientsModule],
+  controllers: [AdminController],
+  providers: [AdminUsersService, AuditService],
+  exports: [AdminUsersService],
+})
+export class AdminModule {}

@@ -1,0 +1,63 @@
+import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { randomUUID } from 'node:crypto';
+import { Repository } from 'typeorm';
+import { Clock } from '../common/clock';
+import { AuditEvent } from './audit-event.entity';
+
+/** Who acts through the admin API (an admin on one of their clients) or the CLI. */
+export type AdminActor = { kind: 'admin'; userId: string; clientId: string } | { kind: 'cli' };
+
+export type AuditAction =
+  | 'user.roles_changed'
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.password_set'
+  | 'user.deleted'
+  | 'client.ended'
+  | 'clients.ended';
+
+export interface AuditPage {
+  events: AuditEvent[];
+  nextCursor: string | null;
+}
+
+/** The audit trail: a row per admin action, and the same facts in the log. */
+@Injectable()
+export class AuditService {
+  private readonly logger = new Logger('Audit');
+
+  constructor(
+    @InjectRepository(AuditEvent) private readonly events: Repository<AuditEvent>,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(actor: AdminActor, action: AuditAction, targetUserId: string, details: Record<string, unknown> = {}): Promise<void> {
+    const event: AuditEvent = {
+      id: randomUUID(),
+      at: new Date(this.clock.now()),
+      actor: actor.kind,
+      actorUserId: actor.kind === 'admin' ? actor.userId : null,
+      actorClientId: actor.kind === 'admin' ? actor.clientId : null,
+      action,
+      targetUserId,
+      details: JSON.stringify(details).slice(0, 4000),
+    };
+    await this.events.insert(event);
+    this.logger.log({ audit: { ...event, details } }, `admin action ${action}`);
+  }
+
+  /** Newest first, `limit` at a time, from the previous page's opaque cursor. */
+  async page(limit: number, cursor?: string): Promise<AuditPage> {
+    const query = this.events.createQueryBuilder('e').orderBy('e.at', 'DESC').addOrderBy('e.id', 'DESC');
+    if (cursor !== undefined) {
+      const match = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
+      if (!match) throw new BadRequestException('cursor is not one this server gave out');
+      query.where('(e.at < :at OR (e.at = :at AND e.id < :id))', { at: Number(match[1]), id: match[2] });
+    }
+    const rows = await query.take(limit + 1).getMany();
+    const events = rows.slice(0, limit);
+    const last = events.at(-1);
+    return { events, nextCursor: rows.length > limit && last ? Buffer.from(`${last.at.getTime()}.${last.id}`).toString('base64url') : null };
+  }
+}
