@@ -24,4 +24,11 @@ export class User {
 
   @TimestampColumn({ name: 'password_changed_at' })
   passwordChangedAt!: Date;
+
+  /** Trimmed and lower-cased; usable for recovery once verified (unique among verified ones). */
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email!: string | null;
+
+  @TimestampColumn({ name: 'email_verified_at', nullable: true })
+  emailVerifiedAt!: Date | null;
 }

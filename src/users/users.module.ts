@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MailModule } from '../mail';
 import { RateLimitModule } from '../rate-limit';
 import { User } from './user.entity';
 import { UsersController } from './users.controller';
@@ -7,7 +8,7 @@ import { PasswordHasher } from './password-hasher';
 import { UsersService } from './users.service';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([User]), RateLimitModule],
+  imports: [TypeOrmModule.forFeature([User]), RateLimitModule, MailModule],
   controllers: [UsersController],
   providers: [UsersService, PasswordHasher],
   exports: [UsersService],

@@ -2,6 +2,7 @@ import { InitialSchema1764223200000 } from './1764223200000-initial-schema';
 import { SigningKeyActivation1764230400000 } from './1764230400000-signing-key-activation';
 import { RecentSpentHashes1764237600000 } from './1764237600000-recent-spent-hashes';
 import { HealthProbe1764910000000 } from './1764910000000-health-probe';
+import { AccountRecovery1765020000000 } from './1765020000000-account-recovery';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
-export const migrations = [InitialSchema1764223200000, SigningKeyActivation1764230400000, RecentSpentHashes1764237600000, HealthProbe1764910000000];
+export const migrations = [InitialSchema1764223200000, SigningKeyActivation1764230400000, RecentSpentHashes1764237600000, HealthProbe1764910000000, AccountRecovery1765020000000];
