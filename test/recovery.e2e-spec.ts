@@ -1,4 +1,5 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -148,6 +149,10 @@ describe('account recovery through a real SMTP server', () => {
     const { email } = await verifiedUser();
     await forgot(email).expect(202);
     const token = linkToken(await lastMailTo(email), 'reset');
+    // At rest only its SHA-256: a database dump holds no usable link.
+    const stored = JSON.stringify(await t.app.get(DataSource).query('SELECT * FROM recovery_tokens'));
+    expect(stored).not.toContain(token);
+    expect(stored).toContain(createHash('sha256').update(token).digest('hex'));
     await reset(token).expect(204);
     const again = await reset(token, 'yet another password').expect(400);
     expect(again.body).toMatchObject({ statusCode: 400, error: 'Bad Request', reason: 'invalid_token' });
