@@ -65,7 +65,10 @@ describe('account recovery through a real SMTP server', () => {
     const verifyMail = await lastMailTo(email);
     expect(verifyMail.decoded).toContain(`${PUBLIC_URL}/account#verify=`);
     const session = await login(t.http, user);
+    const pending = await t.http.get('/me/email').set(bearer(session)).expect(200);
+    expect(pending.body).toEqual({ email: email.toLowerCase(), verified: false });
     await t.http.post('/me/email/verify').set(bearer(session)).send({ token: linkToken(verifyMail, 'verify') }).expect(204);
+    expect((await t.http.get('/me/email').set(bearer(session)).expect(200)).body).toEqual({ email: email.toLowerCase(), verified: true });
 
     const other = await login(t.http, user, false);
     await forgot(email).expect(202);

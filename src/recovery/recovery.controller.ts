@@ -1,9 +1,11 @@
-import { Body, Controller, HttpCode, Ip, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Ip, Post, Put } from '@nestjs/common';
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
 import { EmailDto } from '../users/dto/email.dto';
+import { UsersService } from '../users/users.service';
+import { EmailResponseDto } from './dto/email.response.dto';
 import { ForgotPasswordResponseDto } from './dto/forgot-password.response.dto';
 import { ResetPasswordDto } from './dto/reset-password.dto';
 import { VerifyEmailDto } from './dto/verify-email.dto';
@@ -16,7 +18,10 @@ const FORGOT_ANSWER: ForgotPasswordResponseDto = {
 @ApiTags('recovery')
 @Controller()
 export class RecoveryController {
-  constructor(private readonly recovery: RecoveryService) {}
+  constructor(
+    private readonly recovery: RecoveryService,
+    private readonly users: UsersService,
+  ) {}
 
   /** Always 202 with one body: nothing tells whether the address has an account. */
   @Public()
@@ -34,6 +39,15 @@ export class RecoveryController {
   @HttpCode(204)
   reset(@Body() body: ResetPasswordDto, @Ip() ip: string): Promise<void> {
     return this.recovery.reset(body.token, body.newPassword, ip);
+  }
+
+  /** The caller's email and whether it is verified (GET /me stays a cached, query-free read). */
+  @ApiBearerAuth()
+  @ApiErrors(401)
+  @Get('me/email')
+  async email(@CurrentUser() caller: Caller): Promise<EmailResponseDto> {
+    const { email, emailVerifiedAt } = await this.users.findById(caller.userId);
+    return { email, verified: emailVerifiedAt !== null };
   }
 
   /** Sets a new address, pending until the link mailed to it is followed; the old address is told. */
