@@ -230,6 +230,15 @@ describe('account recovery through a real SMTP server', () => {
     await t.http.post('/me/email/verify').send({ token }).expect(401);
   });
 
+  it('setting the verified address again keeps it verified and mails nothing', async () => {
+    const { session, email } = await verifiedUser();
+    const before = sink.mails.length;
+    await t.http.put('/me/email').set(bearer(session)).send({ email: ` ${email.toUpperCase()} ` }).expect(204);
+    await flush(t);
+    expect(sink.mails.length).toBe(before);
+    expect((await t.http.get('/me/email').set(bearer(session)).expect(200)).body).toEqual({ email, verified: true });
+  });
+
   it('one verified account per address: a second account that verifies it gets 409', async () => {
     const { email } = await verifiedUser();
     const other = await signUp(t.http);

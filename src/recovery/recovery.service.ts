@@ -61,9 +61,9 @@ export class RecoveryService implements OnModuleInit {
 
   async changeEmail(caller: Caller, email: string): Promise<void> {
     await this.limits.take([{ limiter: this.limits.recoveryPerAccount, key: `user:${caller.userId}` }], TOO_MANY);
-    const previous = await this.users.setPendingEmail(caller.userId, email);
-    await this.outbox.enqueue('verify_email', email, caller.userId);
-    if (previous) await this.outbox.enqueue('email_changed', previous, caller.userId);
+    const { changed, replaced } = await this.users.setPendingEmail(caller.userId, email);
+    if (changed) await this.outbox.enqueue('verify_email', email, caller.userId);
+    if (replaced) await this.outbox.enqueue('email_changed', replaced, caller.userId);
   }
 
   async verifyEmail(caller: Caller, token: string): Promise<void> {

@@ -101,11 +101,15 @@ export class UsersService {
     return this.users.findOneBy({ email, emailVerifiedAt: Not(IsNull()) });
   }
 
-  /** Sets a new, unverified address; returns the verified one it replaces, if any. */
-  async setPendingEmail(id: string, email: string): Promise<string | null> {
+  /**
+   * Sets a new, unverified address (the verified one it replaces is returned, to be told); false
+   * when it already is the user's verified address, which then stays verified.
+   */
+  async setPendingEmail(id: string, email: string): Promise<{ changed: boolean; replaced: string | null }> {
     const user = await this.findById(id);
+    if (user.emailVerifiedAt && user.email === email) return { changed: false, replaced: null };
     await this.users.update({ id }, { email, emailVerifiedAt: null });
-    return user.emailVerifiedAt && user.email !== email ? user.email : null;
+    return { changed: true, replaced: user.emailVerifiedAt ? user.email : null };
   }
 
   /**
