@@ -9,11 +9,12 @@ import { ClientsModule } from './clients/clients.module';
 import { ClockModule } from './common/clock';
 import { EventsModule } from './events';
 import { LoggingModule } from './common/logging.module';
-import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig, sessionCookiesConfig } from './config/configuration';
+import { authConfig, databaseConfig, httpConfig, keysConfig, redisConfig, recoveryConfig, sessionCookiesConfig } from './config/configuration';
 import { createDataSource } from './database/data-source';
 import { buildDataSourceOptions } from './database/database.options';
 import { HealthModule } from './health/health.module';
 import { OAuthModule } from './oauth/oauth.module';
+import { RecoveryModule } from './recovery/recovery.module';
 import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
 
@@ -23,7 +24,7 @@ import { UsersModule } from './users/users.module';
     ConfigModule.forRoot({
       isGlobal: true,
       ignoreEnvFile: true,
-      load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig, sessionCookiesConfig],
+      load: [httpConfig, databaseConfig, redisConfig, authConfig, keysConfig, sessionCookiesConfig, recoveryConfig],
     }),
     ClockModule,
     EventsModule,
@@ -42,6 +43,7 @@ import { UsersModule } from './users/users.module';
     AdminModule,
     HealthModule,
     AccountPageModule,
+    RecoveryModule,
   ],
 })
 export class AppModule {}

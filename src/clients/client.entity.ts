@@ -6,7 +6,7 @@ import { User } from '../users/user.entity';
 export const RECENT_SPENT_HASHES = 10;
 
 /** Why a client ended before its deadlines; idle and absolute expiry are read from the deadlines. */
-export type ClientEndReason = 'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'limit' | 'disabled';
+export type ClientEndReason = 'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'password_reset' | 'limit' | 'disabled';
 
 /** One logged-in device of a user: one session, holding at most one live refresh token. */
 @Entity('clients')

@@ -184,6 +184,13 @@ export class ClientsService {
     return ended;
   }
 
+  /** Ends every live client of the user (a password reset); returns how many. */
+  async endAll(userId: string, reason: ClientEndReason): Promise<number> {
+    const ended = await this.endWhere(new Brackets((q) => q.where('user_id = :userId', { userId })), reason);
+    if (ended > 0) await this.news.userClientsEnded(userId);
+    return ended;
+  }
+
   /**
    * One conditional UPDATE: only clients still live are touched, so ending is idempotent, and a
    * concurrent refresh either lands before it (its tokens die with the client) or finds it ended.

@@ -8,3 +8,4 @@ export const authConfig = registerAs('auth', () => loadEnv().auth);
 export const keysConfig = registerAs('keys', () => loadEnv().keys);
 export const redisConfig = registerAs('redis', () => loadEnv().redis);
 export const sessionCookiesConfig = registerAs('sessionCookies', () => loadEnv().sessionCookies);
+export const recoveryConfig = registerAs('recovery', () => loadEnv().recovery);

@@ -101,9 +101,21 @@ describe('loadEnv', () => {
     ['HTTP_REQUEST_TIMEOUT', '5m', '301'],
     ['DATABASE_QUERY_TIMEOUT', '10m', '11m'],
     ['DATABASE_CONNECT_TIMEOUT', '1m', '61'],
+    ['AUTH_RESET_TTL', '1d', '25h'],
+    ['AUTH_EMAIL_VERIFY_TTL', '30d', '31d'],
+    ['AUTH_RECOVERY_WINDOW', '1d', '25h'],
   ])('takes %s up to %s and refuses %s at start, naming it', (name, longest, tooLong) => {
     expect(() => loadEnv({ [name]: longest })).not.toThrow();
     expect(() => loadEnv({ [name]: tooLong })).toThrow(new RegExp(`^Invalid environment variable ${name}="${tooLong}": expected a duration from `));
+  });
+
+  it('points mailed links at AUTH_PUBLIC_URL, else the issuer, and keeps mail beside the SQLite file', () => {
+    expect(loadEnv({ PORT: '8080' }).recovery).toMatchObject({ publicUrl: 'http://localhost:8080', mailFolder: join('data', 'mail'), smtpUrl: null });
+    expect(loadEnv({ AUTH_ISSUER: 'https://id.example.com' }).recovery.publicUrl).toBe('https://id.example.com');
+    expect(loadEnv({ AUTH_PUBLIC_URL: 'https://app.example.com/' }).recovery.publicUrl).toBe('https://app.example.com');
+    expect(() => loadEnv({ AUTH_PUBLIC_URL: 'https://app.example.com/#x' })).toThrow(/AUTH_PUBLIC_URL/);
+    expect(loadEnv({ DATABASE_URL: 'sqlite:/var/lib/auth/db.sqlite' }).recovery.mailFolder).toBe('/var/lib/auth/mail');
+    expect(loadEnv({ DATABASE_URL: 'postgres://u@h/db' }).recovery.mailFolder).toBe(join('data', 'mail'));
   });
 
   it('is listed whole in .env.example, with the real defaults', () => {
@@ -124,6 +136,7 @@ describe('loadEnv', () => {
       ['AUTH_INTROSPECTION_SECRET', 'short'],
       ['DATABASE_URL', 'mysql://root:hunter2@db/app'],
       ['REDIS_URL', 'http://user:hunter2@cache'],
+      ['SMTP_URL', 'http://user:hunter2@mail'],
     ]) {
       expect(() => loadEnv({ [name]: value })).toThrow(`Invalid environment variable ${name}=<redacted>: expected`);
     }

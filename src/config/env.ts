@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { dirname, join } from 'node:path';
 import { IsIn, IsPort, Matches, MinLength, ValidateBy, ValidateIf, validateSync, ValidationOptions } from 'class-validator';
 import { parseDurationSeconds } from './duration';
 import { readEnvironment } from './env-file';
@@ -140,10 +141,21 @@ export class EnvironmentVariables {
   @ValidateIf(setOnly) @MinLength(32, expected('at least 32 characters')) AUTH_KEY_ENCRYPTION_SECRET = '';
   /** PostgreSQL only: start without AUTH_KEY_ENCRYPTION_SECRET, private keys in the clear (throwaway setups). */
   @IsIn(BOOLEAN, expected('true or false')) AUTH_ALLOW_PLAINTEXT_KEYS = 'false';
+
+  /** Recovery mail goes here; unset: written as .eml files under the data folder (development). */
+  @ValidateIf(setOnly) @Matches(/^smtps?:\/\/\S+$/, expected('smtp://[user:pass@]host:port or smtps://...')) SMTP_URL = '';
+  @Matches(/^.{3,200}$/, expected('a From address like refresh-auth <no-reply@example.com>')) SMTP_FROM = 'refresh-auth <no-reply@localhost>';
+  /** Where mailed links point (`<url>/account#reset=...`); default: AUTH_ISSUER's default. */
+  @ValidateIf(setOnly) @Matches(/^https?:\/\/[^\s#?]+$/, expected('an http(s) URL without query or fragment')) AUTH_PUBLIC_URL = '';
+  @IsDuration('1m', '1d') AUTH_RESET_TTL = '30m';
+  @IsDuration('1m', '30d') AUTH_EMAIL_VERIFY_TTL = '24h';
+  @IsDuration('1m', '1d') AUTH_RECOVERY_WINDOW = '1h';
+  @IsIntegerString(1, 1_000_000) AUTH_RECOVERY_MAX_PER_ADDRESS = '30';
+  @IsIntegerString(1, 1_000_000) AUTH_RECOVERY_MAX_PER_ACCOUNT = '5';
 }
 
 /** Never printed, even when malformed. */
-const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL']);
+const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL']);
 
 export interface Env {
   http: {
@@ -190,6 +202,18 @@ export interface Env {
     allowPlaintextKeys: boolean;
     rotationInterval: number;
     activationDelay: number;
+  };
+  recovery: {
+    smtpUrl: string | null;
+    smtpFrom: string;
+    publicUrl: string;
+    resetTtl: number;
+    emailVerifyTtl: number;
+    window: number;
+    maxPerAddress: number;
+    maxPerAccount: number;
+    /** Where mail goes without SMTP_URL. */
+    mailFolder: string;
   };
 }
 
@@ -254,5 +278,22 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       rotationInterval: seconds(v.AUTH_KEY_ROTATION_INTERVAL),
       activationDelay: seconds(v.AUTH_KEY_ACTIVATION_DELAY),
     },
+    recovery: {
+      smtpUrl: v.SMTP_URL || null,
+      smtpFrom: v.SMTP_FROM,
+      publicUrl: (v.AUTH_PUBLIC_URL || v.AUTH_ISSUER || `http://localhost:${v.PORT}`).replace(/\/+$/, ''),
+      resetTtl: seconds(v.AUTH_RESET_TTL),
+      emailVerifyTtl: seconds(v.AUTH_EMAIL_VERIFY_TTL),
+      window: seconds(v.AUTH_RECOVERY_WINDOW),
+      maxPerAddress: Number(v.AUTH_RECOVERY_MAX_PER_ADDRESS),
+      maxPerAccount: Number(v.AUTH_RECOVERY_MAX_PER_ACCOUNT),
+      mailFolder: mailFolder(v.DATABASE_URL),
+    },
   };
+}
+
+/** Beside the SQLite file (`data/mail`); for `sqlite::memory:` and PostgreSQL, `./data/mail`. */
+function mailFolder(databaseUrl: string): string {
+  const file = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : ':memory:';
+  return join(file === ':memory:' ? 'data' : dirname(file), 'mail');
 }

@@ -2,11 +2,13 @@ import type { DataSourceOptions } from 'typeorm';
 import { AuditEvent } from '../admin/audit-event.entity';
 import { Client } from '../clients/client.entity';
 import { SigningKey } from '../keys/signing-key.entity';
+import { MailOutboxEntry } from '../mail/mail-outbox.entity';
+import { RecoveryToken } from '../recovery/recovery-token.entity';
 import { User } from '../users/user.entity';
 import { prepareSqliteFile } from './data-files';
 import { migrations } from './migrations';
 
-export const entities = [User, Client, SigningKey, AuditEvent];
+export const entities = [User, Client, SigningKey, AuditEvent, RecoveryToken, MailOutboxEntry];
 
 export interface DatabaseTimeouts {
   /** Seconds a statement may run or wait for an answer (SQLite: for a lock). */

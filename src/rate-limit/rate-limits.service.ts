@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
-import { authConfig } from '../config/configuration';
+import { authConfig, recoveryConfig } from '../config/configuration';
 import { RedisService } from '../redis/redis.service';
 import { tooManyRequests } from './too-many-requests';
 
@@ -41,10 +41,13 @@ export class RateLimitsService {
   readonly loginFailuresPerAddress: Limiter;
   readonly loginSuccessesPerAddress: Limiter;
   readonly passwordFailuresPerUser: Limiter;
+  readonly recoveryPerAddress: Limiter;
+  readonly recoveryPerAccount: Limiter;
 
   constructor(
     private readonly redis: RedisService,
     @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
+    @Inject(recoveryConfig.KEY) recovery: ConfigType<typeof recoveryConfig>,
   ) {
     const window = config.loginWindow;
     this.tokenRequestsPerAddress = config.refreshMaxPerMinute > 0 ? this.limiter('token-ip', config.refreshMaxPerMinute, 60) : null;
@@ -55,6 +58,8 @@ export class RateLimitsService {
     this.loginFailuresPerAddress = this.limiter('login-fail-ip', config.loginMaxFailuresPerAddress, window);
     this.loginSuccessesPerAddress = this.limiter('login-ok-ip', config.loginMaxSuccessesPerAddress, window);
     this.passwordFailuresPerUser = this.limiter('password-fail-user', config.loginMaxFailuresPerUser, window);
+    this.recoveryPerAddress = this.limiter('recovery-ip', recovery.maxPerAddress, recovery.window);
+    this.recoveryPerAccount = this.limiter('recovery-account', recovery.maxPerAccount, recovery.window);
   }
 
   /**

@@ -32,4 +32,11 @@ export class User {
   /** Set while the user is disabled: no login, no refresh, no live client. */
   @TimestampColumn({ name: 'disabled_at', nullable: true })
   disabledAt!: Date | null;
+
+  /** Trimmed and lower-cased; usable for recovery once verified (unique among verified ones). */
+  @Column({ type: 'varchar', length: 254, nullable: true })
+  email!: string | null;
+
+  @TimestampColumn({ name: 'email_verified_at', nullable: true })
+  emailVerifiedAt!: Date | null;
 }

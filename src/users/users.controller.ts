@@ -3,6 +3,7 @@ import { ApiErrors } from '../common/api-errors.decorator';
 import { Body, Controller, ForbiddenException, Get, Inject, Post, UseGuards } from '@nestjs/common';
 import type { ConfigType } from '@nestjs/config';
 import { authConfig } from '../config/configuration';
+import { MailOutbox } from '../mail';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
 import { SignUpRateLimitGuard } from '../rate-limit';
@@ -16,6 +17,7 @@ import { UsersService } from './users.service';
 export class UsersController {
   constructor(
     private readonly users: UsersService,
+    private readonly mailOutbox: MailOutbox,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
   ) {}
 
@@ -25,7 +27,9 @@ export class UsersController {
   @Post('users')
   async signUp(@Body() body: CreateUserDto): Promise<UserResponseDto> {
     if (!this.config.signup) throw new ForbiddenException('Sign-up is disabled');
-    return UserResponseDto.of(await this.users.create(body.username, body.password));
+    const user = await this.users.create(body.username, body.password, body.email ?? null);
+    if (body.email) await this.mailOutbox.enqueue('verify_email', body.email, user.id);
+    return UserResponseDto.of(user);
   }
 
   @ApiBearerAuth()

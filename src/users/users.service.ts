@@ -2,7 +2,7 @@ import { ConflictException, Injectable, NotFoundException } from '@nestjs/common
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
-import { QueryFailedError, Repository } from 'typeorm';
+import { IsNull, Not, QueryFailedError, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormed } from '../common/well-formed.decorator';
 import { SqlStatement } from '../database/sql-statement';
@@ -54,7 +54,7 @@ export class UsersService {
     return profile;
   }
 
-  async create(username: string, password: string): Promise<User> {
+  async create(username: string, password: string, email: string | null = null): Promise<User> {
     const usernameKey = username.toLowerCase();
     if (await this.users.existsBy({ usernameKey })) throw usernameTaken();
     const now = new Date(this.clock.now());
@@ -67,6 +67,8 @@ export class UsersService {
       passwordChangedAt: now,
       roles: '',
       disabledAt: null,
+      email,
+      emailVerifiedAt: null,
     });
     try {
       await this.users.insert(user);
@@ -96,6 +98,38 @@ export class UsersService {
     const user = await this.findById(id);
     const changedAt = new Date(Math.max(this.clock.now(), user.passwordChangedAt.getTime() + 1));
     await this.users.update({ id }, { passwordHash, passwordChangedAt: changedAt });
+  }
+
+  /** The account a verified address belongs to, or null (addresses are stored normalised). */
+  async findByVerifiedEmail(email: string): Promise<User | null> {
+    return this.users.findOneBy({ email, emailVerifiedAt: Not(IsNull()) });
+  }
+
+  /**
+   * Sets a new, unverified address (the verified one it replaces is returned, to be told); false
+   * when it already is the user's verified address, which then stays verified.
+   */
+  async setPendingEmail(id: string, email: string): Promise<{ changed: boolean; replaced: string | null }> {
+    const user = await this.findById(id);
+    if (user.emailVerifiedAt && user.email === email) return { changed: false, replaced: null };
+    await this.users.update({ id }, { email, emailVerifiedAt: null });
+    return { changed: true, replaced: user.emailVerifiedAt ? user.email : null };
+  }
+
+  /**
+   * Marks the address verified if it is still the user's pending one; false otherwise. Another
+   * account that verified it first wins (the partial unique index decides): 409.
+   */
+  async markEmailVerified(id: string, email: string): Promise<boolean> {
+    try {
+      const { affected } = await this.users.update({ id, email, emailVerifiedAt: IsNull() }, { emailVerifiedAt: new Date(this.clock.now()) });
+      return Boolean(affected);
+    } catch (error) {
+      if (error instanceof QueryFailedError && (await this.findByVerifiedEmail(email))) {
+        throw new ConflictException('This email address is already in use');
+      }
+      throw error;
+    }
   }
 
   /**

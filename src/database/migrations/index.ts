@@ -3,6 +3,7 @@ import { SigningKeyActivation1764230400000 } from './1764230400000-signing-key-a
 import { RecentSpentHashes1764237600000 } from './1764237600000-recent-spent-hashes';
 import { HealthProbe1764910000000 } from './1764910000000-health-probe';
 import { RolesAndAudit1765000000000 } from './1765000000000-roles-and-audit';
+import { AccountRecovery1765020000000 } from './1765020000000-account-recovery';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
 export const migrations = [
@@ -11,4 +12,5 @@ export const migrations = [
   RecentSpentHashes1764237600000,
   HealthProbe1764910000000,
   RolesAndAudit1765000000000,
+  AccountRecovery1765020000000,
 ];

@@ -1,4 +1,5 @@
-import { IsString, Matches } from 'class-validator';
+import { IsOptional, IsString, Matches } from 'class-validator';
+import { IsEmailAddress } from './email.dto';
 import { CodePointLength } from '../../common/code-point-length.decorator';
 import { IsWellFormed } from '../../common/well-formed.decorator';
 
@@ -13,4 +14,9 @@ export class CreateUserDto {
   @IsWellFormed()
   @CodePointLength(8, 128)
   password!: string;
+
+  /** Optional; a verification link is mailed to it (API.md section 10). */
+  @IsOptional()
+  @IsEmailAddress()
+  email?: string;
 }

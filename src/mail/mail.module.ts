@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { MailOutboxEntry } from './mail-outbox.entity';
+import { MailOutbox } from './mail-outbox.service';
+import { MailService } from './mail.service';
+
+/** The mailer (SMTP, or .eml files in development) and the outbox it sends from. */
+@Module({
+  imports: [TypeOrmModule.forFeature([MailOutboxEntry])],
+  providers: [MailService, MailOutbox],
+  exports: [MailOutbox],
+})
+export class MailModule {}

@@ -1,0 +1,4 @@
+/** One body for every address, known or not. */
+export class ForgotPasswordResponseDto {
+  message!: string;
+}
