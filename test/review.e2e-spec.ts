@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { ListeningApp, startListeningApp } from './app';
+import { ListeningApp, startApp, startListeningApp, TestApp } from './app';
 import { login, signUp, TestUser } from './factories';
 
 /*
@@ -111,5 +111,38 @@ describe('review: merged rules hold together', () => {
     }
     expect(failures).toEqual([]);
     await http().get('/me').set(bearer).expect(200);
+  });
+});
+
+describe('review: device cookies cannot multiply the guesses at one username', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ AUTH_COOKIE_SECURE: 'false', AUTH_LOGIN_MAX_FAILURES_PER_DEVICE: '2', AUTH_LOGIN_MAX_FAILURES_PER_USER: '4' });
+  });
+  afterAll(() => t.close());
+  // Fresh requests, not the agent: each carries exactly the cookie it is given.
+  const http = () => request(t.app.getHttpServer());
+
+  it('cookies stockpiled while the password was known give no more checks than the per-username limit', async () => {
+    const user = await signUp(t.http);
+    const stash: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      const response = await http().post('/auth').send({ username: user.username, password: user.password }).expect(200);
+      stash.push(`ra_device=${cookiesOf(response).ra_device}`);
+    }
+    // The owner notices and changes the password; the stash still passes as trusted devices.
+    const session = await login(t.http, user);
+    const newPassword = 'the owner took it back';
+    await t.http.post('/me/password').set('authorization', `Bearer ${session.accessToken}`).send({ currentPassword: user.password, newPassword }).expect(204);
+    expect(stash.every((pair) => /^ra_device=[\w-]+\.[\w-]+\.[\w-]+$/.test(pair))).toBe(true);
+    const statuses: number[] = [];
+    for (const device of stash) {
+      for (let i = 0; i < 2; i += 1) {
+        const guess = await http().post('/auth').set('cookie', device).send({ username: user.username, password: `guess number ${statuses.length}` });
+        statuses.push(guess.status);
+      }
+    }
+    expect(statuses.filter((status) => status === 401).length).toBe(4);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(6);
   });
 });
