@@ -1,4 +1,7 @@
+import { Logger } from '@nestjs/common';
 import request from 'supertest';
+import { QueryFailedError } from 'typeorm';
+import { UsersService } from '../src/users/users.service';
 import { ListeningApp, startApp, startListeningApp, TestApp } from './app';
 import { login, signUp, TestUser } from './factories';
 
@@ -144,5 +147,30 @@ describe('review: device cookies cannot multiply the guesses at one username', (
     }
     expect(statuses.filter((status) => status === 401).length).toBe(4);
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(6);
+  });
+});
+
+describe('review: the log line of an unexpected database error', () => {
+  it('holds no statement parameters and no failing row: a password hash stays out of the log', async () => {
+    const t = await startApp();
+    try {
+      const session = await login(t.http, await signUp(t.http));
+      const hash = '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$REVIEWMARKERHASH';
+      const driverError = Object.assign(new Error('new row for relation "users" violates check constraint'), {
+        code: '23514',
+        detail: `Failing row contains (id, someone, ${hash}).`,
+      });
+      const failure = new QueryFailedError('UPDATE users SET password_hash = $1 WHERE id = $2', [hash, 'id'], driverError);
+      jest.spyOn(t.app.get(UsersService), 'profile').mockRejectedValueOnce(failure);
+      const logged = jest.spyOn(Logger.prototype, 'error');
+      await t.http.get('/me').set('authorization', `Bearer ${session.accessToken}`).set('x-request-id', 'review-500').expect(500);
+      expect(logged).toHaveBeenCalledWith(expect.objectContaining({ requestId: 'review-500' }), expect.any(String));
+      const [[entry]] = logged.mock.calls as unknown as [[{ err: Error & { code?: string } }]];
+      expect(entry.err).toMatchObject({ message: expect.stringContaining('violates check constraint'), code: '23514' }); // for the operator
+      expect(JSON.stringify(logged.mock.calls)).not.toContain('REVIEWMARKERHASH');
+    } finally {
+      jest.restoreAllMocks();
+      await t.close();
+    }
   });
 });
