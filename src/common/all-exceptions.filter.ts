@@ -59,9 +59,20 @@ export class AllExceptionsFilter implements ExceptionFilter {
     if (typeof status === 'number' && status >= 400 && status < 500) {
       return { statusCode: status, error: reason(status), message: (exception as Error).message };
     }
-    this.logger.error({ requestId: request.id, err: exception instanceof Error ? exception : new Error(String(exception)) }, 'unexpected error');
+    this.logger.error({ requestId: request.id, err: forLog(exception) }, 'unexpected error');
     return { statusCode: 500, error: reason(500), message: 'Internal server error' };
   }
+}
+
+/**
+ * A driver's error (TypeORM's QueryFailedError) carries the statement's parameters and, on PostgreSQL,
+ * the failing row (`detail`): a password or refresh-token hash. The log keeps its name, message and code.
+ */
+function forLog(exception: unknown): Error {
+  if (!(exception instanceof Error)) return new Error(String(exception));
+  if (!('parameters' in exception) && !('driverError' in exception)) return exception;
+  const { code } = exception as { code?: unknown };
+  return Object.assign(new Error(exception.message), { name: exception.name, stack: exception.stack, ...(typeof code === 'string' && { code }) });
 }
 
 function reason(status: number): string {

@@ -25,8 +25,8 @@ export class LoginLimitsService {
 
   /**
    * A login's password check. From a trusted device (a valid device cookie for this username) the
-   * failures count per device only; otherwise per username and address (strict), per username (loose)
-   * and per address. Successful logins count per address.
+   * failures count per device and per username across its devices; otherwise per username and address
+   * (strict), per username (loose) and per address. Successful logins count per address.
    */
   async checkLogin<T>(attempt: LoginAttempt, check: () => Promise<T | null>): Promise<T | null> {
     const { limits } = this;
@@ -34,7 +34,12 @@ export class LoginLimitsService {
     const name = nameKey(attempt.username);
     const address = addressKey(attempt.ip);
     const failures: Budget[] = device
-      ? [{ limiter: limits.loginFailuresPerDevice, key: device }]
+      ? [
+          { limiter: limits.loginFailuresPerDevice, key: device },
+          // All of the username's devices together: cookies stockpiled while the password was known
+          // must not multiply the guesses. A key of its own, which no stranger without a cookie reaches.
+          { limiter: limits.loginFailuresPerUser, key: `devices:${name}` },
+        ]
       : [
           // The address first: once it is spent, a spray of usernames makes no more counters.
           { limiter: limits.loginFailuresPerAddress, key: address },
