@@ -5,6 +5,7 @@ import { validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { AppModule } from './app.module';
 import { ClientsService } from './clients/clients.service';
+import type { Actor } from './events';
 import { KeysService } from './keys/keys.service';
 import { CreateUserDto } from './users/dto/create-user.dto';
 import { UsersService } from './users/users.service';
@@ -15,6 +16,9 @@ import { UsersService } from './users/users.service';
  * Output is plain text; bad input exits 2 with a message, a failure 1.
  */
 class UsageError extends Error {}
+
+/** Who the CLI's events name as their cause. */
+const CLI: Actor = { kind: 'cli' };
 
 interface Command {
   usage: string;
@@ -40,7 +44,7 @@ const COMMANDS: Record<string, Command> = {
       const body = plainToInstance(CreateUserDto, { username: args[0], password: await readStdin() });
       const errors = validateSync(body);
       if (errors.length > 0) throw new UsageError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
-      const user = await app.get(UsersService).create(body.username, body.password);
+      const user = await app.get(UsersService).create(body.username, body.password, CLI);
       return `created user ${user.username} (${user.id})`;
     },
   },
@@ -61,7 +65,7 @@ const COMMANDS: Record<string, Command> = {
     async run(app, args) {
       expectArgs(args, 2);
       const user = await app.get(UsersService).findByUsername(args[0]);
-      await app.get(ClientsService).end(user.id, args[1], 'revoked');
+      await app.get(ClientsService).end(user.id, args[1], 'revoked', undefined, CLI);
       return `ended client ${args[1]} of ${user.username}`;
     },
   },
@@ -70,7 +74,7 @@ const COMMANDS: Record<string, Command> = {
     async run(app, args) {
       expectArgs(args, 1);
       const user = await app.get(UsersService).findByUsername(args[0]);
-      const ended = await app.get(ClientsService).endAllExcept(user.id, '', 'revoked');
+      const ended = await app.get(ClientsService).endAllExcept(user.id, '', 'revoked', CLI);
       return `ended ${ended} client(s) of ${user.username}`;
     },
   },

@@ -4,6 +4,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { authConfig } from '../config/configuration';
+import { SessionEvents } from '../events';
 import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
 import { deadReason, isActive, Origin, recordedOrigin } from './client-rules';
@@ -36,6 +37,7 @@ export class RefreshTokensService {
     private readonly cache: ClientStateCache,
     private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    private readonly events: SessionEvents,
   ) {}
 
   /** Trades a refresh token for its successor, or throws RefreshRejectedException. */
@@ -60,6 +62,7 @@ export class RefreshTokensService {
     });
     if (row) {
       this.cache.forget(parsed.clientId); // its deadline moved
+      this.events.emit('session.refreshed', row.user_id, { origin: seen }, parsed.clientId);
       return {
         client: {
           id: parsed.clientId,
@@ -88,7 +91,10 @@ export class RefreshTokensService {
     const known = this.wasIssued(client, presentedHash);
     if (!known) throw new RefreshRejectedException('invalid');
     const dead = deadReason(client, now);
-    if (dead) throw new RefreshRejectedException(dead);
+    if (dead) {
+      if (client.endedAt === null && client.endReason === null) await this.clientsService.announceExpired(client.id); // its one session.ended
+      throw new RefreshRejectedException(dead);
+    }
     if (client.refreshTokenHash === presentedHash) {
       // Matched the live token yet lost the UPDATE: the client ended or expired in between.
       throw new RefreshRejectedException('revoked');
@@ -106,7 +112,8 @@ export class RefreshTokensService {
     if (successor !== null) {
       return { client, refreshToken: formatRefreshToken(client.id, successor) };
     }
-    await this.clientsService.endById(client.id, 'reused', origin);
+    // The service ends it, not the presenter: they may be the thief or the victim.
+    await this.clientsService.endById(client.id, 'reused', origin, { kind: 'system' });
     throw new RefreshRejectedException('reused');
   }
 

@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { QueryFailedError, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormed } from '../common/well-formed.decorator';
+import { Actor, SessionEvents } from '../events';
 import { SqlStatement } from '../database/sql-statement';
 import { USERNAME_PATTERN } from './dto/create-user.dto';
 import { PasswordHasher } from './password-hasher';
@@ -38,6 +39,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
+    private readonly events: SessionEvents,
   ) {
     this.byUsernameKey = new SqlStatement(users.manager, BY_USERNAME_KEY, ['usernameKey']);
   }
@@ -52,7 +54,8 @@ export class UsersService {
     return profile;
   }
 
-  async create(username: string, password: string): Promise<User> {
+  /** Signs a user up; `by` is who did (default: the new user, signing themselves up). */
+  async create(username: string, password: string, by?: Actor): Promise<User> {
     const usernameKey = username.toLowerCase();
     if (await this.users.existsBy({ usernameKey })) throw usernameTaken();
     const now = new Date(this.clock.now());
@@ -71,6 +74,7 @@ export class UsersService {
       if (error instanceof QueryFailedError && (await this.users.existsBy({ usernameKey }))) throw usernameTaken();
       throw error;
     }
+    this.events.emit('user.created', user.id, { username, by: by ?? { kind: 'user', userId: user.id } });
     return user;
   }
 
