@@ -18,7 +18,7 @@ import { UsersService } from './users/users.service';
 class UsageError extends Error {}
 
 /** Who the CLI's events name as their cause. */
-const CLI: Actor = { kind: 'cli' };
+const BY_CLI: Actor = { kind: 'cli' };
 
 interface Command {
   usage: string;
@@ -44,7 +44,7 @@ const COMMANDS: Record<string, Command> = {
       const body = plainToInstance(CreateUserDto, { username: args[0], password: await readStdin() });
       const errors = validateSync(body);
       if (errors.length > 0) throw new UsageError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
-      const user = await app.get(UsersService).create(body.username, body.password, CLI);
+      const user = await app.get(UsersService).create(body.username, body.password, BY_CLI);
       return `created user ${user.username} (${user.id})`;
     },
   },
@@ -65,7 +65,7 @@ const COMMANDS: Record<string, Command> = {
     async run(app, args) {
       expectArgs(args, 2);
       const user = await app.get(UsersService).findByUsername(args[0]);
-      await app.get(ClientsService).end(user.id, args[1], 'revoked', undefined, CLI);
+      await app.get(ClientsService).end(user.id, args[1], 'revoked', BY_CLI);
       return `ended client ${args[1]} of ${user.username}`;
     },
   },
@@ -74,7 +74,7 @@ const COMMANDS: Record<string, Command> = {
     async run(app, args) {
       expectArgs(args, 1);
       const user = await app.get(UsersService).findByUsername(args[0]);
-      const ended = await app.get(ClientsService).endAllExcept(user.id, '', 'revoked', CLI);
+      const ended = await app.get(ClientsService).endAllExcept(user.id, '', 'revoked', BY_CLI);
       return `ended ${ended} client(s) of ${user.username}`;
     },
   },

@@ -251,9 +251,11 @@ describe('session events (API.md section 9)', () => {
       const s = await session(u);
       travel(DAY + 1000);
       await t.http.post('/token').send({ refreshToken: s.refreshToken }).expect(401);
+      const announced = [expect.objectContaining({ clientId: s.clientId, data: { reason: 'idle', by: { kind: 'system' } } })];
+      expect(ended(u.id)).toEqual(announced);
       await t.http.post('/token').send({ refreshToken: s.refreshToken }).expect(401);
       await t.app.get(ClientsPruner).run();
-      expect(ended(u.id)).toEqual([expect.objectContaining({ clientId: s.clientId, data: { reason: 'idle', by: { kind: 'system' } } })]);
+      expect(ended(u.id)).toEqual(announced);
     });
 
     it('absolute and access-token expiry: by the pruning job, exactly once', async () => {

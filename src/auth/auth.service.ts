@@ -62,7 +62,7 @@ export class AuthService {
   }
 
   async logout(caller: Caller, origin: Origin): Promise<void> {
-    await this.clients.end(caller.userId, caller.clientId, 'logout', origin);
+    await this.clients.end(caller.userId, caller.clientId, 'logout', { kind: 'user', userId: caller.userId, clientId: caller.clientId }, origin);
   }
 
   /**

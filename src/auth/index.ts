@@ -5,3 +5,10 @@ export { AccessTokensService } from './access-tokens.service';
 export { bearerToken } from './bearer-token';
 export { LoginDto } from './dto/login.dto';
 export { RequestOrigin } from './origin.decorator';
+export { Public } from '../common/public.decorator';
+export { CurrentUser } from '../common/current-user.decorator';
+export type { Caller } from '../common/current-user.decorator';
+/* For feature modules: the session events (API.md section 9) and how to listen to them. */
+export { OnEvent } from '@nestjs/event-emitter';
+export { SessionEvents, SESSION_EVENT_TYPES } from '../events';
+export type { Actor, EventOrigin, SessionEvent, SessionEventData, SessionEventType } from '../events';

@@ -57,6 +57,6 @@ export class ClientsController {
   @HttpCode(204)
   async end(@CurrentUser() caller: Caller, @Param('id') id: string): Promise<void> {
     const by = { kind: 'user', userId: caller.userId, clientId: caller.clientId } as const;
-    await this.clients.end(caller.userId, id, id === caller.clientId ? 'logout' : 'revoked', undefined, by);
+    await this.clients.end(caller.userId, id, id === caller.clientId ? 'logout' : 'revoked', by);
   }
 }

@@ -145,8 +145,11 @@ export class ClientsService {
     return query.orderBy('client.created_at', 'DESC').addOrderBy('client.id', 'DESC');
   }
 
-  /** Ends one live client of the user; 404 when it is not theirs, unknown, malformed or already over. */
-  async end(userId: string, clientId: string, reason: ClientEndReason, origin?: Origin, by: Actor = { kind: 'user', userId, clientId }): Promise<void> {
+  /**
+   * Ends one live client of the user; 404 when it is not theirs, unknown, malformed or already over.
+   * `by`: who ended it, for its session.ended (required, so no path forgets to say).
+   */
+  async end(userId: string, clientId: string, reason: ClientEndReason, by: Actor, origin?: Origin): Promise<void> {
     if (!isClientId(clientId)) throw new NotFoundException('Client not found'); // never reaches the database
     const ended = await this.statements.endOne({ ...this.ending(reason, origin), id: clientId, userId });
     if (ended.length === 0) throw new NotFoundException('Client not found');
@@ -167,7 +170,7 @@ export class ClientsService {
   }
 
   /** Ends every live client of the user but one ("log out other devices"); returns how many. */
-  async endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason, by: Actor = { kind: 'user', userId, clientId: keepClientId }): Promise<number> {
+  async endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason, by: Actor): Promise<number> {
     const ended = await this.statements.endAllExcept({ ...this.ending(reason), userId, keepId: keepClientId });
     if (ended.length > 0) await this.news.userClientsEnded(userId);
     this.announceEnded(ended, reason, by);
