@@ -236,6 +236,19 @@ describe('session events (API.md section 9)', () => {
       ]);
     });
 
+    it('concurrent endings of the same clients: exactly one event per client (the database decides)', async () => {
+      const u = await user();
+      const [a, b, keep] = [await session(u), await session(u), await session(u)];
+      await Promise.all([
+        t.http.delete('/clients').set(bearer(keep)),
+        t.http.post('/auth/logout').set(bearer(a)),
+        t.http.delete(`/clients/${b.clientId}`).set(bearer(keep)),
+        t.http.post('/token/reject').send({ refreshToken: a.refreshToken }),
+        form('/oauth/revoke', { token: b.refreshToken! }),
+      ]);
+      expect(ended(u.id).map((e) => e.clientId).sort()).toEqual([a.clientId, b.clientId].sort());
+    });
+
     it('the per-user cap: reason limit, by the login that pushed it out', async () => {
       const u = await user();
       const first = await session(u);
