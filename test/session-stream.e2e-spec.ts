@@ -77,6 +77,17 @@ describe('GET /clients/current/events (API.md section 9: the per-device stream)'
     expect(stream.body).not.toContain(laptop.accessToken);
   });
 
+  it('takes the access cookie of cookie mode', async () => {
+    const dave = await signUp(t.http);
+    const response = await t.http.post('/auth').set('x-session-transport', 'cookie').send({ username: dave.username, password: dave.password }).expect(200);
+    const cookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []).map((line) => line.split(';')[0]).join('; ');
+    const stream = await openStream(t.url, { cookie });
+    expect(stream.status).toBe(200);
+    await t.http.post('/auth/logout').set('x-session-transport', 'cookie').set('cookie', cookie).set('origin', t.url).expect(204);
+    await stream.ended;
+    expect(stream.events).toEqual([{ type: 'session.ended', data: expect.objectContaining({ userId: dave.id, current: true, data: expect.objectContaining({ reason: 'logout' }) }) }]);
+  });
+
   it('at most AUTH_EVENT_STREAMS_PER_CLIENT per client and AUTH_EVENT_STREAMS_PER_USER per user: then 429', async () => {
     const carol = await signUp(t.http);
     const [a, b] = [await device(carol, 'a'), await device(carol, 'b')];
