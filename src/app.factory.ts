@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { UnsupportedMediaTypeException } from '@nestjs/common';
+import { Module, Type, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -22,13 +22,13 @@ const BODY_LIMIT = 16 * 1024;
  * Builds the configured application, not yet listening: main.ts listens, the e2e tests use it
  * in-process. Everything global (pipes, filters, headers) is set here, once.
  */
-export async function createApp(options: { logger?: false } = {}): Promise<NestFastifyApplication> {
+export async function createApp(options: { logger?: false; imports?: Type[] } = {}): Promise<NestFastifyApplication> {
   const { http } = loadEnv();
   // TRUST_PROXY=n: the n nearest hops are our proxies (Fastify would trust no hop for a bare number).
   const hops = http.trustProxy;
   const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
   const adapter = new DrainingFastifyAdapter({ trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId }, http);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(withFeatures(options.imports ?? []), adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
     // A failed start throws to the caller (main.ts prints one line and exits 1; tests see the error).
@@ -83,4 +83,12 @@ export async function createApp(options: { logger?: false } = {}): Promise<NestF
   // After init(): Nest's middleware (the request log) must be registered first.
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/** AppModule, with feature modules mounted beside it (the e2e test of docs/extending.md's example). */
+function withFeatures(imports: Type[]): Type {
+  if (imports.length === 0) return AppModule;
+  @Module({ imports: [AppModule, ...imports] })
+  class AppWithFeatures {}
+  return AppWithFeatures;
 }

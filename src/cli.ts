@@ -9,6 +9,7 @@ import { SetPasswordDto } from './admin/dto/set-password.dto';
 import { UpdateUserDto } from './admin/dto/update-user.dto';
 import { AppModule } from './app.module';
 import { ClientsService } from './clients/clients.service';
+import type { Actor } from './events';
 import { KeysService } from './keys/keys.service';
 import { CreateUserDto } from './users/dto/create-user.dto';
 import { parseRoles } from './users/roles';
@@ -20,6 +21,9 @@ import { UsersService } from './users/users.service';
  * Output is plain text; bad input exits 2 with a message, a failure 1.
  */
 class UsageError extends Error {}
+
+/** Who the CLI's events name as their cause. */
+const BY_CLI: Actor = { kind: 'cli' };
 
 interface Command {
   usage: string;
@@ -52,7 +56,7 @@ const COMMANDS: Record<string, Command> = {
       const body = plainToInstance(CreateUserDto, { username: args[0], password: await readStdin() });
       const errors = validateSync(body);
       if (errors.length > 0) throw new UsageError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
-      const user = await app.get(UsersService).create(body.username, body.password);
+      const user = await app.get(UsersService).create(body.username, body.password, { by: BY_CLI });
       return `created user ${user.username} (${user.id})`;
     },
   },
@@ -73,7 +77,7 @@ const COMMANDS: Record<string, Command> = {
     async run(app, args) {
       expectArgs(args, 2);
       const user = await app.get(UsersService).findByUsername(args[0]);
-      await app.get(ClientsService).end(user.id, args[1], 'revoked');
+      await app.get(ClientsService).end(user.id, args[1], 'revoked', BY_CLI);
       return `ended client ${args[1]} of ${user.username}`;
     },
   },
@@ -82,7 +86,7 @@ const COMMANDS: Record<string, Command> = {
     async run(app, args) {
       expectArgs(args, 1);
       const user = await app.get(UsersService).findByUsername(args[0]);
-      const ended = await app.get(ClientsService).endAllExcept(user.id, '', 'revoked');
+      const ended = await app.get(ClientsService).endAllExcept(user.id, '', 'revoked', BY_CLI);
       return `ended ${ended} client(s) of ${user.username}`;
     },
   },

@@ -1,3 +1,4 @@
+import type { Type } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { createServer } from 'node:net';
 import 'reflect-metadata';
@@ -24,14 +25,15 @@ export interface TestApp {
  * The real application, in-process, on a database of its own built by the real migrations
  * (SQLite in memory, or a fresh PostgreSQL database under npm run test:postgres). `env` overrides
  * variables for this app only; a DATABASE_URL given there is used as it is and not dropped.
+ * `imports`: feature modules mounted beside AppModule (test/feature.example.ts).
  */
-export async function startApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startApp(env: Record<string, string> = {}, imports: Type[] = []): Promise<TestApp> {
   const database = env.DATABASE_URL ? null : await createTestDatabase();
   const redis = createTestRedis();
   const saved = { ...process.env };
   Object.assign(process.env, { DATABASE_URL: database?.url, LOG_LEVEL: 'silent', ...UNLIMITED_ADDRESS, ...redis.env, ...env });
   try {
-    const app = await createApp({ logger: false });
+    const app = await createApp({ logger: false, imports });
     await app.getHttpAdapter().getInstance().ready();
     const http = request.agent(app.getHttpServer());
     return {

@@ -7,6 +7,9 @@ import { Client } from '../src/clients/client.entity';
 import { ClientsService } from '../src/clients/clients.service';
 import type { ManualClock } from './clock';
 
+/** Who ends clients in these service-level specs (the session events are test/events.e2e-spec.ts's). */
+const SYSTEM = { kind: 'system' } as const;
+
 /** Every spec user's last password change: what a login would have checked. */
 const CHANGED_AT = new Date(1_700_000_000_000);
 const origin = { ip: '203.0.113.7', userAgent: 'spec' };
@@ -58,10 +61,10 @@ describe('ClientsService', () => {
     const alice = await newUser();
     const bob = await newUser();
     const { client } = await open(alice, true);
-    await expect(clients.end(bob, client.id, 'revoked')).rejects.toBeInstanceOf(NotFoundException);
-    await clients.end(alice, client.id, 'logout', origin);
+    await expect(clients.end(bob, client.id, 'revoked', SYSTEM)).rejects.toBeInstanceOf(NotFoundException);
+    await clients.end(alice, client.id, 'logout', SYSTEM, origin);
     await expect(clients.findActive(client.id)).resolves.toBeNull();
-    await expect(clients.end(alice, client.id, 'logout')).rejects.toBeInstanceOf(NotFoundException);
+    await expect(clients.end(alice, client.id, 'logout', SYSTEM)).rejects.toBeInstanceOf(NotFoundException);
     const row = await dataSource.getRepository(Client).findOneByOrFail({ id: client.id });
     expect(row).toMatchObject({ endReason: 'logout', endedByIp: origin.ip });
   });
@@ -73,7 +76,7 @@ describe('ClientsService', () => {
     await open(alice, true);
     await open(alice, false);
     const bobs = await open(bob, true);
-    await expect(clients.endAllExcept(alice, keep.client.id, 'revoked')).resolves.toBe(2);
+    await expect(clients.endAllExcept(alice, keep.client.id, 'revoked', SYSTEM)).resolves.toBe(2);
     expect((await clients.list(alice)).map((c) => c.id)).toEqual([keep.client.id]);
     await expect(clients.findActive(bobs.client.id)).resolves.not.toBeNull();
   });
@@ -119,7 +122,7 @@ describe('ClientsService', () => {
     });
     const pending = clients.findActive(client.id);
     await new Promise((resolve) => setImmediate(resolve));
-    await clients.end(userId, client.id, 'logout');
+    await clients.end(userId, client.id, 'logout', SYSTEM);
     release();
     await expect(pending).resolves.not.toBeNull(); // the read began first: it may answer what it saw
     await expect(clients.findActive(client.id)).resolves.toBeNull(); // but it must not be remembered
@@ -140,7 +143,7 @@ describe('ClientsService', () => {
     });
     const pending = clients.findActive(client.id);
     await new Promise((resolve) => setImmediate(resolve));
-    await clients.endAllExcept(userId, keep.client.id, 'revoked');
+    await clients.endAllExcept(userId, keep.client.id, 'revoked', SYSTEM);
     release();
     await pending;
     await expect(clients.findActive(client.id)).resolves.toBeNull();
@@ -157,7 +160,7 @@ describe('ClientsService', () => {
     await expect(clients.findActive(client.id)).resolves.toBeNull(); // the TTL is the bound
     const other = await open(userId, true);
     await clients.findActive(other.client.id);
-    await clients.endAllExcept(userId, keep.client.id, 'revoked');
+    await clients.endAllExcept(userId, keep.client.id, 'revoked', SYSTEM);
     await expect(clients.findActive(other.client.id)).resolves.toBeNull();
   });
 
@@ -208,7 +211,7 @@ describe('ClientsService', () => {
     expect(first.clients.map((c) => c.id)).toEqual((await clients.list(userId)).slice(0, 2).map((c) => c.id));
     await open(userId, true); // a newer client does not shift the pages already begun
     const second = await clients.page(userId, { limit: 2, cursor: first.nextCursor! });
-    await clients.end(userId, second.clients[0].id, 'logout');
+    await clients.end(userId, second.clients[0].id, 'logout', SYSTEM);
     const third = await clients.page(userId, { limit: 2, cursor: second.nextCursor! });
     expect(third.nextCursor).toBeNull();
     const seen = [...first.clients, ...second.clients, ...third.clients].map((c) => c.id);

@@ -1,3 +1,4 @@
+import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import { Client } from '../src/clients/client.entity';
 import { ClientStateCache } from '../src/clients/client-state.cache';
@@ -8,6 +9,7 @@ import { ClientsService } from '../src/clients/clients.service';
 import { RefreshTokensService } from '../src/clients/refresh-tokens.service';
 import { RevocationNews } from '../src/clients/revocation-news.service';
 import { RedisService } from '../src/redis/redis.service';
+import { SessionEvents } from '../src/events';
 import { createTestDatabase } from './engines';
 import { loadEnv } from '../src/config/env';
 import { buildDataSourceOptions } from '../src/database/database.options';
@@ -40,7 +42,8 @@ export function clientsServices(dataSource: DataSource, overrides: Record<string
   const clock = new Clock();
   const repository = dataSource.getRepository(Client);
   const statements = new ClientsRepository(repository);
-  const clients = new ClientsService(repository, statements, cache, news, clock, config);
-  const refreshTokens = new RefreshTokensService(repository, statements, clients, cache, clock, config);
-  return { clients, refreshTokens, statements, cache, clock: controlClock(clock) };
+  const events = new SessionEvents(new EventEmitter2(), clock);
+  const clients = new ClientsService(repository, statements, cache, news, clock, config, events);
+  const refreshTokens = new RefreshTokensService(repository, statements, clients, cache, clock, config, events);
+  return { clients, refreshTokens, statements, cache, events, clock: controlClock(clock) };
 }

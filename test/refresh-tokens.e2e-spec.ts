@@ -9,6 +9,9 @@ import { hashSecret, parseRefreshToken } from '../src/clients/refresh-token';
 import type { ClientsRepository } from '../src/clients/clients.repository';
 import type { ManualClock } from './clock';
 
+/** Who ends clients in these service-level specs (the session events are test/events.e2e-spec.ts's). */
+const SYSTEM = { kind: 'system' } as const;
+
 /** Every spec user's last password change: what a login would have checked. */
 const CHANGED_AT = new Date(1_700_000_000_000);
 const origin = { ip: '127.0.0.1', userAgent: 'spec' };
@@ -91,7 +94,7 @@ describe('RefreshTokensService', () => {
   it('refuses tokens of ended clients as revoked and unknown ones as invalid', async () => {
     const tokens = service();
     const { client, refreshToken } = await open(userId, true);
-    await clients.end(userId, client.id, 'logout');
+    await clients.end(userId, client.id, 'logout', SYSTEM);
     await expect(rejection(tokens.rotate(refreshToken!, origin))).resolves.toBe('revoked');
     await expect(rejection(tokens.rotate(`${client.id}.${'A'.repeat(43)}`, origin))).resolves.toBe('invalid');
     await expect(rejection(tokens.rotate('nonsense', origin))).resolves.toBe('invalid');

@@ -45,7 +45,7 @@ export class AdminUsersService {
     const disabled = after.disabledAt !== null;
     if (disabled !== (before.disabledAt !== null)) {
       // Disabled first, then every client ends: a login racing this either failed the INSERT's check or is ended here.
-      const ended = disabled ? await this.clients.endAllExcept(id, '', 'disabled') : 0;
+      const ended = disabled ? await this.clients.endAll(id, 'disabled', by) : 0;
       await this.audit.record(actor, disabled ? 'user.disabled' : 'user.enabled', id, disabled ? { endedClients: ended } : {});
       this.events.emit('user.disabled', id, { disabled, by });
     }
@@ -56,7 +56,7 @@ export class AdminUsersService {
   async setPassword(actor: AdminActor, id: string, newPassword: string): Promise<void> {
     await this.accounts.find(checkedId(id));
     await this.users.setPassword(id, newPassword);
-    const ended = await this.clients.endAllExcept(id, '', 'password_changed');
+    const ended = await this.clients.endAll(id, 'password_changed', eventActor(actor));
     await this.audit.record(actor, 'user.password_set', id, { endedClients: ended });
     this.events.emit('user.password_changed', id, { by: eventActor(actor), reason: 'admin' });
   }
@@ -77,13 +77,13 @@ export class AdminUsersService {
   async endClient(actor: AdminActor, id: string, clientId: string): Promise<void> {
     await this.accounts.find(checkedId(id));
     if (!isClientId(clientId)) throw new NotFoundException('Client not found');
-    await this.clients.end(id, clientId, 'revoked');
+    await this.clients.end(id, clientId, 'revoked', eventActor(actor));
     await this.audit.record(actor, 'client.ended', id, { clientId });
   }
 
   async endClients(actor: AdminActor, id: string): Promise<number> {
     await this.accounts.find(checkedId(id));
-    const ended = await this.clients.endAllExcept(id, '', 'revoked');
+    const ended = await this.clients.endAll(id, 'revoked', eventActor(actor));
     await this.audit.record(actor, 'clients.ended', id, { endedClients: ended });
     return ended;
   }

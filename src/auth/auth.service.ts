@@ -10,6 +10,7 @@ import { HttpError } from '../common/http-error';
 import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
+import { SessionEvents } from '../events';
 import { AccessTokensService } from './access-tokens.service';
 import { LoginResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';
 
@@ -22,6 +23,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly accessTokens: AccessTokensService,
     private readonly limits: LoginLimitsService,
+    private readonly events: SessionEvents,
   ) {}
 
   /**
@@ -76,7 +78,7 @@ export class AuthService {
   }
 
   async logout(caller: Caller, origin: Origin): Promise<void> {
-    await this.clients.end(caller.userId, caller.clientId, 'logout', origin);
+    await this.clients.end(caller.userId, caller.clientId, 'logout', { kind: 'user', userId: caller.userId, clientId: caller.clientId }, origin);
   }
 
   /**
@@ -89,7 +91,9 @@ export class AuthService {
     // 403, not 401: the access token is fine, and a client must not take this for a logout.
     if (!user) throw new ForbiddenException('Current password is incorrect');
     await this.users.setPassword(caller.userId, newPassword);
-    await this.clients.endAllExcept(caller.userId, caller.clientId, 'password_changed');
+    const by = { kind: 'user', userId: caller.userId, clientId: caller.clientId } as const;
+    this.events.emit('user.password_changed', caller.userId, { by, reason: 'change' });
+    await this.clients.endAllExcept(caller.userId, caller.clientId, 'password_changed', by);
   }
 
   private tokens(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'scope'>, refreshToken: string | null, roles: string[]): TokensDto {

@@ -12,3 +12,7 @@ export type { ClaimsProvider, TokenSubject } from './access-token-claims.registr
 export { Public } from '../common/public.decorator';
 export { CurrentUser } from '../common/current-user.decorator';
 export type { Caller } from '../common/current-user.decorator';
+/* For feature modules: the session events (API.md section 9) and how to listen to them. */
+export { OnEvent } from '@nestjs/event-emitter';
+export { SessionEvents, SESSION_EVENT_TYPES } from '../events';
+export type { Actor, EventOrigin, SessionEvent, SessionEventData, SessionEventType } from '../events';

@@ -7,6 +7,8 @@ export const RECENT_SPENT_HASHES = 10;
 
 /** Why a client ended before its deadlines; idle and absolute expiry are read from the deadlines. */
 export type ClientEndReason = 'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'password_reset' | 'limit' | 'disabled';
+/** Which deadline passed, recorded (with ended_at left NULL) once its session.ended was emitted. */
+export type ClientExpiry = 'idle' | 'absolute' | 'expired';
 
 /** One logged-in device of a user: one session, holding at most one live refresh token. */
 @Entity('clients')
@@ -67,7 +69,7 @@ export class Client {
   endedAt!: Date | null;
 
   @Column({ name: 'end_reason', type: 'varchar', length: 32, nullable: true })
-  endReason!: ClientEndReason | null;
+  endReason!: ClientEndReason | ClientExpiry | null;
 
   @Column({ name: 'user_agent', type: 'varchar', length: 512, nullable: true })
   userAgent!: string | null;

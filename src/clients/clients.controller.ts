@@ -48,7 +48,7 @@ export class ClientsController {
   @Delete()
   @HttpCode(204)
   async endOthers(@CurrentUser() caller: Caller): Promise<void> {
-    await this.clients.endAllExcept(caller.userId, caller.clientId, 'revoked');
+    await this.clients.endAllExcept(caller.userId, caller.clientId, 'revoked', { kind: 'user', userId: caller.userId, clientId: caller.clientId });
   }
 
   /** A malformed id is simply unknown: 404, without a query. */
@@ -56,6 +56,7 @@ export class ClientsController {
   @Delete(':id')
   @HttpCode(204)
   async end(@CurrentUser() caller: Caller, @Param('id') id: string): Promise<void> {
-    await this.clients.end(caller.userId, id, id === caller.clientId ? 'logout' : 'revoked');
+    const by = { kind: 'user', userId: caller.userId, clientId: caller.clientId } as const;
+    await this.clients.end(caller.userId, id, id === caller.clientId ? 'logout' : 'revoked', by);
   }
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { SqlStatement } from '../database/sql-statement';
-import { Client, RECENT_SPENT_HASHES } from './client.entity';
+import { Client, ClientExpiry, RECENT_SPENT_HASHES } from './client.entity';
 
 /**
  * The clients module's hand-written statements (see SqlStatement): the login's INSERT, the cap on
@@ -64,6 +64,38 @@ export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
 const WITHIN_GRACE = (dbNow: string) => `SELECT id FROM clients
   WHERE id = :id AND previous_refresh_token_hash = :presentedHash AND rotated_at >= ${dbNow} - :graceMs`;
 
+/*
+ * The endings: one conditional UPDATE each, so only clients still live are touched and ending is
+ * idempotent; a concurrent refresh either lands before it (its tokens die with the client) or finds
+ * it ended. RETURNING names the clients this statement ended, one session.ended each.
+ */
+const END = (where: string) => `UPDATE clients SET ended_at = :now, end_reason = :reason, sealed_successor = NULL,
+  ended_by_ip = :ip, ended_by_user_agent = :userAgent
+  WHERE ${where} AND ended_at IS NULL AND expires_at > :now
+  RETURNING id, user_id`;
+const END_PARAMETERS = ['now', 'reason', 'ip', 'userAgent'] as const;
+
+/*
+ * A client whose deadline passed has no moment of ending in the database: the first run of this
+ * statement after it (pruning, or a refresh that finds it expired) records which deadline passed in
+ * end_reason, leaving ended_at NULL, and names it once for its session.ended.
+ */
+const MARK_EXPIRED = (where: string) => `UPDATE clients SET end_reason =
+    CASE WHEN NOT permanent THEN 'expired' WHEN expires_at >= session_expires_at THEN 'absolute' ELSE 'idle' END
+  WHERE ${where} ended_at IS NULL AND end_reason IS NULL AND expires_at <= :now
+  RETURNING id, user_id, end_reason`;
+
+export interface EndedRow {
+  id: string;
+  user_id: string;
+}
+
+export interface ExpiredRow extends EndedRow {
+  end_reason: ClientExpiry;
+}
+
+export type EndValues = Record<(typeof END_PARAMETERS)[number], unknown>;
+
 export interface RotatedRow {
   user_id: string;
   expires_at: string | number;
@@ -78,6 +110,11 @@ export class ClientsRepository {
   private readonly capStatement: SqlStatement<(typeof END_BEYOND_CAP_PARAMETERS)[number]>;
   private readonly rotateStatement: SqlStatement<(typeof ROTATE_PARAMETERS)[number]>;
   private readonly graceStatement: SqlStatement<'id' | 'presentedHash' | 'graceMs'>;
+  private readonly endOneStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'id' | 'userId'>;
+  private readonly endByIdStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'id'>;
+  private readonly endAllExceptStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'userId' | 'keepId'>;
+  private readonly markExpiredStatement: SqlStatement<'now'>;
+  private readonly markOneExpiredStatement: SqlStatement<'now' | 'id'>;
 
   constructor(@InjectRepository(Client) clients: Repository<Client>) {
     const postgres = clients.manager.connection.options.type === 'postgres';
@@ -86,6 +123,11 @@ export class ClientsRepository {
     this.capStatement = new SqlStatement(clients.manager, END_BEYOND_CAP(postgres ? 'ALL' : '-1'), END_BEYOND_CAP_PARAMETERS);
     this.rotateStatement = new SqlStatement(clients.manager, ROTATE(dbNow), ROTATE_PARAMETERS);
     this.graceStatement = new SqlStatement(clients.manager, WITHIN_GRACE(dbNow), ['id', 'presentedHash', 'graceMs']);
+    this.endOneStatement = new SqlStatement(clients.manager, END('id = :id AND user_id = :userId'), [...END_PARAMETERS, 'id', 'userId']);
+    this.endByIdStatement = new SqlStatement(clients.manager, END('id = :id'), [...END_PARAMETERS, 'id']);
+    this.endAllExceptStatement = new SqlStatement(clients.manager, END('user_id = :userId AND id <> :keepId'), [...END_PARAMETERS, 'userId', 'keepId']);
+    this.markExpiredStatement = new SqlStatement(clients.manager, MARK_EXPIRED(''), ['now']);
+    this.markOneExpiredStatement = new SqlStatement(clients.manager, MARK_EXPIRED('id = :id AND'), ['now', 'id']);
   }
 
   /** True if the client was inserted (the user exists and the password is the one checked). */
@@ -107,5 +149,25 @@ export class ClientsRepository {
 
   async rotatedWithinGrace(id: string, presentedHash: string, graceMs: number): Promise<boolean> {
     return (await this.graceStatement.rows({ id, presentedHash, graceMs })).length > 0;
+  }
+
+  /** Ends the user's client `id` if it is live; the ended row, if any. */
+  endOne(values: EndValues & { id: string; userId: string }): Promise<EndedRow[]> {
+    return this.endOneStatement.rows<EndedRow>(values);
+  }
+
+  /** Ends client `id` whoever it belongs to, if it is live. */
+  endById(values: EndValues & { id: string }): Promise<EndedRow[]> {
+    return this.endByIdStatement.rows<EndedRow>(values);
+  }
+
+  /** Ends every live client of the user but `keepId`. */
+  endAllExcept(values: EndValues & { userId: string; keepId: string }): Promise<EndedRow[]> {
+    return this.endAllExceptStatement.rows<EndedRow>(values);
+  }
+
+  /** Records the passed deadline of expired clients not yet announced (all, or client `id`); those it marked. */
+  markExpired(now: number, id?: string): Promise<ExpiredRow[]> {
+    return id === undefined ? this.markExpiredStatement.rows<ExpiredRow>({ now }) : this.markOneExpiredStatement.rows<ExpiredRow>({ now, id });
   }
 }

@@ -2,17 +2,20 @@ import { BadRequestException, Inject, Injectable, NotFoundException } from '@nes
 import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Brackets, Repository } from 'typeorm';
+import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { authConfig } from '../config/configuration';
 import { parseRoles } from '../users/roles';
+import { Actor, SessionEvents } from '../events';
 import type { User } from '../users/user.entity';
 import { Client, ClientEndReason } from './client.entity';
 import { ClientState, isActive, Origin, recordedOrigin } from './client-rules';
 import { ClientStateCache } from './client-state.cache';
-import { ClientsRepository } from './clients.repository';
+import { ClientsRepository, EndedRow, EndValues } from './clients.repository';
 import { formatRefreshToken, hashSecret, isClientId, newSecret } from './refresh-token';
 import { RevocationNews } from './revocation-news.service';
+
+const SYSTEM: Actor = { kind: 'system' };
 
 export interface OpenedClient {
   client: Client;
@@ -35,6 +38,7 @@ export class ClientsService {
     private readonly news: RevocationNews,
     private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    private readonly events: SessionEvents,
   ) {}
 
   /**
@@ -82,8 +86,12 @@ export class ClientsService {
       scope,
     });
     if (!inserted) return null;
+    this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
     const ended = await this.statements.endBeyondCap(userId, this.config.maxClientsPerUser, now);
     for (const id of ended) await this.news.clientEnded(id);
+    // The user's new login pushed them out.
+    const by: Actor = { kind: 'user', userId, clientId: client.id };
+    for (const id of ended) this.events.emit('session.ended', userId, { reason: 'limit', by }, id);
     return { client, refreshToken: secret && formatRefreshToken(client.id, secret) };
   }
 
@@ -156,67 +164,72 @@ export class ClientsService {
     return query.orderBy('client.created_at', 'DESC').addOrderBy('client.id', 'DESC');
   }
 
-  /** Ends one live client of the user; 404 when it is not theirs, unknown, malformed or already over. */
-  async end(userId: string, clientId: string, reason: ClientEndReason, origin?: Origin): Promise<void> {
+  /**
+   * Ends one live client of the user; 404 when it is not theirs, unknown, malformed or already over.
+   * `by`: who ended it, for its session.ended (required, so no path forgets to say).
+   */
+  async end(userId: string, clientId: string, reason: ClientEndReason, by: Actor, origin?: Origin): Promise<void> {
     if (!isClientId(clientId)) throw new NotFoundException('Client not found'); // never reaches the database
-    const ended = await this.endWhere(
-      new Brackets((q) => q.where('id = :clientId AND user_id = :userId', { clientId, userId })),
-      reason,
-      origin,
-    );
-    if (ended === 0) throw new NotFoundException('Client not found');
+    const ended = await this.statements.endOne({ ...this.ending(reason, origin), id: clientId, userId });
+    if (ended.length === 0) throw new NotFoundException('Client not found');
     await this.news.clientEnded(clientId);
+    this.announceEnded(ended, reason, by, origin);
   }
 
-  /** Ends a client whoever it belongs to (reject, reuse detection); idempotent. */
-  async endById(clientId: string, reason: ClientEndReason, origin: Origin): Promise<void> {
-    const ended = await this.endWhere(new Brackets((q) => q.where('id = :clientId', { clientId })), reason, origin);
-    if (ended > 0) await this.news.clientEnded(clientId);
+  /**
+   * Ends a client whoever it belongs to (reject, reuse detection); idempotent. Without `by`, the
+   * holder of its token ended it.
+   */
+  async endById(clientId: string, reason: ClientEndReason, origin: Origin, by?: Actor): Promise<void> {
+    if (!isClientId(clientId)) return;
+    const ended = await this.statements.endById({ ...this.ending(reason, origin), id: clientId });
+    if (ended.length === 0) return;
+    await this.news.clientEnded(clientId);
+    this.announceEnded(ended, reason, by, origin);
   }
 
   /** Ends every live client of the user but one ("log out other devices"); returns how many. */
-  async endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason): Promise<number> {
-    const ended = await this.endWhere(
-      new Brackets((q) => q.where('user_id = :userId AND id <> :keepClientId', { userId, keepClientId })),
-      reason,
-    );
-    if (ended > 0) await this.news.userClientsEnded(userId);
-    return ended;
+  async endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason, by: Actor): Promise<number> {
+    const ended = await this.statements.endAllExcept({ ...this.ending(reason), userId, keepId: keepClientId });
+    if (ended.length > 0) await this.news.userClientsEnded(userId);
+    this.announceEnded(ended, reason, by);
+    return ended.length;
   }
 
-  /** Ends every live client of the user (a password reset); returns how many. */
-  async endAll(userId: string, reason: ClientEndReason): Promise<number> {
-    const ended = await this.endWhere(new Brackets((q) => q.where('user_id = :userId', { userId })), reason);
-    if (ended > 0) await this.news.userClientsEnded(userId);
-    return ended;
+  /** Ends every live client of the user (a password reset, a disabled user); returns how many. */
+  endAll(userId: string, reason: ClientEndReason, by: Actor): Promise<number> {
+    return this.endAllExcept(userId, '', reason, by);
   }
 
   /**
-   * One conditional UPDATE: only clients still live are touched, so ending is idempotent, and a
-   * concurrent refresh either lands before it (its tokens die with the client) or finds it ended.
+   * Announces clients whose deadline passed (all, or the one a refresh found expired): each gets its
+   * one session.ended the first time this finds it, by the service itself.
    */
-  private async endWhere(condition: Brackets, reason: ClientEndReason, origin?: Origin): Promise<number> {
-    const now = this.clock.now();
-    const result = await this.clients
-      .createQueryBuilder()
-      .update(Client)
-      .set({
-        endedAt: new Date(now),
-        endReason: reason,
-        sealedSuccessor: null,
-        ...(origin && { endedByIp: recordedOrigin(origin).ip, endedByUserAgent: recordedOrigin(origin).userAgent }),
-      })
-      .where(condition)
-      .andWhere('ended_at IS NULL AND expires_at > :now', { now })
-      .execute();
-    return result.affected ?? 0;
+  async announceExpired(clientId?: string): Promise<number> {
+    const expired = await this.statements.markExpired(this.clock.now(), clientId);
+    for (const row of expired) this.events.emit('session.ended', row.user_id, { reason: row.end_reason, by: SYSTEM }, row.id);
+    return expired.length;
+  }
+
+  private ending(reason: ClientEndReason, origin?: Origin): EndValues {
+    const by = origin ? recordedOrigin(origin) : { ip: null, userAgent: null };
+    return { now: this.clock.now(), reason, ip: by.ip, userAgent: by.userAgent };
+  }
+
+  /** After the ending committed: one session.ended per ended client. */
+  private announceEnded(ended: EndedRow[], reason: ClientEndReason, by: Actor | undefined, origin?: Origin): void {
+    for (const row of ended) {
+      const actor = by ?? { kind: 'user', userId: row.user_id, clientId: row.id };
+      this.events.emit('session.ended', row.user_id, { reason, by: actor, ...(origin && { origin: recordedOrigin(origin) }) }, row.id);
+    }
   }
 
   /**
-   * Deletes clients that ended or expired more than the retention period ago (their spent tokens go
-   * with them). One idempotent DELETE, so several instances may run it at once.
+   * Announces newly expired clients, then deletes clients that ended or expired more than the
+   * retention period ago (their spent tokens go with them). Idempotent, so several instances may run it at once.
    */
   async prune(): Promise<number> {
+    await this.announceExpired();
     const cutoff = this.clock.now() - this.config.clientRetention * 1000;
     const result = await this.clients
       .createQueryBuilder()

@@ -6,6 +6,7 @@ import { Clock } from '../common/clock';
 import { authConfig } from '../config/configuration';
 import { parseRoles } from '../users/roles';
 import { User } from '../users/user.entity';
+import { SessionEvents } from '../events';
 import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
 import { deadReason, isActive, Origin, recordedOrigin } from './client-rules';
@@ -40,6 +41,7 @@ export class RefreshTokensService {
     private readonly cache: ClientStateCache,
     private readonly clock: Clock,
     @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    private readonly events: SessionEvents,
   ) {}
 
   /** Trades a refresh token for its successor, or throws RefreshRejectedException. */
@@ -64,6 +66,7 @@ export class RefreshTokensService {
     });
     if (row) {
       this.cache.forget(parsed.clientId); // its deadline moved
+      this.events.emit('session.refreshed', row.user_id, { origin: seen }, parsed.clientId);
       return {
         client: {
           id: parsed.clientId,
@@ -94,7 +97,10 @@ export class RefreshTokensService {
     const known = this.wasIssued(client, presentedHash);
     if (!known) throw new RefreshRejectedException('invalid');
     const dead = deadReason(client, now);
-    if (dead) throw new RefreshRejectedException(dead);
+    if (dead) {
+      if (client.endedAt === null && client.endReason === null) await this.clientsService.announceExpired(client.id); // its one session.ended
+      throw new RefreshRejectedException(dead);
+    }
     if (client.refreshTokenHash === presentedHash) {
       // Matched the live token yet lost the UPDATE: the client ended or expired in between.
       throw new RefreshRejectedException('revoked');
@@ -113,7 +119,8 @@ export class RefreshTokensService {
       const user = await this.clients.manager.findOne(User, { where: { id: client.userId }, select: { id: true, roles: true } });
       return { client, refreshToken: formatRefreshToken(client.id, successor), roles: parseRoles(user?.roles) };
     }
-    await this.clientsService.endById(client.id, 'reused', origin);
+    // The service ends it, not the presenter: they may be the thief or the victim.
+    await this.clientsService.endById(client.id, 'reused', origin, { kind: 'system' });
     throw new RefreshRejectedException('reused');
   }
 

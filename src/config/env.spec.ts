@@ -96,6 +96,7 @@ describe('loadEnv', () => {
     ['AUTH_PRUNE_INTERVAL', '24d', '30d'],
     ['AUTH_LOGIN_WINDOW', '1d', '86401'],
     ['AUTH_SIGNUP_WINDOW', '1d', '86401'],
+    ['AUTH_EVENT_STREAM_KEEPALIVE', '10m', '601'],
     ['AUTH_KEY_ROTATION_INTERVAL', '3650d', '3651d'],
     ['AUTH_KEY_ACTIVATION_DELAY', '7d', '8d'],
     ['HTTP_REQUEST_TIMEOUT', '5m', '301'],

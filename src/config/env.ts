@@ -121,6 +121,9 @@ export class EnvironmentVariables {
   @IsDuration('1s', '3650d') AUTH_CLIENT_RETENTION = '30d';
   @IsDuration('1s', '24d') AUTH_PRUNE_INTERVAL = '1h';
   @IsIntegerString(1, 10_000) AUTH_MAX_CLIENTS_PER_USER = '100';
+  @IsIntegerString(1, 100) AUTH_EVENT_STREAMS_PER_CLIENT = '2';
+  @IsIntegerString(1, 1_000) AUTH_EVENT_STREAMS_PER_USER = '10';
+  @IsDuration('1s', '10m') AUTH_EVENT_STREAM_KEEPALIVE = '25s';
   @IsIn(BOOLEAN, expected('true or false')) AUTH_SIGNUP = 'true';
   @IsDuration('1s', '1d') AUTH_LOGIN_WINDOW = '15m';
   @IsIntegerString(1, 1_000_000) AUTH_LOGIN_MAX_FAILURES_PER_USER_ADDRESS = '10';
@@ -182,6 +185,9 @@ export interface Env {
     clientRetention: number;
     pruneInterval: number;
     maxClientsPerUser: number;
+    eventStreamsPerClient: number;
+    eventStreamsPerUser: number;
+    eventStreamKeepAlive: number;
     signup: boolean;
     loginWindow: number;
     loginMaxFailuresPerUserAddress: number;
@@ -257,6 +263,9 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       clientRetention: seconds(v.AUTH_CLIENT_RETENTION),
       pruneInterval: seconds(v.AUTH_PRUNE_INTERVAL),
       maxClientsPerUser: Number(v.AUTH_MAX_CLIENTS_PER_USER),
+      eventStreamsPerClient: Number(v.AUTH_EVENT_STREAMS_PER_CLIENT),
+      eventStreamsPerUser: Number(v.AUTH_EVENT_STREAMS_PER_USER),
+      eventStreamKeepAlive: seconds(v.AUTH_EVENT_STREAM_KEEPALIVE),
       signup: v.AUTH_SIGNUP === 'true',
       loginWindow: seconds(v.AUTH_LOGIN_WINDOW),
       loginMaxFailuresPerUserAddress: Number(v.AUTH_LOGIN_MAX_FAILURES_PER_USER_ADDRESS),

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
@@ -6,18 +6,22 @@ import { SessionEvent, SessionEventData, SessionEventType } from './session-even
 
 /**
  * Emits the typed session events in the process (`@OnEvent('session.ended')` in a feature module).
- * Listeners run after the cause has been stored; a listener's error never fails the request.
+ * Callers emit after the cause has been stored; a listener's error, thrown or rejected, is logged and
+ * never fails the request nor keeps the other listeners from hearing the event.
  */
 @Injectable()
 export class SessionEvents {
+  private readonly logger = new Logger(SessionEvents.name);
+
   constructor(
     private readonly emitter: EventEmitter2,
     private readonly clock: Clock,
   ) {}
 
   emit<T extends SessionEventType>(type: T, userId: string, data: SessionEventData[T], clientId?: string): SessionEvent<T> | null {
+    const listeners = this.emitter.listeners(type);
     // session.refreshed is on the refresh hot path: built only when someone listens.
-    if (type === 'session.refreshed' && !this.emitter.hasListeners(type)) return null;
+    if (type === 'session.refreshed' && listeners.length === 0) return null;
     const event: SessionEvent<T> = {
       id: randomUUID(),
       type,
@@ -26,7 +30,18 @@ export class SessionEvents {
       ...(clientId !== undefined && { clientId }),
       data,
     };
-    this.emitter.emit(type, event);
+    for (const listener of listeners) {
+      try {
+        const result: unknown = listener.call(this.emitter, event);
+        if (result instanceof Promise) result.catch((error: unknown) => this.listenerFailed(type, error));
+      } catch (error) {
+        this.listenerFailed(type, error);
+      }
+    }
     return event;
+  }
+
+  private listenerFailed(type: SessionEventType, error: unknown): void {
+    this.logger.error(`a listener of ${type} failed: ${error instanceof Error ? error.message : String(error)}`);
   }
 }

@@ -55,8 +55,9 @@ export class RecoveryService implements OnModuleInit {
     const row = await this.tokens.redeem(token, 'reset_password');
     if (!row) throw invalidToken();
     await this.users.setPassword(row.userId, newPassword);
-    await this.clients.endAll(row.userId, 'password_reset');
-    this.events.emit('user.password_changed', row.userId, { by: { kind: 'user', userId: row.userId }, reason: 'reset' });
+    const by = { kind: 'user', userId: row.userId } as const;
+    await this.clients.endAll(row.userId, 'password_reset', by);
+    this.events.emit('user.password_changed', row.userId, { by, reason: 'reset' });
   }
 
   async changeEmail(caller: Caller, email: string): Promise<void> {

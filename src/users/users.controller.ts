@@ -27,7 +27,7 @@ export class UsersController {
   @Post('users')
   async signUp(@Body() body: CreateUserDto): Promise<UserResponseDto> {
     if (!this.config.signup) throw new ForbiddenException('Sign-up is disabled');
-    const user = await this.users.create(body.username, body.password, body.email ?? null);
+    const user = await this.users.create(body.username, body.password, { email: body.email ?? null });
     if (body.email) await this.mailOutbox.enqueue('verify_email', body.email, user.id);
     return UserResponseDto.of(user);
   }

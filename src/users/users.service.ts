@@ -5,6 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { IsNull, Not, QueryFailedError, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormed } from '../common/well-formed.decorator';
+import { Actor, SessionEvents } from '../events';
 import { SqlStatement } from '../database/sql-statement';
 import { USERNAME_PATTERN } from './dto/create-user.dto';
 import { PasswordHasher } from './password-hasher';
@@ -40,6 +41,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
+    private readonly events: SessionEvents,
   ) {
     this.byUsernameKey = new SqlStatement(users.manager, BY_USERNAME_KEY, ['usernameKey']);
   }
@@ -54,7 +56,8 @@ export class UsersService {
     return profile;
   }
 
-  async create(username: string, password: string, email: string | null = null): Promise<User> {
+  /** Signs a user up; `by` is who did (default: the new user, signing themselves up). */
+  async create(username: string, password: string, options: { email?: string | null; by?: Actor } = {}): Promise<User> {
     const usernameKey = username.toLowerCase();
     if (await this.users.existsBy({ usernameKey })) throw usernameTaken();
     const now = new Date(this.clock.now());
@@ -67,7 +70,7 @@ export class UsersService {
       passwordChangedAt: now,
       roles: '',
       disabledAt: null,
-      email,
+      email: options.email ?? null,
       emailVerifiedAt: null,
     });
     try {
@@ -77,6 +80,7 @@ export class UsersService {
       if (error instanceof QueryFailedError && (await this.users.existsBy({ usernameKey }))) throw usernameTaken();
       throw error;
     }
+    this.events.emit('user.created', user.id, { username, by: options.by ?? { kind: 'user', userId: user.id } });
     return user;
   }
 

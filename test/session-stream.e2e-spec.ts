@@ -1,0 +1,116 @@
+import { request as httpRequest, IncomingMessage } from 'node:http';
+import { ListeningApp, startListeningApp } from './app';
+import { bearer, login, Session, signUp } from './factories';
+
+/** An open event stream: its status, the events parsed so far, and whether the server ended it. */
+interface Stream {
+  status: number;
+  body: string;
+  events: Array<{ type: string; data: Record<string, unknown> }>;
+  ended: Promise<void>;
+  next(count: number): Promise<void>;
+  close(): void;
+}
+
+function openStream(url: string, headers: Record<string, string>): Promise<Stream> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(`${url}/clients/current/events`, { headers: { accept: 'text/event-stream', ...headers } }, (res: IncomingMessage) => {
+      const waiters: Array<() => void> = [];
+      const stream: Stream = {
+        status: res.statusCode ?? 0,
+        body: '',
+        events: [],
+        ended: new Promise((done) => res.on('end', done).on('close', done)),
+        next: (count) => new Promise((done) => (stream.events.length >= count ? done() : waiters.push(() => stream.events.length >= count && done()))),
+        close: () => req.destroy(),
+      };
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        stream.body += chunk;
+        stream.events = stream.body
+          .split('\n\n')
+          .filter((block) => /^data: /m.test(block))
+          .map((block) => ({ type: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(/^data: (.*)$/m.exec(block)![1]) }));
+        for (const waiter of waiters) waiter();
+      });
+      resolve(stream);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('GET /clients/current/events (API.md section 9: the per-device stream)', () => {
+  let t: ListeningApp;
+  beforeAll(async () => {
+    t = await startListeningApp({ AUTH_EVENT_STREAMS_PER_CLIENT: '2', AUTH_EVENT_STREAMS_PER_USER: '3' });
+  });
+  afterAll(() => t.close());
+
+  async function device(user: { username: string; password: string }, name: string): Promise<Session> {
+    return login(t.http, user, true, name);
+  }
+
+  it('needs an access token', async () => {
+    const stream = await openStream(t.url, {});
+    expect(stream.status).toBe(401);
+    await stream.ended;
+  });
+
+  it('carries the events of the caller’s user only, marks the calling client, and ends when it ends', async () => {
+    const alice = await signUp(t.http);
+    const phone = await device(alice, 'phone');
+    const stream = await openStream(t.url, bearer(phone));
+    expect(stream.status).toBe(200);
+    const bob = await signUp(t.http);
+    await device(bob, 'bob');
+    const laptop = await device(alice, 'laptop');
+    await stream.next(1);
+    expect(stream.events[0]).toEqual({ type: 'session.created', data: expect.objectContaining({ clientId: laptop.clientId, userId: alice.id, current: false }) });
+
+    await t.http.delete(`/clients/${phone.clientId}`).set(bearer(laptop)).expect(204);
+    await stream.ended;
+    expect(stream.events.map((e) => [e.type, e.data.clientId, e.data.current])).toEqual([
+      ['session.created', laptop.clientId, false],
+      ['session.ended', phone.clientId, true],
+    ]);
+    expect(stream.body).not.toContain(laptop.accessToken);
+  });
+
+  it('takes the access cookie of cookie mode', async () => {
+    const dave = await signUp(t.http);
+    const response = await t.http.post('/auth').set('x-session-transport', 'cookie').send({ username: dave.username, password: dave.password }).expect(200);
+    const cookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []).map((line) => line.split(';')[0]).join('; ');
+    const stream = await openStream(t.url, { cookie });
+    expect(stream.status).toBe(200);
+    await t.http.post('/auth/logout').set('x-session-transport', 'cookie').set('cookie', cookie).set('origin', t.url).expect(204);
+    await stream.ended;
+    expect(stream.events).toEqual([{ type: 'session.ended', data: expect.objectContaining({ userId: dave.id, current: true, data: expect.objectContaining({ reason: 'logout' }) }) }]);
+  });
+
+  it('at most AUTH_EVENT_STREAMS_PER_CLIENT per client and AUTH_EVENT_STREAMS_PER_USER per user: then 429', async () => {
+    const carol = await signUp(t.http);
+    const [a, b] = [await device(carol, 'a'), await device(carol, 'b')];
+    const open = [await openStream(t.url, bearer(a)), await openStream(t.url, bearer(a))];
+    const third = await openStream(t.url, bearer(a));
+    expect(third.status).toBe(429);
+    await third.ended;
+    expect(JSON.parse(third.body)).toMatchObject({ statusCode: 429, error: 'Too Many Requests' });
+    open.push(await openStream(t.url, bearer(b)));
+    const fourth = await openStream(t.url, bearer(b));
+    expect(fourth.status).toBe(429);
+    await fourth.ended;
+
+    open[0].close();
+    await open[0].ended;
+    // The closed stream no longer counts (the server notices the disconnect).
+    let again = await openStream(t.url, bearer(b));
+    for (let attempt = 0; again.status === 429 && attempt < 20; attempt++) {
+      await again.ended;
+      await new Promise((resolve) => setImmediate(resolve));
+      again = await openStream(t.url, bearer(b));
+    }
+    expect(again.status).toBe(200);
+    for (const stream of [...open, again]) stream.close();
+  });
+});
