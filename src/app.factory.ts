@@ -12,7 +12,7 @@ import { logRequests, requestId } from './common/logging.module';
 import { routeOptions } from './common/route-options';
 import { securityHeaders } from './common/security-headers';
 import { InputValidationPipe } from './common/validate-input';
-import { loadEnv } from './config/env';
+import { Env, loadEnv } from './config/env';
 
 const JSON_TYPE = /^application\/json\b/i;
 const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
@@ -22,13 +22,14 @@ const BODY_LIMIT = 16 * 1024;
  * Builds the configured application, not yet listening: main.ts listens, the e2e tests use it
  * in-process. Everything global (pipes, filters, headers) is set here, once.
  */
-export async function createApp(options: { logger?: false } = {}): Promise<NestFastifyApplication> {
-  const { http } = loadEnv();
+export async function createApp(options: { logger?: false; env?: Env } = {}): Promise<NestFastifyApplication> {
+  const env = options.env ?? loadEnv();
+  const { http } = env;
   // TRUST_PROXY=n: the n nearest hops are our proxies (Fastify would trust no hop for a bare number).
   const hops = http.trustProxy;
   const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
   const adapter = new DrainingFastifyAdapter({ trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId }, http);
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule, adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
   });

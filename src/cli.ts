@@ -5,6 +5,7 @@ import { validateSync } from 'class-validator';
 import { plainToInstance } from 'class-transformer';
 import { AppModule } from './app.module';
 import { ClientsService } from './clients/clients.service';
+import { loadEnv } from './config/env';
 import { KeysService } from './keys/keys.service';
 import { CreateUserDto } from './users/dto/create-user.dto';
 import { UsersService } from './users/users.service';
@@ -105,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${name ? `unknown command: ${name}\n` : ''}${usage()}`);
     return 2;
   }
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(loadEnv()), { logger: ['error'] });
   try {
     console.log(await command.run(app, args));
     return 0;

@@ -32,7 +32,7 @@ describe('ClientsService', () => {
 
   beforeEach(async () => {
     dataSource = await migratedDataSource();
-    ({ clients, clock } = clientsServices(dataSource, { AUTH_ACCESS_TTL: '60s', AUTH_CLIENT_CACHE_TTL: '1h' }));
+    ({ clients, clock } = clientsServices(dataSource, { AUTH_ACCESS_TTL: '60s', AUTH_CLIENT_CACHE_TTL: '10m' }));
   });
   afterEach(() => dataSource.destroy());
 

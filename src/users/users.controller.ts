@@ -1,8 +1,7 @@
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Body, Controller, ForbiddenException, Get, Inject, Post, UseGuards } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { authConfig } from '../config/configuration';
+import { USERS_OPTIONS, type UsersModuleOptions } from './users.options';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
 import { SignUpRateLimitGuard } from '../rate-limit';
@@ -16,7 +15,7 @@ import { UsersService } from './users.service';
 export class UsersController {
   constructor(
     private readonly users: UsersService,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(USERS_OPTIONS) private readonly config: UsersModuleOptions,
   ) {}
 
   @Public()

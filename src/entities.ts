@@ -1,0 +1,6 @@
+import { Client } from './clients/client.entity';
+import { SigningKey } from './keys/signing-key.entity';
+import { User } from './users/user.entity';
+
+/** Every entity, for the app's and the TypeORM CLI's data source (database/ imports no feature). */
+export const entities = [User, Client, SigningKey];
