@@ -87,6 +87,16 @@ describe('architecture: import arrows', () => {
     expect(cycles(arrows.keys())).toEqual([]);
   });
 
+  it('no module reaches into another module\'s options (the shell gives each its own)', () => {
+    const wrong = sourceFiles(SRC).flatMap((file) =>
+      [...readFileSync(file, 'utf8').matchAll(IMPORT)]
+        .map((match) => resolve(dirname(file), match[1] ?? match[2] ?? match[3]))
+        .filter((target) => target.endsWith('.options') && folderOf(file) !== '' && folderOf(`${target}.ts`) !== folderOf(file))
+        .map((target) => `${relative(SRC, file)} -> ${relative(SRC, target)}`),
+    );
+    expect(wrong).toEqual([]);
+  });
+
   it('only the shell and config read process.env', () => {
     const readers = sourceFiles(SRC)
       .filter((file) => /process\.env\b/.test(readFileSync(file, 'utf8')))

@@ -1,6 +1,6 @@
 /* The one import of a feature module (and of OAuth, admin, ...): the module, its guard and decorators, and the services a feature needs. */
 export { AuthModule } from './auth.module';
-export { AUTH_OPTIONS, type AuthModuleOptions } from './auth.options';
+export type { AuthModuleOptions } from './auth.options';
 export { AccessTokenGuard } from './guards/access-token.guard';
 export { Public } from '../common/public.decorator';
 export { CurrentUser, type Caller } from '../common/current-user.decorator';
