@@ -153,7 +153,7 @@ describe('AUTH_MAX_CLIENTS_PER_USER', () => {
 describe('a logout racing guarded requests of its client', () => {
   let t: TestApp;
   beforeAll(async () => {
-    t = await startApp({ AUTH_CLIENT_CACHE_TTL: '1h' });
+    t = await startApp({ AUTH_CLIENT_CACHE_TTL: '10m' });
     // Each read of a client's state answers a little late, as from a busy database, so that reads
     // begun before the logout are still pending when it ends the client.
     const repository = t.app.get<Repository<Client>>(getRepositoryToken(Client));
