@@ -32,6 +32,8 @@ export async function createApp(options: { logger?: false; env?: Env } = {}): Pr
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(env), adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
+    // A failed start throws (main.ts reports it and exits 1) instead of Nest calling process.exit itself.
+    abortOnError: false,
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
   logRequests(adapter.getInstance());

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { types } from 'node:util';
 import { startApp } from './app';
 import { createTestDatabase, postgresUrl, TestDatabase } from './engines';
 import { credentials } from './factories';
@@ -49,7 +50,7 @@ function immutable(on: boolean, ...files: string[]): void {
     await (await startApp({ DATABASE_URL: database.url })).close();
     immutable(true, file);
     const started = await startApp({ DATABASE_URL: database.url }).catch((error: unknown) => error);
-    if (started instanceof Error) return;
+    if (types.isNativeError(started)) return; // node's own errors (EPERM) fail jest's instanceof Error
     const t = started as Awaited<ReturnType<typeof startApp>>;
     try {
       const health = await t.http.get('/health').expect(503);
