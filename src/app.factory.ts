@@ -1,5 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
-import { Module, Type, UnsupportedMediaTypeException } from '@nestjs/common';
+import { DynamicModule, Module, Type, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
@@ -12,7 +12,7 @@ import { logRequests, requestId } from './common/logging.module';
 import { routeOptions } from './common/route-options';
 import { securityHeaders } from './common/security-headers';
 import { InputValidationPipe } from './common/validate-input';
-import { loadEnv } from './config/env';
+import { Env, loadEnv } from './config/env';
 
 const JSON_TYPE = /^application\/json\b/i;
 const FORM_TYPE = /^application\/x-www-form-urlencoded\b/i;
@@ -22,16 +22,17 @@ const BODY_LIMIT = 16 * 1024;
  * Builds the configured application, not yet listening: main.ts listens, the e2e tests use it
  * in-process. Everything global (pipes, filters, headers) is set here, once.
  */
-export async function createApp(options: { logger?: false; imports?: Type[] } = {}): Promise<NestFastifyApplication> {
-  const { http } = loadEnv();
+export async function createApp(options: { logger?: false; env?: Env; imports?: Type[] } = {}): Promise<NestFastifyApplication> {
+  const env = options.env ?? loadEnv();
+  const { http } = env;
   // TRUST_PROXY=n: the n nearest hops are our proxies (Fastify would trust no hop for a bare number).
   const hops = http.trustProxy;
   const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
   const adapter = new DrainingFastifyAdapter({ trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId }, http);
-  const app = await NestFactory.create<NestFastifyApplication>(withFeatures(options.imports ?? []), adapter, {
+  const app = await NestFactory.create<NestFastifyApplication>(withFeatures(AppModule.forRoot(env), options.imports ?? []), adapter, {
     logger: options.logger,
     bufferLogs: options.logger !== false,
-    // A failed start throws to the caller (main.ts prints one line and exits 1; tests see the error).
+    // A failed start throws (main.ts reports it and exits 1) instead of Nest calling process.exit itself.
     abortOnError: false,
   });
   if (options.logger !== false) app.useLogger(app.get(Logger));
@@ -86,9 +87,10 @@ export async function createApp(options: { logger?: false; imports?: Type[] } = 
 }
 
 /** AppModule, with feature modules mounted beside it (the e2e test of docs/extending.md's example). */
-function withFeatures(imports: Type[]): Type {
-  if (imports.length === 0) return AppModule;
-  @Module({ imports: [AppModule, ...imports] })
+/** The app with extra feature modules beside it (tests mount the guide's example module this way). */
+function withFeatures(app: DynamicModule, imports: Type[]): DynamicModule | Type {
+  if (imports.length === 0) return app;
+  @Module({ imports: [app, ...imports] })
   class AppWithFeatures {}
   return AppWithFeatures;
 }

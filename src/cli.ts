@@ -10,6 +10,7 @@ import { UpdateUserDto } from './admin/dto/update-user.dto';
 import { AppModule } from './app.module';
 import { ClientsService } from './clients/clients.service';
 import type { Actor } from './events';
+import { loadEnv } from './config/env';
 import { KeysService } from './keys/keys.service';
 import { CreateUserDto } from './users/dto/create-user.dto';
 import { parseRoles } from './users/roles';
@@ -168,7 +169,7 @@ async function main(argv: string[]): Promise<number> {
     console.error(`${name ? `unknown command: ${name}\n` : ''}${usage()}`);
     return 2;
   }
-  const app = await NestFactory.createApplicationContext(AppModule, { logger: ['error'] });
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(loadEnv()), { logger: ['error'] });
   try {
     console.log(await command.run(app, args));
     return 0;

@@ -4,8 +4,9 @@ import { createApp } from './app.factory';
 import { EnvError, loadEnv } from './config/env';
 
 async function bootstrap(): Promise<void> {
-  const { http } = loadEnv();
-  const app = await createApp();
+  const env = loadEnv();
+  const { http } = env;
+  const app = await createApp({ env });
   // SIGTERM/SIGINT: drain (late requests get 503 while in-flight ones finish; DrainingFastifyAdapter),
   // close the listener, the database and Redis, exit 0. Should anything hang, it still ends 10 s after the signal.
   app.enableShutdownHooks(['SIGTERM', 'SIGINT'], { useProcessExit: true });

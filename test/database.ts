@@ -13,6 +13,7 @@ import { SessionEvents } from '../src/events';
 import { createTestDatabase } from './engines';
 import { loadEnv } from '../src/config/env';
 import { buildDataSourceOptions } from '../src/database/database.options';
+import { entities } from '../src/entities';
 
 /**
  * A fresh database built by the real migrations, for service-level specs: SQLite in memory, or its
@@ -20,7 +21,7 @@ import { buildDataSourceOptions } from '../src/database/database.options';
  */
 export async function migratedDataSource(): Promise<DataSource> {
   const database = await createTestDatabase();
-  const dataSource = await new DataSource(buildDataSourceOptions(database.url)).initialize();
+  const dataSource = await new DataSource(buildDataSourceOptions(database.url, entities)).initialize();
   const destroy = dataSource.destroy.bind(dataSource);
   dataSource.destroy = async () => {
     await destroy();

@@ -1,7 +1,5 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { ClientsModule } from '../clients/clients.module';
-import { UsersModule } from '../users/users.module';
 import { AdminController } from './admin.controller';
 import { AdminUsersService } from './admin-users.service';
 import { AuditEvent } from './audit-event.entity';
@@ -9,7 +7,7 @@ import { AuditService } from './audit.service';
 
 /** The admin API and its audit trail (API.md §8); nothing else depends on it. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEvent]), UsersModule, ClientsModule],
+  imports: [TypeOrmModule.forFeature([AuditEvent])],
   controllers: [AdminController],
   providers: [AdminUsersService, AuditService],
   exports: [AdminUsersService],

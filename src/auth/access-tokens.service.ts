@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { LRUCache } from 'lru-cache';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '../clients/client.entity';
@@ -7,7 +6,7 @@ import { deadReason } from '../clients/client-rules';
 import { ClientsService } from '../clients/clients.service';
 import { Clock } from '../common/clock';
 import type { Caller } from '../common/current-user.decorator';
-import { authConfig } from '../config/configuration';
+import { AUTH_OPTIONS, type AuthModuleOptions } from './auth.options';
 import { decodeJws, signJws, verifyJwsSignature } from '../keys/jws';
 import { CLOCK_TOLERANCE_SECONDS, KeysService } from '../keys/keys.service';
 import { ACCESS_TOKEN_MAX_BYTES, AccessTokenClaimsRegistry } from './access-token-claims.registry';
@@ -48,7 +47,7 @@ export class AccessTokensService {
   constructor(
     private readonly keys: KeysService,
     private readonly clients: ClientsService,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(AUTH_OPTIONS) private readonly config: AuthModuleOptions,
     private readonly clock: Clock,
     private readonly extraClaims: AccessTokenClaimsRegistry,
   ) {

@@ -1,13 +1,10 @@
-import { Module } from '@nestjs/common';
+import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
-import { ClientsModule } from '../clients/clients.module';
-import { KeysModule } from '../keys/keys.module';
-import { RateLimitModule } from '../rate-limit';
-import { UsersModule } from '../users/users.module';
 import { AccessTokenClaimsRegistry } from './access-token-claims.registry';
 import { AccessTokensService } from './access-tokens.service';
 import { AuthController } from './auth.controller';
+import { AUTH_ASYNC_OPTIONS_TYPE, AuthConfigurableModule, AUTH_OPTIONS_TYPE } from './auth.options';
 import { AuthService } from './auth.service';
 import { AccessTokenGuard } from './guards/access-token.guard';
 import { CsrfGuard } from './guards/csrf.guard';
@@ -16,8 +13,12 @@ import { BrowserClientController } from './browser-client.controller';
 import { SessionPolicyController } from './session-policy.controller';
 import { LocalStrategy } from './local.strategy';
 
+/**
+ * Login, access tokens, cookie mode: `AuthModule.forRoot({ ...options, globalGuard })`. Needs
+ * UsersModule, ClientsModule, KeysModule and RateLimitModule configured beside it (they are global).
+ */
 @Module({
-  imports: [UsersModule, ClientsModule, KeysModule, PassportModule, RateLimitModule],
+  imports: [PassportModule],
   controllers: [AuthController, SessionPolicyController, BrowserClientController],
   providers: [
     AuthService,
@@ -25,10 +26,25 @@ import { LocalStrategy } from './local.strategy';
     AccessTokenClaimsRegistry,
     LocalStrategy,
     SessionCookies,
-    // CSRF first: a forged cookie-mode request is refused before anything reads or changes state.
+    AccessTokenGuard,
+    // CSRF first, always: a forged cookie-mode request is refused before anything reads or changes state.
     { provide: APP_GUARD, useClass: CsrfGuard },
-    { provide: APP_GUARD, useClass: AccessTokenGuard },
   ],
-  exports: [AuthService, AccessTokensService, AccessTokenClaimsRegistry],
+  // The guard and what it needs, so a host app can say @UseGuards(AccessTokenGuard).
+  exports: [AuthService, AccessTokensService, AccessTokenClaimsRegistry, SessionCookies, AccessTokenGuard],
 })
-export class AuthModule {}
+export class AuthModule extends AuthConfigurableModule {
+  static forRoot(options: typeof AUTH_OPTIONS_TYPE): DynamicModule {
+    return withGlobalGuard(super.forRoot(options), options.globalGuard);
+  }
+
+  static forRootAsync(options: typeof AUTH_ASYNC_OPTIONS_TYPE): DynamicModule {
+    return withGlobalGuard(super.forRootAsync(options), options.globalGuard);
+  }
+}
+
+/** globalGuard (default true): every route needs an access token unless it is @Public(). */
+function withGlobalGuard(module: DynamicModule, globalGuard = true): DynamicModule {
+  if (!globalGuard) return module;
+  return { ...module, providers: [...(module.providers ?? []), { provide: APP_GUARD, useExisting: AccessTokenGuard }] };
+}

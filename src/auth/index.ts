@@ -1,7 +1,13 @@
-/* What the modules above Auth (OAuth, admin, ...) may use of it. */
+/* The one import of a feature module (and of OAuth, admin, ...): the module, its guard and decorators, and the services a feature needs. */
 export { AuthModule } from './auth.module';
+export type { AuthModuleOptions } from './auth.options';
+export { AccessTokenGuard } from './guards/access-token.guard';
+export { Public } from '../common/public.decorator';
+export { CurrentUser, type Caller } from '../common/current-user.decorator';
 export { AuthService } from './auth.service';
 export { AccessTokensService } from './access-tokens.service';
+export { ClientsService } from '../clients/clients.service';
+export { UsersService } from '../users/users.service';
 export { bearerToken } from './bearer-token';
 export { LoginDto } from './dto/login.dto';
 export { RequestOrigin } from './origin.decorator';
@@ -9,9 +15,6 @@ export { Roles } from './roles.decorator';
 export { Scopes } from './scopes.decorator';
 export { AccessTokenClaimsRegistry, ACCESS_TOKEN_MAX_BYTES, RESERVED_CLAIMS } from './access-token-claims.registry';
 export type { ClaimsProvider, TokenSubject } from './access-token-claims.registry';
-export { Public } from '../common/public.decorator';
-export { CurrentUser } from '../common/current-user.decorator';
-export type { Caller } from '../common/current-user.decorator';
 /* For feature modules: the session events (API.md section 9) and how to listen to them. */
 export { OnEvent } from '@nestjs/event-emitter';
 export { SessionEvents, SESSION_EVENT_TYPES } from '../events';

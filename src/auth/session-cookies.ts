@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock';
-import { authConfig, httpConfig, sessionCookiesConfig } from '../config/configuration';
+import { AUTH_OPTIONS, type AuthModuleOptions } from './auth.options';
 import type { TokensDto } from './dto/tokens.response.dto';
 
 /** The header that asks for cookie mode (API.md §7); a cross-site page cannot send it without a CORS preflight. */
@@ -21,17 +20,17 @@ export class SessionCookies {
   readonly accessName: string;
   readonly refreshName: string;
   private readonly allowedOrigins: Set<string>;
+  private readonly config: AuthModuleOptions['sessionCookies'];
 
   constructor(
-    @Inject(sessionCookiesConfig.KEY) private readonly config: ConfigType<typeof sessionCookiesConfig>,
-    @Inject(httpConfig.KEY) http: ConfigType<typeof httpConfig>,
-    @Inject(authConfig.KEY) auth: ConfigType<typeof authConfig>,
+    @Inject(AUTH_OPTIONS) options: AuthModuleOptions,
     private readonly clock: Clock,
   ) {
-    this.accessName = config.secure ? '__Host-access-token' : 'access-token';
-    this.refreshName = config.secure ? '__Secure-refresh-token' : 'refresh-token';
+    this.config = options.sessionCookies;
+    this.accessName = this.config.secure ? '__Host-access-token' : 'access-token';
+    this.refreshName = this.config.secure ? '__Secure-refresh-token' : 'refresh-token';
     // The public origin (AUTH_ISSUER) counts as our own: behind a TLS proxy the request itself says http.
-    this.allowedOrigins = new Set([...http.corsOrigins, new URL(auth.issuer).origin]);
+    this.allowedOrigins = new Set([...options.corsOrigins, new URL(options.issuer).origin]);
   }
 
   /** True when the request asks for cookie mode. */

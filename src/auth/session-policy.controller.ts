@@ -1,14 +1,13 @@
 import { ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Inject } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { Public } from '../common/public.decorator';
-import { authConfig } from '../config/configuration';
+import { AUTH_OPTIONS, type AuthModuleOptions } from './auth.options';
 
 /** Published so clients can schedule refreshes instead of waiting for a 401. All durations in seconds. */
 @ApiTags('well-known')
 @Controller('.well-known')
 export class SessionPolicyController {
-  constructor(@Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>) {}
+  constructor(@Inject(AUTH_OPTIONS) private readonly config: AuthModuleOptions) {}
 
   @Public()
   @Get('session-policy')

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { LRUCache } from 'lru-cache';
-import { authConfig } from '../config/configuration';
+import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
 import type { ClientState } from './client-rules';
 
 /** A client's cached state, or its tombstone (state null) once this instance heard it ended. */
@@ -30,7 +29,7 @@ export class ClientStateCache {
   private readonly clients: LRUCache<string, Entry>;
   private readonly users: LRUCache<string, number>;
 
-  constructor(@Inject(authConfig.KEY) config: ConfigType<typeof authConfig>) {
+  constructor(@Inject(CLIENTS_OPTIONS) config: ClientsModuleOptions) {
     this.ttlMs = config.clientCacheTtl * 1000;
     const raiseFloor = (generation: number) => void (this.floor = Math.max(this.floor, generation));
     this.clients = new LRUCache({ max: MAX_ENTRIES, dispose: (entry, _id, reason) => reason === 'evict' && raiseFloor(entry.generation) });

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { authConfig } from '../config/configuration';
+import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
 import { ClientsService } from './clients.service';
 
 /** Every AUTH_PRUNE_INTERVAL, deletes clients that ended longer than AUTH_CLIENT_RETENTION ago. */
@@ -12,7 +11,7 @@ export class ClientsPruner implements OnApplicationBootstrap {
   constructor(
     private readonly clients: ClientsService,
     private readonly scheduler: SchedulerRegistry,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(CLIENTS_OPTIONS) private readonly config: ClientsModuleOptions,
   ) {}
 
   onApplicationBootstrap(): void {

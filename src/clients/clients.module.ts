@@ -6,13 +6,15 @@ import { ClientsPruner } from './clients-pruner.service';
 import { ClientsController } from './clients.controller';
 import { ClientsRepository } from './clients.repository';
 import { ClientsService } from './clients.service';
+import { ClientsConfigurableModule } from './clients.options';
 import { RefreshTokensService } from './refresh-tokens.service';
 import { RevocationNews } from './revocation-news.service';
 
+/** Clients (one per device) and refresh-token rotation: `ClientsModule.forRoot(options)`. */
 @Module({
   imports: [TypeOrmModule.forFeature([Client])],
   controllers: [ClientsController],
   providers: [ClientsService, ClientsRepository, RefreshTokensService, ClientStateCache, RevocationNews, ClientsPruner],
   exports: [ClientsService, RefreshTokensService],
 })
-export class ClientsModule {}
+export class ClientsModule extends ClientsConfigurableModule {}

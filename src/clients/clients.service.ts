@@ -1,12 +1,11 @@
 import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { authConfig } from '../config/configuration';
 import { parseRoles } from '../users/roles';
 import { Actor, SessionEvents } from '../events';
+import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
 import type { User } from '../users/user.entity';
 import { Client, ClientEndReason } from './client.entity';
 import { ClientState, isActive, Origin, recordedOrigin } from './client-rules';
@@ -37,7 +36,7 @@ export class ClientsService {
     private readonly cache: ClientStateCache,
     private readonly news: RevocationNews,
     private readonly clock: Clock,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(CLIENTS_OPTIONS) private readonly config: ClientsModuleOptions,
     private readonly events: SessionEvents,
   ) {}
 

@@ -1,12 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { authConfig } from '../config/configuration';
 import { parseRoles } from '../users/roles';
 import { User } from '../users/user.entity';
 import { SessionEvents } from '../events';
+import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
 import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
 import { deadReason, isActive, Origin, recordedOrigin } from './client-rules';
@@ -40,7 +39,7 @@ export class RefreshTokensService {
     private readonly clientsService: ClientsService,
     private readonly cache: ClientStateCache,
     private readonly clock: Clock,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(CLIENTS_OPTIONS) private readonly config: ClientsModuleOptions,
     private readonly events: SessionEvents,
   ) {}
 

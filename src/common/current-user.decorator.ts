@@ -1,4 +1,4 @@
-import { createParamDecorator, ExecutionContext } from '@nestjs/common';
+import { createParamDecorator, ExecutionContext, UnauthorizedException } from '@nestjs/common';
 
 /** Who calls a guarded route: the user and the client (device) their access token belongs to. */
 export interface Caller {
@@ -6,6 +6,9 @@ export interface Caller {
   clientId: string;
 }
 
-export const CurrentUser = createParamDecorator(
-  (_data: unknown, context: ExecutionContext): Caller => context.switchToHttp().getRequest<{ user: Caller }>().user,
-);
+/** The caller; fails closed (401) on a route no guard checked, e.g. AuthModule with globalGuard: false. */
+export const CurrentUser = createParamDecorator((_data: unknown, context: ExecutionContext): Caller => {
+  const caller = context.switchToHttp().getRequest<{ user?: Caller }>().user;
+  if (!caller) throw new UnauthorizedException();
+  return caller;
+});

@@ -1,10 +1,8 @@
-import { Module } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
+import { DynamicModule, Module } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
-import { LoggerModule, PinoLogger } from 'nestjs-pino';
+import { LoggerModule, Params, PinoLogger } from 'nestjs-pino';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { httpConfig } from '../config/configuration';
 import type { Caller } from './current-user.decorator';
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -44,36 +42,44 @@ export function logRequests(fastify: FastifyInstance): void {
   });
 }
 
-@Module({
-  imports: [
-    LoggerModule.forRootAsync({
-      inject: [httpConfig.KEY],
-      useFactory: (http: ConfigType<typeof httpConfig>) => ({
-        forRoutes: [], // no pino-http middleware: requests are logged by logRequests()
-        pinoHttp: {
-          level: http.logLevel,
-          redact: {
-            // Exact paths: wildcard paths make pino walk every logged object.
-            paths: [
-              'authorization',
-              'cookie',
-              'password',
-              'currentPassword',
-              'newPassword',
-              'refreshToken',
-              'accessToken',
-              'refresh_token',
-              'access_token',
-              'token',
-              'req.headers.authorization',
-              'req.headers.cookie',
-              'body',
-            ],
-            censor: '[redacted]',
-          },
-        },
-      }),
-    }),
-  ],
-})
-export class LoggingModule {}
+export interface LoggingModuleOptions {
+  /** pino's level (LOG_LEVEL): trace, debug, info, warn, error, fatal or silent. */
+  level: string;
+}
+
+/** nestjs-pino's logger, configured: `LoggingModule.forRoot({ level })`. */
+@Module({})
+export class LoggingModule {
+  static forRoot(options: LoggingModuleOptions): DynamicModule {
+    return { module: LoggingModule, imports: [LoggerModule.forRoot(loggerParams(options))] };
+  }
+}
+
+function loggerParams({ level }: LoggingModuleOptions): Params {
+  return {
+    forRoutes: [], // no pino-http middleware: requests are logged by logRequests()
+    pinoHttp: {
+      level,
+      redact: {
+        // Exact paths: wildcard paths make pino walk every logged object.
+        paths: [
+          'authorization',
+          'cookie',
+          'password',
+          'currentPassword',
+          'newPassword',
+          'refreshToken',
+          'accessToken',
+          'refresh_token',
+          'access_token',
+          'token',
+          'req.headers.authorization',
+          'req.headers.cookie',
+          'body',
+        ],
+        censor: '[redacted]',
+      },
+    },
+  };
+}
+

@@ -3,7 +3,7 @@ import { buildDataSourceOptions } from './database.options';
 
 describe('createDataSource on SQLite', () => {
   it('binds integers as parameters, so one prepared statement serves every timestamp', async () => {
-    const dataSource = await createDataSource(buildDataSourceOptions('sqlite::memory:'));
+    const dataSource = await createDataSource(buildDataSourceOptions('sqlite::memory:', []));
     try {
       const sql = 'SELECT username FROM users WHERE created_at > :after';
       const [first, parameters] = dataSource.driver.escapeQueryWithParameters(sql, { after: 1_700_000_000_000 });

@@ -1,14 +1,6 @@
 import type { DataSourceOptions } from 'typeorm';
-import { AuditEvent } from '../admin/audit-event.entity';
-import { Client } from '../clients/client.entity';
-import { SigningKey } from '../keys/signing-key.entity';
-import { MailOutboxEntry } from '../mail/mail-outbox.entity';
-import { RecoveryToken } from '../recovery/recovery-token.entity';
-import { User } from '../users/user.entity';
 import { prepareSqliteFile } from './data-files';
 import { migrations } from './migrations';
-
-export const entities = [User, Client, SigningKey, AuditEvent, RecoveryToken, MailOutboxEntry];
 
 export interface DatabaseTimeouts {
   /** Seconds a statement may run or wait for an answer (SQLite: for a lock). */
@@ -19,11 +11,11 @@ export interface DatabaseTimeouts {
 
 /**
  * The one place that turns DATABASE_URL into TypeORM options, used by the app and by the
- * TypeORM CLI (ormconfig.ts). Schema changes only come from migrations, which run on start.
+ * TypeORM CLI (ormconfig.ts), which pass the entities (src/entities.ts: database/ knows no feature). Schema changes only come from migrations, which run on start.
  * The app passes timeouts, so a stalled or refusing database fails a request in seconds (503)
  * instead of holding it; the CLI passes none, so a long migration may take its time.
  */
-export function buildDataSourceOptions(url: string, timeouts?: DatabaseTimeouts): DataSourceOptions {
+export function buildDataSourceOptions(url: string, entities: NonNullable<DataSourceOptions['entities']>, timeouts?: DatabaseTimeouts): DataSourceOptions {
   const common = { entities, migrations, synchronize: false, migrationsRun: true, logging: false } as const;
   if (url.startsWith('postgres')) {
     if (!timeouts) return { ...common, type: 'postgres', url };

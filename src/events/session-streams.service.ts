@@ -1,9 +1,8 @@
 import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, MessageEvent } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Observable, Subscriber } from 'rxjs';
 import { HttpError } from '../common/http-error';
-import { authConfig } from '../config/configuration';
+import { EVENTS_OPTIONS, type EventsModuleOptions } from './events.options';
 import { SESSION_EVENT_TYPES, SessionEvent } from './session-event';
 
 /** Whose stream: the user, and the client (device) that opened it. */
@@ -24,7 +23,7 @@ export class SessionStreams implements BeforeApplicationShutdown {
 
   constructor(
     private readonly emitter: EventEmitter2,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(EVENTS_OPTIONS) private readonly config: EventsModuleOptions,
   ) {}
 
   /** A new stream for the owner, or 429 past a cap (checked now, before any header is sent). */

@@ -1,10 +1,9 @@
 import { Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { InjectRepository } from '@nestjs/typeorm';
 import { createPrivateKey, createPublicKey, KeyObject } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
-import { authConfig, databaseConfig, keysConfig } from '../config/configuration';
+import { KEYS_OPTIONS, type KeysModuleOptions } from './keys.options';
 import { EnvError, type SigningAlgorithm } from '../config/env';
 import { KeyEncryptionSecret, resolveKeyEncryptionSecret } from './key-encryption-secret';
 import { decryptPrivateKey, encryptPrivateKey, generateKeyPair, isEncrypted, publicJwk, thumbprint } from './key-material';
@@ -46,14 +45,12 @@ export class KeysService implements OnModuleInit {
 
   constructor(
     @InjectRepository(SigningKey) private readonly signingKeys: Repository<SigningKey>,
-    @Inject(keysConfig.KEY) private readonly config: ConfigType<typeof keysConfig>,
-    @Inject(authConfig.KEY) private readonly auth: ConfigType<typeof authConfig>,
-    @Inject(databaseConfig.KEY) private readonly database: ConfigType<typeof databaseConfig>,
+    @Inject(KEYS_OPTIONS) private readonly config: KeysModuleOptions,
     private readonly clock: Clock,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    this.encryption = resolveKeyEncryptionSecret(this.config, this.database.url);
+    this.encryption = resolveKeyEncryptionSecret(this.config, this.config.databaseUrl);
     if (!this.encryption.secret) this.logger.warn('AUTH_ALLOW_PLAINTEXT_KEYS=true: private signing keys are stored in the clear');
     await this.encryptStoredKeys();
     await this.reload();
@@ -98,7 +95,7 @@ export class KeysService implements OnModuleInit {
   async rotate(options: { immediately?: boolean } = {}): Promise<LoadedKey> {
     const now = this.clock.now();
     const activatesAt = now + (options.immediately ? 0 : this.config.activationDelay * 1000);
-    const graceSeconds = this.auth.accessTtl + KEY_RELOAD_INTERVAL_SECONDS + CLOCK_TOLERANCE_SECONDS;
+    const graceSeconds = this.config.accessTtl + KEY_RELOAD_INTERVAL_SECONDS + CLOCK_TOLERANCE_SECONDS;
     await this.signingKeys
       .createQueryBuilder()
       .update(SigningKey)

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { MailOutboxEntry } from './mail-outbox.entity';
 import { MailOutbox } from './mail-outbox.service';
+import { MailConfigurableModule } from './mail.options';
 import { MailService } from './mail.service';
 
 /** The mailer (SMTP, or .eml files in development) and the outbox it sends from. */
@@ -10,4 +11,4 @@ import { MailService } from './mail.service';
   providers: [MailService, MailOutbox],
   exports: [MailOutbox],
 })
-export class MailModule {}
+export class MailModule extends MailConfigurableModule {}

@@ -1,9 +1,8 @@
 import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTransport, Transporter } from 'nodemailer';
-import { recoveryConfig } from '../config/configuration';
+import { MAIL_OPTIONS, type MailModuleOptions } from './mail.options';
 
 export interface MailMessage {
   to: string;
@@ -23,7 +22,7 @@ const SMTP_TIMEOUT_MS = 10_000;
 export class MailService implements OnApplicationShutdown {
   private readonly transport: Transporter;
 
-  constructor(@Inject(recoveryConfig.KEY) private readonly config: ConfigType<typeof recoveryConfig>) {
+  constructor(@Inject(MAIL_OPTIONS) private readonly config: MailModuleOptions) {
     this.transport = config.smtpUrl
       ? createTransport({ url: config.smtpUrl, connectionTimeout: SMTP_TIMEOUT_MS, greetingTimeout: SMTP_TIMEOUT_MS, socketTimeout: SMTP_TIMEOUT_MS, logger: false })
       : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });

@@ -1,10 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AccessTokensService, bearerToken } from '../auth';
 import { RefreshTokensService } from '../clients/refresh-tokens.service';
 import { HttpError } from '../common/http-error';
-import { authConfig } from '../config/configuration';
+import { OAUTH_OPTIONS, type OAuthModuleOptions } from './oauth.options';
 import { UsersService } from '../users/users.service';
 
 /** Who asks: a resource server holding the introspection secret, or a user with an access token. */
@@ -20,7 +19,7 @@ export class IntrospectionService {
     private readonly accessTokens: AccessTokensService,
     private readonly refreshTokens: RefreshTokensService,
     private readonly users: UsersService,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(OAUTH_OPTIONS) private readonly config: OAuthModuleOptions,
   ) {}
 
   /**

@@ -1,14 +1,13 @@
 import { ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Inject } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { Public } from '../common/public.decorator';
-import { authConfig } from '../config/configuration';
+import { OAUTH_OPTIONS, type OAuthModuleOptions } from './oauth.options';
 
 /** RFC 8414 authorization-server metadata: where OAuth-aware clients find everything else. */
 @ApiTags('well-known')
 @Controller('.well-known')
 export class MetadataController {
-  constructor(@Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>) {}
+  constructor(@Inject(OAUTH_OPTIONS) private readonly config: OAuthModuleOptions) {}
 
   @Public()
   @Get('oauth-authorization-server')

@@ -1,13 +1,12 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Header, Headers, HttpCode, HttpException, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { AuthService, LoginDto, RequestOrigin } from '../auth';
 import type { Origin } from '../clients/client-rules';
 import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
 import { validateInput } from '../common/validate-input';
-import { authConfig } from '../config/configuration';
+import { OAUTH_OPTIONS, type OAuthModuleOptions } from './oauth.options';
 import { Cookies, RefreshRateLimitGuard, type RequestCookies } from '../rate-limit';
 import { IntrospectionService } from './introspection.service';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
@@ -34,7 +33,7 @@ export class OAuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly introspection: IntrospectionService,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(OAUTH_OPTIONS) private readonly config: OAuthModuleOptions,
   ) {}
 
   @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=refresh_token (refresh_token, optional scope: may narrow, never widen), or password (username, password, optional scope) when AUTH_OAUTH_PASSWORD_GRANT=true; the access token carries the scope' })

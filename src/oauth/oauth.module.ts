@@ -1,16 +1,12 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '../auth';
-import { ClientsModule } from '../clients/clients.module';
-import { RateLimitModule } from '../rate-limit';
-import { UsersModule } from '../users/users.module';
 import { IntrospectionService } from './introspection.service';
 import { MetadataController } from './metadata.controller';
 import { OAuthController } from './oauth.controller';
+import { OAuthConfigurableModule } from './oauth.options';
 
-/** The RFC 6749/7009/7662/8414 surface, on top of AuthModule's services. */
+/** The RFC 6749/7009/7662/8414 surface, on top of AuthModule's services: `OAuthModule.forRoot(options)`. */
 @Module({
-  imports: [AuthModule, ClientsModule, UsersModule, RateLimitModule],
   controllers: [OAuthController, MetadataController],
   providers: [IntrospectionService],
 })
-export class OAuthModule {}
+export class OAuthModule extends OAuthConfigurableModule {}

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
-import { authConfig } from '../config/configuration';
+import { RATE_LIMIT_OPTIONS, type RateLimitModuleOptions } from './rate-limit.options';
 import { decodeJws, signJws, verifyJwsSignature } from '../keys/jws';
 import { KeysService } from '../keys/keys.service';
 
@@ -30,7 +29,7 @@ export class DeviceCookiesService {
   constructor(
     private readonly keys: KeysService,
     private readonly clock: Clock,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(RATE_LIMIT_OPTIONS) private readonly config: RateLimitModuleOptions,
   ) {}
 
   /** `__Host-` binds it to this host, Secure and Path=/; plain-http development cannot use the prefix. */

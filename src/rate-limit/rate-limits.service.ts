@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { createHash } from 'node:crypto';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterRedis, RateLimiterRes, RLWrapperTimeouts } from 'rate-limiter-flexible';
-import { authConfig, recoveryConfig } from '../config/configuration';
+import { RATE_LIMIT_OPTIONS, type RateLimitModuleOptions } from './rate-limit.options';
 import { RedisService } from '../redis/redis.service';
 import { tooManyRequests } from './too-many-requests';
 
@@ -46,9 +45,9 @@ export class RateLimitsService {
 
   constructor(
     private readonly redis: RedisService,
-    @Inject(authConfig.KEY) config: ConfigType<typeof authConfig>,
-    @Inject(recoveryConfig.KEY) recovery: ConfigType<typeof recoveryConfig>,
+    @Inject(RATE_LIMIT_OPTIONS) config: RateLimitModuleOptions,
   ) {
+    const { recovery } = config;
     const window = config.loginWindow;
     this.tokenRequestsPerAddress = config.refreshMaxPerMinute > 0 ? this.limiter('token-ip', config.refreshMaxPerMinute, 60) : null;
     this.signUpsPerAddress = this.limiter('signup-ip', config.signupMaxPerAddress, config.signupWindow);

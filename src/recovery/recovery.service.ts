@@ -1,8 +1,7 @@
 import { BadRequestException, Inject, Injectable, OnModuleInit } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import { ClientsService } from '../clients/clients.service';
 import { Caller } from '../common/current-user.decorator';
-import { recoveryConfig } from '../config/configuration';
+import { RECOVERY_OPTIONS, type RecoveryModuleOptions } from './recovery.options';
 import { SessionEvents } from '../events';
 import { MailMessage, MailOutbox, MailOutboxEntry } from '../mail';
 import { nameKey, RateLimitsService } from '../rate-limit/rate-limits.service';
@@ -29,7 +28,7 @@ export class RecoveryService implements OnModuleInit {
     private readonly outbox: MailOutbox,
     private readonly limits: RateLimitsService,
     private readonly events: SessionEvents,
-    @Inject(recoveryConfig.KEY) private readonly config: ConfigType<typeof recoveryConfig>,
+    @Inject(RECOVERY_OPTIONS) private readonly config: RecoveryModuleOptions,
   ) {}
 
   onModuleInit(): void {

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
 import Redis, { RedisOptions } from 'ioredis';
-import { redisConfig } from '../config/configuration';
+import { REDIS_OPTIONS, type RedisModuleOptions } from './redis.options';
 
 /** How long any Redis command may take before its caller falls back. */
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
@@ -21,7 +20,7 @@ export class RedisService implements OnApplicationShutdown {
   private readonly handlers = new Map<string, (message: string) => void>();
   private down = false;
 
-  constructor(@Inject(redisConfig.KEY) private readonly config: ConfigType<typeof redisConfig>) {
+  constructor(@Inject(REDIS_OPTIONS) private readonly config: RedisModuleOptions) {
     this.client = config.url ? this.connect(config.url) : null;
   }
 

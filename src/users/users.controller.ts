@@ -1,9 +1,8 @@
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Body, Controller, ForbiddenException, Get, Inject, Post, UseGuards } from '@nestjs/common';
-import type { ConfigType } from '@nestjs/config';
-import { authConfig } from '../config/configuration';
 import { MailOutbox } from '../mail';
+import { USERS_OPTIONS, type UsersModuleOptions } from './users.options';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
 import { SignUpRateLimitGuard } from '../rate-limit';
@@ -18,7 +17,7 @@ export class UsersController {
   constructor(
     private readonly users: UsersService,
     private readonly mailOutbox: MailOutbox,
-    @Inject(authConfig.KEY) private readonly config: ConfigType<typeof authConfig>,
+    @Inject(USERS_OPTIONS) private readonly config: UsersModuleOptions,
   ) {}
 
   @Public()

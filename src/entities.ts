@@ -1,0 +1,9 @@
+import { AuditEvent } from './admin/audit-event.entity';
+import { Client } from './clients/client.entity';
+import { SigningKey } from './keys/signing-key.entity';
+import { MailOutboxEntry } from './mail/mail-outbox.entity';
+import { RecoveryToken } from './recovery/recovery-token.entity';
+import { User } from './users/user.entity';
+
+/** Every entity, for the app's and the TypeORM CLI's data source (database/ imports no feature). */
+export const entities = [User, Client, SigningKey, AuditEvent, RecoveryToken, MailOutboxEntry];
