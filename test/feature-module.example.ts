@@ -1,6 +1,8 @@
 /*
- * A feature module built on refresh-auth, as README's "Building a feature module" shows it: it
- * imports the auth barrel and nothing else of ours.
+ * The embedding example (README, "Embedding the modules"; docs/extending.md names its job): a
+ * feature module in a host app whose AuthModule may run without its global guard. It imports the
+ * auth barrel and nothing else of ours; test/module-options.e2e-spec.ts runs it and checks README
+ * quotes this file verbatim.
  */
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { AccessTokenGuard, type Caller, ClientsService, CurrentUser, Public } from '../src/auth';
@@ -9,25 +11,27 @@ import { AccessTokenGuard, type Caller, ClientsService, CurrentUser, Public } fr
 export class NotesController {
   constructor(private readonly clients: ClientsService) {}
 
+  @UseGuards(AccessTokenGuard) // needless with globalGuard: true
+  @Get('mine')
+  async mine(@CurrentUser() caller: Caller) {
+    return { userId: caller.userId, devices: (await this.clients.list(caller.userId)).length };
+  }
+}
+
+/** What globalGuard changes: `board` has no guard of its own, `welcome` is open either way. */
+@Controller('notes')
+export class NotesBoardController {
   @Public()
   @Get('welcome')
   welcome(): { welcome: true } {
     return { welcome: true };
   }
 
-  /** No guard of its own: only AuthModule's global guard (globalGuard: true) protects it. */
   @Get('board')
   board(): { board: true } {
     return { board: true };
   }
-
-  /** Guarded whatever AuthModule's globalGuard says. */
-  @UseGuards(AccessTokenGuard)
-  @Get('mine')
-  async mine(@CurrentUser() caller: Caller): Promise<{ userId: string; devices: number }> {
-    return { userId: caller.userId, devices: (await this.clients.list(caller.userId)).length };
-  }
 }
 
-@Module({ controllers: [NotesController] })
+@Module({ controllers: [NotesController, NotesBoardController] })
 export class NotesModule {}

@@ -1,10 +1,11 @@
 /*
  * The example of docs/extending.md: a feature module inside refresh-auth, "device history". It
- * remembers how each user's devices ended and shows the caller theirs. It imports one barrel,
- * src/auth; test/feature-module.e2e-spec.ts mounts it in the real app, so the guide cannot rot.
+ * remembers how each user's devices ended, shows the caller theirs and support staff anyone's, and
+ * puts a count in every access token. It imports one barrel, src/auth; test/feature-module.e2e-spec.ts
+ * mounts it in the real app and checks the guide quotes this file verbatim, so the guide cannot rot.
  */
-import { Controller, Get, Injectable, Module } from '@nestjs/common';
-import { type Caller, CurrentUser, OnEvent, type SessionEvent } from '../src/auth';
+import { Controller, Get, Injectable, Module, type OnModuleInit, Param, ParseUUIDPipe } from '@nestjs/common';
+import { AccessTokenClaimsRegistry, type Caller, CurrentUser, OnEvent, Roles, type SessionEvent } from '../src/auth';
 
 export interface DeviceEnding {
   clientId: string;
@@ -40,7 +41,27 @@ export class DeviceHistoryController {
   mine(@CurrentUser() caller: Caller) {
     return { userId: caller.userId, askedFrom: caller.clientId, endings: this.history.of(caller.userId) };
   }
+
+  // Support staff see anyone's; the guard answers others 403 insufficient_role. A bad id is a 400.
+  @Get(':userId')
+  @Roles('support')
+  ofUser(@Param('userId', ParseUUIDPipe) userId: string) {
+    return { userId, endings: this.history.of(userId) };
+  }
 }
 
-@Module({ controllers: [DeviceHistoryController], providers: [DeviceHistory] })
+@Injectable()
+export class DeviceHistoryClaims implements OnModuleInit {
+  constructor(
+    private readonly claims: AccessTokenClaimsRegistry,
+    private readonly history: DeviceHistory,
+  ) {}
+
+  // Runs at every login and refresh: synchronous, cheap and small (a token over 4096 bytes is not issued).
+  onModuleInit(): void {
+    this.claims.register(({ userId }) => ({ ended_devices: this.history.of(userId).length }));
+  }
+}
+
+@Module({ controllers: [DeviceHistoryController], providers: [DeviceHistory, DeviceHistoryClaims] })
 export class DeviceHistoryModule {}

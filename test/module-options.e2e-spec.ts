@@ -4,6 +4,8 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { ScheduleModule } from '@nestjs/schedule';
 import { Test } from '@nestjs/testing';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import request from 'supertest';
 import { AuthModule, UsersService } from '../src/auth';
 import { ClientsModule } from '../src/clients/clients.module';
@@ -20,6 +22,9 @@ import { UsersModule } from '../src/users/users.module';
 import { UNLIMITED_ADDRESS } from './app';
 import { createTestDatabase, createTestRedis, type TestDatabase } from './engines';
 import { NotesModule } from './feature-module.example';
+
+const README = join(__dirname, '..', 'README.md');
+const EXAMPLE = join(__dirname, 'feature-module.example.ts');
 
 /*
  * The modules embedded in another Nest app: each configured by its own forRoot (KeysModule by
@@ -114,6 +119,25 @@ describe('modules with options, embedded in a host app', () => {
     it('fails closed on a route of ours that no guard checked: 401, not a 500', async () => {
       await request(app.getHttpServer()).get('/me').expect(401);
       await request(app.getHttpServer()).get('/clients').expect(401);
+    });
+  });
+
+  describe('README, "Embedding the modules", quotes what this spec runs', () => {
+    const section = readFileSync(README, 'utf8').split('### Embedding the modules')[1].split('\n## ')[0];
+    const modulesOf = (code: string) => new Set(code.match(/\b[A-Z]\w*Module\b/g));
+
+    it('its ts example blocks appear in test/feature-module.example.ts verbatim', () => {
+      const example = readFileSync(EXAMPLE, 'utf8');
+      const blocks = [...section.matchAll(/```ts example\n([\s\S]*?)```/g)].map((match) => match[1]);
+      expect(blocks.length).toBeGreaterThanOrEqual(2);
+      for (const block of blocks) expect(example).toContain(block);
+    });
+
+    it('its host module lists the modules of hostApp() above, with globalGuard: false', () => {
+      const host = section.match(/```ts\n([\s\S]*?export class HostModule[\s\S]*?)```/)![1];
+      const spec = readFileSync(__filename, 'utf8').match(/imports: \[([\s\S]*?)\n\s*\],/)![1];
+      expect(host).toContain('globalGuard: false');
+      expect([...modulesOf(host)].filter((name) => name !== 'HostModule').sort()).toEqual([...modulesOf(spec)].sort());
     });
   });
 });
