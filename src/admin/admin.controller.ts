@@ -1,4 +1,4 @@
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags, ApiNoContentResponse } from '@nestjs/swagger';
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { Caller, CurrentUser, Roles } from '../auth';
@@ -61,6 +61,7 @@ export class AdminController {
   @ApiErrors(400, 404)
   @Post('users/:id/password')
   @HttpCode(204)
+  @ApiNoContentResponse()
   async setPassword(@CurrentUser() caller: Caller, @Param('id') id: string, @Body() body: SetPasswordDto): Promise<void> {
     await this.admin.setPassword(actorOf(caller), id, body.newPassword);
   }
@@ -69,6 +70,7 @@ export class AdminController {
   @ApiErrors(404, 409)
   @Delete('users/:id')
   @HttpCode(204)
+  @ApiNoContentResponse()
   async delete(@CurrentUser() caller: Caller, @Param('id') id: string): Promise<void> {
     await this.admin.delete(actorOf(caller), id);
   }
@@ -93,6 +95,7 @@ export class AdminController {
   @ApiErrors(404)
   @Delete('users/:id/clients/:clientId')
   @HttpCode(204)
+  @ApiNoContentResponse()
   async endClient(@CurrentUser() caller: Caller, @Param('id') id: string, @Param('clientId') clientId: string): Promise<void> {
     await this.admin.endClient(actorOf(caller), id, clientId);
   }
@@ -100,6 +103,7 @@ export class AdminController {
   @ApiErrors(404)
   @Delete('users/:id/clients')
   @HttpCode(204)
+  @ApiNoContentResponse()
   async endClients(@CurrentUser() caller: Caller, @Param('id') id: string): Promise<void> {
     await this.admin.endClients(actorOf(caller), id);
   }
