@@ -3,8 +3,8 @@
  * remembers how each user's devices ended and shows the caller theirs. It imports one barrel,
  * src/auth; test/feature-module.e2e-spec.ts mounts it in the real app, so the guide cannot rot.
  */
-import { Controller, Get, Injectable, Module } from '@nestjs/common';
-import { type Caller, CurrentUser, OnEvent, type SessionEvent } from '../src/auth';
+import { Controller, Get, HttpCode, Injectable, Module, Post } from '@nestjs/common';
+import { type Caller, CurrentUser, OnEvent, type SessionEvent, SessionNotifier } from '../src/auth';
 
 export interface DeviceEnding {
   clientId: string;
@@ -42,5 +42,17 @@ export class DeviceHistoryController {
   }
 }
 
-@Module({ controllers: [DeviceHistoryController], providers: [DeviceHistory] })
+@Controller('device-history/wave')
+export class DeviceWaveController {
+  constructor(private readonly notifier: SessionNotifier) {}
+
+  // Every open stream of the caller's devices, on any instance, gets `event: app.wave`; nothing is stored.
+  @Post()
+  @HttpCode(202)
+  wave(@CurrentUser() caller: Caller): void {
+    this.notifier.toUser(caller.userId, 'app.wave', { from: caller.clientId });
+  }
+}
+
+@Module({ controllers: [DeviceHistoryController, DeviceWaveController], providers: [DeviceHistory] })
 export class DeviceHistoryModule {}
