@@ -34,6 +34,8 @@ describe('GET /clients/current/events (API.md section 9: the per-device stream)'
     await stream.next(1);
     expect(stream.events[0]).toEqual({ type: 'session.created', data: expect.objectContaining({ clientId: laptop.clientId, userId: alice.id, current: false }) });
 
+    // Not session.refreshed: streaming it would cost every refresh (README, "Session events").
+    await t.http.post('/token').send({ refreshToken: laptop.refreshToken! }).expect(201);
     await t.http.delete(`/clients/${phone.clientId}`).set(bearer(laptop)).expect(204);
     await stream.ended;
     expect(stream.events.map((e) => [e.type, e.data.clientId, e.data.current])).toEqual([

@@ -5,6 +5,8 @@ import { RedisService } from '../redis/redis.service';
 import { SESSION_EVENT_TYPES, SessionEvent } from './session-event';
 
 const CHANNEL = 'session-events';
+/** Not session.refreshed: it would cost every refresh a Redis publish, and a device has nothing to do about one. */
+export const STREAMED_TYPES = SESSION_EVENT_TYPES.filter((type) => type !== 'session.refreshed');
 
 /** What a stream may carry: a session event, or an app notification addressed to a user or to one client. */
 export interface StreamEvent {
@@ -33,7 +35,7 @@ export class SessionRelay implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    for (const type of SESSION_EVENT_TYPES) this.emitter.on(type, (event: SessionEvent) => this.send(event));
+    for (const type of STREAMED_TYPES) this.emitter.on(type, (event: SessionEvent) => this.send(event));
     this.redis.subscribe(CHANNEL, (message) => this.received(message));
   }
 
