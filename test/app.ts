@@ -70,10 +70,10 @@ export interface ListeningApp extends TestApp {
 }
 
 /** The real app listening on 127.0.0.1, its issuer its own URL, for clients that speak HTTP themselves. */
-export async function startListeningApp(env: Record<string, string> = {}): Promise<ListeningApp> {
+export async function startListeningApp(env: Record<string, string> = {}, imports: Type[] = []): Promise<ListeningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const t = await startApp({ PORT: String(port), AUTH_ISSUER: url, ...env });
+  const t = await startApp({ PORT: String(port), AUTH_ISSUER: url, ...env }, imports);
   await t.app.listen(port, '127.0.0.1');
   return { ...t, url };
 }

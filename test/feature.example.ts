@@ -4,8 +4,8 @@
  * puts a count in every access token. It imports one barrel, src/auth; test/feature-module.e2e-spec.ts
  * mounts it in the real app and checks the guide quotes this file verbatim, so the guide cannot rot.
  */
-import { Controller, Get, Injectable, Module, type OnModuleInit, Param, ParseUUIDPipe } from '@nestjs/common';
-import { AccessTokenClaimsRegistry, type Caller, CurrentUser, OnEvent, Roles, type SessionEvent } from '../src/auth';
+import { Controller, Get, HttpCode, Injectable, Module, type OnModuleInit, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { AccessTokenClaimsRegistry, type Caller, CurrentUser, OnEvent, Roles, type SessionEvent, SessionNotifier } from '../src/auth';
 
 export interface DeviceEnding {
   clientId: string;
@@ -63,5 +63,17 @@ export class DeviceHistoryClaims implements OnModuleInit {
   }
 }
 
-@Module({ controllers: [DeviceHistoryController], providers: [DeviceHistory, DeviceHistoryClaims] })
+@Controller('device-history/wave')
+export class DeviceWaveController {
+  constructor(private readonly notifier: SessionNotifier) {}
+
+  // Every open stream of the caller's devices, on any instance, gets `event: app.wave`; nothing is stored.
+  @Post()
+  @HttpCode(202)
+  wave(@CurrentUser() caller: Caller): void {
+    this.notifier.toUser(caller.userId, 'app.wave', { from: caller.clientId });
+  }
+}
+
+@Module({ controllers: [DeviceHistoryController, DeviceWaveController], providers: [DeviceHistory, DeviceHistoryClaims] })
 export class DeviceHistoryModule {}

@@ -1,49 +1,13 @@
-import { request as httpRequest, IncomingMessage } from 'node:http';
 import { ListeningApp, startListeningApp } from './app';
+import { SessionNotifier } from '../src/auth';
 import { bearer, login, Session, signUp } from './factories';
-
-/** An open event stream: its status, the events parsed so far, and whether the server ended it. */
-interface Stream {
-  status: number;
-  body: string;
-  events: Array<{ type: string; data: Record<string, unknown> }>;
-  ended: Promise<void>;
-  next(count: number): Promise<void>;
-  close(): void;
-}
-
-function openStream(url: string, headers: Record<string, string>): Promise<Stream> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}/clients/current/events`, { headers: { accept: 'text/event-stream', ...headers } }, (res: IncomingMessage) => {
-      const waiters: Array<() => void> = [];
-      const stream: Stream = {
-        status: res.statusCode ?? 0,
-        body: '',
-        events: [],
-        ended: new Promise((done) => res.on('end', done).on('close', done)),
-        next: (count) => new Promise((done) => (stream.events.length >= count ? done() : waiters.push(() => stream.events.length >= count && done()))),
-        close: () => req.destroy(),
-      };
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        stream.body += chunk;
-        stream.events = stream.body
-          .split('\n\n')
-          .filter((block) => /^data: /m.test(block))
-          .map((block) => ({ type: /^event: (.*)$/m.exec(block)?.[1] ?? 'message', data: JSON.parse(/^data: (.*)$/m.exec(block)![1]) }));
-        for (const waiter of waiters) waiter();
-      });
-      resolve(stream);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { DeviceHistoryModule } from './feature.example';
+import { openStream } from './session-stream-client';
 
 describe('GET /clients/current/events (API.md section 9: the per-device stream)', () => {
   let t: ListeningApp;
   beforeAll(async () => {
-    t = await startListeningApp({ AUTH_EVENT_STREAMS_PER_CLIENT: '2', AUTH_EVENT_STREAMS_PER_USER: '3' });
+    t = await startListeningApp({ AUTH_EVENT_STREAMS_PER_CLIENT: '2', AUTH_EVENT_STREAMS_PER_USER: '3', AUTH_EVENT_STREAM_KEEPALIVE: '1s' }, [DeviceHistoryModule]);
   });
   afterAll(() => t.close());
 
@@ -62,12 +26,16 @@ describe('GET /clients/current/events (API.md section 9: the per-device stream)'
     const phone = await device(alice, 'phone');
     const stream = await openStream(t.url, bearer(phone));
     expect(stream.status).toBe(200);
+    // Proxies must neither buffer nor store a stream.
+    expect(stream.headers).toMatchObject({ 'content-type': 'text/event-stream', 'x-accel-buffering': 'no', 'cache-control': expect.stringContaining('no-store') });
     const bob = await signUp(t.http);
     await device(bob, 'bob');
     const laptop = await device(alice, 'laptop');
     await stream.next(1);
     expect(stream.events[0]).toEqual({ type: 'session.created', data: expect.objectContaining({ clientId: laptop.clientId, userId: alice.id, current: false }) });
 
+    // Not session.refreshed: streaming it would cost every refresh (README, "Session events").
+    await t.http.post('/token').send({ refreshToken: laptop.refreshToken! }).expect(201);
     await t.http.delete(`/clients/${phone.clientId}`).set(bearer(laptop)).expect(204);
     await stream.ended;
     expect(stream.events.map((e) => [e.type, e.data.clientId, e.data.current])).toEqual([
@@ -112,5 +80,50 @@ describe('GET /clients/current/events (API.md section 9: the per-device stream)'
     }
     expect(again.status).toBe(200);
     for (const stream of [...open, again]) stream.close();
+  });
+
+  it('sends a keep-alive comment every AUTH_EVENT_STREAM_KEEPALIVE', async () => {
+    const erin = await signUp(t.http);
+    const stream = await openStream(t.url, bearer(await device(erin, 'phone')));
+    expect(stream.status).toBe(200);
+    // The first comment says "connected"; the keep-alives are empty comments, one per second here.
+    await stream.until((body) => (body.match(/^:\s*$/gm) ?? []).length >= 2);
+    stream.close();
+  });
+
+  it('carries notifications: toUser to every device of the user, toClient to that device only', async () => {
+    const frank = await signUp(t.http);
+    const [phone, laptop] = [await device(frank, 'phone'), await device(frank, 'laptop')];
+    const [onPhone, onLaptop] = [await openStream(t.url, bearer(phone)), await openStream(t.url, bearer(laptop))];
+    const stranger = await openStream(t.url, bearer(await device(await signUp(t.http), 'other')));
+    const notifier = t.app.get(SessionNotifier);
+    notifier.toClient(laptop.clientId, 'app.sync', { folder: 'inbox' });
+    notifier.toUser(frank.id, 'app.news', { count: 2 });
+    await Promise.all([onPhone.next(1), onLaptop.next(2)]);
+    expect(onPhone.events).toEqual([{ type: 'app.news', data: expect.objectContaining({ userId: frank.id, current: false, data: { count: 2 } }) }]);
+    expect(onLaptop.events).toEqual([
+      { type: 'app.sync', data: expect.objectContaining({ clientId: laptop.clientId, current: true, data: { folder: 'inbox' } }) },
+      { type: 'app.news', data: expect.objectContaining({ userId: frank.id, current: false, data: { count: 2 } }) },
+    ]);
+    expect(() => notifier.toUser(frank.id, 'session.ended', {})).toThrow(/notification type/);
+    expect(() => notifier.toUser(frank.id, 'app.big', 'x'.repeat(20_000))).toThrow(/bytes/);
+    // The guide's example (docs/extending.md, test/feature.example.ts) waves at the user's devices.
+    await t.http.post('/device-history/wave').set(bearer(phone)).expect(202);
+    await onLaptop.next(3);
+    expect(onLaptop.events[2]).toEqual({ type: 'app.wave', data: expect.objectContaining({ data: { from: phone.clientId } }) });
+    expect(stranger.events).toEqual([]);
+    for (const stream of [onPhone, onLaptop, stranger]) stream.close();
+  });
+});
+
+describe('GET /clients/current/events at shutdown', () => {
+  it('open streams end as the drain starts, so they do not hold the shutdown', async () => {
+    const t = await startListeningApp();
+    const grace = await signUp(t.http);
+    const stream = await openStream(t.url, bearer(await login(t.http, grace, true)));
+    expect(stream.status).toBe(200);
+    await t.close();
+    // Ended by the server (the last chunk sent), not cut when the drain gave up.
+    await expect(stream.ended).resolves.toBe('end');
   });
 });

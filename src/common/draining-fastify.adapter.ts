@@ -29,6 +29,7 @@ export class DrainingFastifyAdapter extends FastifyAdapter {
   private draining = false;
   private inFlight = 0;
   private idle: (() => void) | null = null;
+  private readonly drainListeners: Array<() => void> = [];
 
   constructor(options: FastifyServerOptions, limits: ConnectionLimits) {
     const timeout = limits.requestTimeout * 1000;
@@ -58,10 +59,16 @@ export class DrainingFastifyAdapter extends FastifyAdapter {
     });
   }
 
+  /** Runs `listener` when the drain starts: for requests that never finish by themselves (event streams). */
+  onDrain(listener: () => void): void {
+    this.drainListeners.push(listener);
+  }
+
   /** Called by Nest before the shutdown hooks: drain, then let Fastify close the listener. */
   override async beforeClose(): Promise<void> {
     this.draining = true;
     super.beforeClose();
+    for (const listener of this.drainListeners) listener();
     if (this.inFlight === 0) return;
     const drained = await new Promise<boolean>((resolve) => {
       const timer = setTimeout(() => resolve(false), DRAIN_TIMEOUT_MS);

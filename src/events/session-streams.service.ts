@@ -1,9 +1,10 @@
-import { BeforeApplicationShutdown, HttpStatus, Inject, Injectable, MessageEvent } from '@nestjs/common';
-import { EventEmitter2 } from '@nestjs/event-emitter';
+import { HttpStatus, Inject, Injectable, MessageEvent, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
 import { Observable, Subscriber } from 'rxjs';
+import { DrainingFastifyAdapter } from '../common/draining-fastify.adapter';
 import { HttpError } from '../common/http-error';
 import { EVENTS_OPTIONS, type EventsModuleOptions } from './events.options';
-import { SESSION_EVENT_TYPES, SessionEvent } from './session-event';
+import { SessionRelay, StreamEvent } from './session-relay.service';
 
 /** Whose stream: the user, and the client (device) that opened it. */
 export interface StreamOwner {
@@ -11,53 +12,87 @@ export interface StreamOwner {
   clientId: string;
 }
 
+interface OpenStream {
+  owner: StreamOwner;
+  subscriber: Subscriber<MessageEvent>;
+}
+
 /**
- * The per-device event streams of GET /clients/current/events (API.md section 9), in this process:
- * each carries the events of its user, `current` when about the calling client, and a comment every
- * AUTH_EVENT_STREAM_KEEPALIVE; it ends after the calling client's session.ended. Streams are capped
- * per client and per user, so a stolen token cannot hold unbounded connections.
+ * The per-device event streams of GET /clients/current/events (API.md section 9) open on this
+ * instance: each carries what the relay delivers for its user (or its client), `current` when about
+ * the calling client, and a comment every AUTH_EVENT_STREAM_KEEPALIVE; it ends after the calling
+ * client's session.ended, from whichever instance ended it. The caps per client and per user count
+ * this instance's streams: each instance bounds its own memory and sockets.
  */
 @Injectable()
-export class SessionStreams implements BeforeApplicationShutdown {
-  private readonly open = new Set<{ owner: StreamOwner; subscriber: Subscriber<MessageEvent> }>();
+export class SessionStreams implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly byUser = new Map<string, Set<OpenStream>>();
+  private readonly byClient = new Map<string, Set<OpenStream>>();
+  private readonly stopRelay: () => void;
 
   constructor(
-    private readonly emitter: EventEmitter2,
+    relay: SessionRelay,
+    private readonly adapterHost: HttpAdapterHost,
     @Inject(EVENTS_OPTIONS) private readonly config: EventsModuleOptions,
-  ) {}
+  ) {
+    this.stopRelay = relay.onDelivery((event) => this.deliver(event));
+  }
 
   /** A new stream for the owner, or 429 past a cap (checked now, before any header is sent). */
   stream(owner: StreamOwner): Observable<MessageEvent> {
-    const ofUser = [...this.open].filter((s) => s.owner.userId === owner.userId);
-    if (ofUser.filter((s) => s.owner.clientId === owner.clientId).length >= this.config.eventStreamsPerClient) {
-      throw tooMany(`At most ${this.config.eventStreamsPerClient} event streams per client`);
-    }
-    if (ofUser.length >= this.config.eventStreamsPerUser) throw tooMany(`At most ${this.config.eventStreamsPerUser} event streams per user`);
+    const { eventStreamsPerClient: perClient, eventStreamsPerUser: perUser } = this.config;
+    if ((this.byClient.get(owner.clientId)?.size ?? 0) >= perClient) throw tooMany(`At most ${perClient} event streams per client`);
+    if ((this.byUser.get(owner.userId)?.size ?? 0) >= perUser) throw tooMany(`At most ${perUser} event streams per user`);
     return new Observable<MessageEvent>((subscriber) => {
-      const entry = { owner, subscriber };
-      this.open.add(entry);
-      const listener = (event: SessionEvent) => {
-        if (event.userId !== owner.userId) return;
-        const current = event.clientId === owner.clientId;
-        subscriber.next({ id: event.id, type: event.type, data: { ...event, current } });
-        if (current && event.type === 'session.ended') subscriber.complete();
-      };
-      for (const type of SESSION_EVENT_TYPES) this.emitter.on(type, listener);
+      const entry: OpenStream = { owner, subscriber };
+      add(this.byUser, owner.userId, entry);
+      add(this.byClient, owner.clientId, entry);
       const keepAlive = setInterval(() => subscriber.next({ comment: '' }), this.config.eventStreamKeepAlive * 1000);
       keepAlive.unref();
       subscriber.next({ comment: 'connected' }); // headers and a first byte now, not at the first event
       return () => {
         clearInterval(keepAlive);
-        for (const type of SESSION_EVENT_TYPES) this.emitter.off(type, listener);
-        this.open.delete(entry);
+        remove(this.byUser, owner.userId, entry);
+        remove(this.byClient, owner.clientId, entry);
       };
     });
   }
 
-  /** Open streams would hold the server's close: they end first. */
-  beforeApplicationShutdown(): void {
-    for (const { subscriber } of [...this.open]) subscriber.complete();
+  /** The drain waits for in-flight requests, and an open stream is one: they end when it starts. */
+  onApplicationBootstrap(): void {
+    const adapter = this.adapterHost.httpAdapter as unknown;
+    if (adapter instanceof DrainingFastifyAdapter) adapter.onDrain(() => this.closeAll());
   }
+
+  onModuleDestroy(): void {
+    this.stopRelay();
+    this.closeAll();
+  }
+
+  private deliver(event: StreamEvent): void {
+    // Session events and toUser notifications name the user; toClient notifications only the client.
+    const streams = event.userId !== undefined ? this.byUser.get(event.userId) : this.byClient.get(event.clientId!);
+    for (const { owner, subscriber } of [...(streams ?? [])]) {
+      const current = event.clientId === owner.clientId;
+      subscriber.next({ id: event.id, type: event.type, data: { ...event, current } });
+      if (current && event.type === 'session.ended') subscriber.complete();
+    }
+  }
+
+  private closeAll(): void {
+    for (const streams of [...this.byUser.values()]) for (const { subscriber } of [...streams]) subscriber.complete();
+  }
+}
+
+function add(index: Map<string, Set<OpenStream>>, key: string, entry: OpenStream): void {
+  const streams = index.get(key) ?? new Set<OpenStream>();
+  index.set(key, streams.add(entry));
+}
+
+function remove(index: Map<string, Set<OpenStream>>, key: string, entry: OpenStream): void {
+  const streams = index.get(key);
+  streams?.delete(entry);
+  if (streams?.size === 0) index.delete(key);
 }
 
 function tooMany(message: string): HttpError {
