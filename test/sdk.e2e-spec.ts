@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AuthClient, AuthError, AuthState, createAuthClient, TokenStorage } from '../sdk/src/index';
-import type { ClientHistoryResponse, ClientResponse, ErrorBody, LoginResponse, MeResponse, RefreshResponse, TokensResponse, UserResponse } from '../sdk/src/types';
-import { ListeningApp, startListeningApp } from './app';
+import type { ClientHistoryResponse, ClientResponse, EmailResponse, ErrorBody, ForgotPasswordResponse, LoginResponse, MeResponse, RefreshResponse, TokensResponse, UserResponse } from '../sdk/src/types';
+import { MailOutbox } from '../src/mail';
+import { freePort, ListeningApp, startListeningApp } from './app';
 import { credentials } from './factories';
+import { linkToken, SmtpSink } from './smtp-sink';
 import { startServerProcess } from './server-process';
 
 /*
@@ -145,6 +147,47 @@ const tokens = (n: number, expiresIn = 900) => ({
   sessionExpiresAt: new Date(Date.now() + 7 * 86_400_000).toISOString(),
 });
 const loginBody = (n: number, expiresIn?: number) => ({ token: tokens(n, expiresIn), user: { id: 'u1', username: 'alice', clientId: 'c1' } });
+
+describe('the client\'s recovery calls (a real SMTP server)', () => {
+  let t: ListeningApp;
+  let sink: SmtpSink;
+  beforeAll(async () => {
+    sink = await new SmtpSink(await freePort()).start();
+    t = await startListeningApp({ SMTP_URL: sink.url, AUTH_PUBLIC_URL: 'https://auth.example.test' });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await sink?.stop();
+  });
+  async function lastLink(address: string, kind: 'reset' | 'verify'): Promise<string> {
+    await t.app.get(MailOutbox).deliverDue();
+    await t.app.get(MailOutbox).deliverDue();
+    return linkToken(sink.to(address).at(-1)!, kind);
+  }
+
+  it('sets and verifies an email, then resets a forgotten password, which signs this client out', async () => {
+    const user = credentials();
+    const address = `${user.username.toLowerCase()}@example.test`;
+    const auth = createAuthClient({ baseUrl: t.url, transport: 'header' });
+    await auth.signUp(user);
+    await auth.login({ ...user, permanent: true });
+    await expect(auth.email.get()).resolves.toEqual({ email: null, verified: false });
+    await auth.email.set(address);
+    await expect(auth.email.get()).resolves.toEqual({ email: address, verified: false });
+    await expect(auth.email.verify('not-a-token')).rejects.toMatchObject({ status: 400, reason: 'invalid_token' });
+    await auth.email.verify(await lastLink(address, 'verify'));
+    await expect(auth.email.get()).resolves.toEqual({ email: address, verified: true });
+
+    await expect(auth.password.forgot(address)).resolves.toEqual(await auth.password.forgot('nobody@example.test'));
+    const token = await lastLink(address, 'reset');
+    await auth.password.reset({ token, newPassword: 'a brand new password' });
+    await expect(auth.password.reset({ token, newPassword: 'a brand new password' })).rejects.toMatchObject({ status: 400, reason: 'invalid_token' });
+    await expect(auth.me()).rejects.toMatchObject({ status: 401 });
+    expect(auth.state).toMatchObject({ status: 'signed-out' });
+    await auth.login({ ...user, password: 'a brand new password' });
+    auth.close();
+  });
+});
 
 describe('the client\'s refresh rules (scripted server)', () => {
   const opened: AuthClient[] = [];
@@ -301,6 +344,8 @@ describe('the client\'s types', () => {
     RefreshResponseDto: { token: true } satisfies Record<keyof RefreshResponse, true>,
     TokensDto: { accessToken: true, tokenType: true, expiresIn: true, refreshToken: true, refreshExpiresAt: true, sessionExpiresAt: true } satisfies Record<keyof TokensResponse, true>,
     ClientResponseDto: { id: true, createdAt: true, lastUsedAt: true, expiresAt: true, userAgent: true, ip: true, browser: true, os: true, permanent: true, current: true } satisfies Record<keyof ClientResponse, true>,
+    EmailResponseDto: { email: true, verified: true } satisfies Record<keyof EmailResponse, true>,
+    ForgotPasswordResponseDto: { message: true } satisfies Record<keyof ForgotPasswordResponse, true>,
     ErrorResponseDto: { statusCode: true, error: true, message: true, reason: true, action: true } satisfies Record<keyof ErrorBody, true>,
   };
   const history = { endedAt: true, endReason: true, endedBy: true } satisfies Record<Exclude<keyof ClientHistoryResponse, keyof ClientResponse>, true>;

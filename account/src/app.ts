@@ -3,8 +3,12 @@
  * so the page never holds a token. After every action the lists are fetched again: they show what
  * the server says, never what the page assumes.
  */
+// First: recovery.js takes a mailed link's token out of the address bar as it loads.
+import { resetting, setupRecovery, showEmail, verifyPending, type RecoveryHooks } from './recovery.js';
 import { createAuthClient, type ClientHistoryResponse } from '../sdk/auth-client.js';
-import { ago, deviceName, endedWords, failureWords, SIGNED_OUT } from './words.js';
+import { $, element, field, onSubmit, say, show } from './dom.js';
+import { watchSessionEvents } from './events.js';
+import { ago, deviceName, endedHereWords, endedWords, failureWords, newSignInWords, SIGNED_OUT } from './words.js';
 
 /** The latest answer's Retry-After (seconds): the sdk's errors carry the body, not the headers. */
 let retryAfter: number | null = null;
@@ -17,21 +21,8 @@ const auth = createAuthClient({
     return response;
   },
 });
-
-const $ = <T extends HTMLElement = HTMLElement>(id: string) => document.getElementById(id) as T;
-const show = (id: string, visible: boolean) => ($(id).hidden = !visible);
-
-function say(id: string, text: string | null): void {
-  $(id).textContent = text ?? '';
-  show(id, Boolean(text));
-}
-
-function element<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, className?: string): HTMLElementTagNameMap[K] {
-  const node = document.createElement(tag);
-  if (text !== undefined) node.textContent = text;
-  if (className) node.className = className;
-  return node;
-}
+/** Words for the next signed-out view, when the page knows better than the sdk's reason why. */
+let signedOutWords: string | null = null;
 
 function time(label: string, iso: string): HTMLElement {
   const line = element('span', `${label} `);
@@ -63,15 +54,16 @@ function deviceItem(client: ClientHistoryResponse): HTMLLIElement {
   return item;
 }
 
-async function showDevices(): Promise<void> {
+async function showDevices(): Promise<ClientHistoryResponse[]> {
   const clients = await auth.sessions.list({ includeEnded: true });
-  if (auth.state.status !== 'signed-in') return;
+  if (auth.state.status !== 'signed-in') return clients;
   const live = clients.filter((c) => !c.endReason);
   const ended = clients.filter((c) => c.endReason).sort((a, b) => Date.parse(b.endedAt ?? '') - Date.parse(a.endedAt ?? ''));
   $('devices').replaceChildren(...live.map(deviceItem));
   $('ended').replaceChildren(...ended.map(deviceItem));
   show('none-ended', ended.length === 0);
   show('end-others', live.length > 1);
+  return clients;
 }
 
 /** Runs an action, then shows what the server says; a failure is said in words next to the lists. */
@@ -90,30 +82,37 @@ async function act(action: () => Promise<unknown>, errorId = 'action-error', kin
 async function render(): Promise<void> {
   const state = auth.state;
   show('loading', false);
-  show('signed-in', state.status === 'signed-in');
-  show('signed-out', state.status === 'signed-out');
+  show('reset', resetting());
+  show('signed-in', !resetting() && state.status === 'signed-in');
+  show('signed-out', !resetting() && state.status === 'signed-out');
+  if (resetting()) return;
   if (state.status === 'signed-out') {
-    say('notice', state.reason ? SIGNED_OUT[state.reason] : null);
+    const words = signedOutWords ?? (state.reason ? SIGNED_OUT[state.reason] : null);
+    say('notice', verifyPending() ? 'Sign in to verify your email address.' : words);
     return;
   }
+  signedOutWords = null;
   say('notice', null);
   $('username').textContent = state.user.username;
   await act(showDevices);
+  await showEmail(auth, hooks).catch((error: unknown) => say('email-error', failureWords(error, 'email', retryAfter)));
 }
 
-function field(form: HTMLFormElement, name: string): string {
-  return (form.elements.namedItem(name) as HTMLInputElement).value;
+/** This device's session ended: the sdk learns it from the server (its state is what every tab reads), then the page says why. */
+async function signedOut(words: string): Promise<void> {
+  signedOutWords = words;
+  if (auth.state.status === 'signed-in') await auth.me().catch(() => undefined);
+  // No answer: forget the session here anyway (the server has ended it already).
+  if (auth.state.status === 'signed-in') await auth.logout().catch(() => undefined);
+  await render();
 }
 
-function onSubmit(id: string, handler: (form: HTMLFormElement) => Promise<void>): void {
-  const form = $<HTMLFormElement>(id);
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
-    const button = form.querySelector('button') as HTMLButtonElement;
-    button.disabled = true;
-    void handler(form).finally(() => (button.disabled = false));
-  });
-}
+const hooks: RecoveryHooks = {
+  failure: (error, kind) => failureWords(error, kind, retryAfter),
+  notice: (text) => say('notice', text),
+  signedOut,
+  render,
+};
 
 async function signIn(form: HTMLFormElement, errorId: string, kind: 'sign-in' | 'sign-up', signUpFirst: boolean): Promise<void> {
   say(errorId, null);
@@ -140,6 +139,15 @@ $('sign-out').addEventListener('click', () => void auth.logout().catch(() => und
 $('end-others').addEventListener('click', () => void act(() => auth.sessions.endOthers()));
 $('reload').addEventListener('click', () => void act(() => auth.me()));
 auth.onChange(() => void render());
+setupRecovery(auth, hooks);
+watchSessionEvents(auth, (event) => {
+  if (event.type === 'session.ended' && event.current) void signedOut(endedHereWords(event.data.reason, event.data.by?.kind));
+  else if (event.type === 'session.created' && !event.current) {
+    void showDevices()
+      .then((clients) => say('notice', newSignInWords(clients.find((c) => c.id === event.clientId))))
+      .catch(() => undefined);
+  }
+});
 
 // Sign-up is offered only when the server takes it (AUTH_SIGNUP).
 fetch('/.well-known/session-policy')

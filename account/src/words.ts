@@ -27,6 +27,28 @@ export const SIGNED_OUT: Record<SignOutReason, string> = {
   invalid: 'Your sign-in is no longer valid. Please sign in again.',
 };
 
+/** Why this device was just ended, from its session.ended event (the live notice). */
+export function endedHereWords(reason: string | undefined, byKind: string | undefined): string {
+  const words: Record<string, string> = {
+    revoked: byKind === 'admin' ? 'An administrator signed this device out.' : SIGNED_OUT.revoked,
+    password_changed: 'This device was signed out because the password was changed.',
+    password_reset: 'This device was signed out because the password was reset.',
+    disabled: 'This device was signed out because the account was disabled.',
+    limit: 'This device was signed out to make room: too many devices were signed in.',
+    reused: SIGNED_OUT.reused,
+    idle: SIGNED_OUT.idle_expired,
+    absolute: SIGNED_OUT.absolute_expired,
+    expired: SIGNED_OUT.expired,
+  };
+  return words[reason ?? ''] ?? SIGNED_OUT.logout;
+}
+
+/** "New sign-in on Safari 17 on iOS 17.4 from 203.0.113.9." */
+export function newSignInWords(client: Pick<ClientResponse, 'browser' | 'os' | 'userAgent' | 'ip'> | undefined): string {
+  if (!client) return 'New sign-in on another device.';
+  return `New sign-in on ${deviceName(client)}${client.ip ? ` from ${client.ip}` : ''}.`;
+}
+
 export function endedWords(client: Pick<ClientHistoryResponse, 'endReason' | 'endedBy' | 'endedAt'>, now = Date.now()): string {
   const words = ENDED[client.endReason ?? ''] ?? 'Ended.';
   const by = client.endedBy;
@@ -58,7 +80,7 @@ export function ago(iso: string, now = Date.now()): string {
 }
 
 /** A failed action, said plainly; `retryAfter` is the 429's Retry-After in seconds. */
-export function failureWords(error: unknown, action: 'sign-in' | 'sign-up' | 'password' | 'other', retryAfter: number | null): string {
+export function failureWords(error: unknown, action: 'sign-in' | 'sign-up' | 'password' | 'email' | 'reset' | 'other', retryAfter: number | null): string {
   const e = error as Partial<AuthError>;
   if (e?.status === 0 || !(typeof e?.status === 'number')) return "We can't reach the server. Check your connection and try again.";
   if (e.status === 429) return `Too many attempts. Try again ${retryAfter ? `in ${duration(retryAfter)}` : 'later'}.`;
@@ -69,6 +91,11 @@ export function failureWords(error: unknown, action: 'sign-in' | 'sign-up' | 'pa
   if (action === 'sign-up' && e.status === 400) return 'Usernames are 3 to 64 letters, digits or . _ @ -; passwords 8 to 128 characters.';
   if (action === 'password' && e.status === 403) return 'Your current password is not right.';
   if (action === 'password' && e.status === 400) return 'The new password must be 8 to 128 characters.';
+  if (action === 'email' && e.status === 409) return 'Another account already uses this email address.';
+  if (action === 'email' && e.reason === 'invalid_token') return 'This verification link has expired or was already used. Save the address again for a new one.';
+  if (action === 'email' && e.status === 400) return 'Enter a valid email address.';
+  if (action === 'reset' && e.reason === 'invalid_token') return 'This link has expired or was already used.';
+  if (action === 'reset' && e.status === 400) return 'The new password must be 8 to 128 characters.';
   if (e.status >= 500) return 'The server could not do that just now. Try again in a moment.';
   return e.message ?? 'That did not work.';
 }

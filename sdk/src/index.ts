@@ -5,7 +5,9 @@
 import type {
   ClientHistoryResponse,
   ClientResponse,
+  EmailResponse,
   ErrorBody,
+  ForgotPasswordResponse,
   LoggedInUser,
   LoginResponse,
   MeResponse,
@@ -18,7 +20,9 @@ export type {
   ClientEnding,
   ClientHistoryResponse,
   ClientResponse,
+  EmailResponse,
   ErrorBody,
+  ForgotPasswordResponse,
   LoggedInUser,
   LoginResponse,
   MeResponse,
@@ -98,6 +102,17 @@ export interface AuthClient {
     list<Ended extends boolean = false>(options?: { includeEnded?: Ended }): Promise<Ended extends true ? ClientHistoryResponse[] : ClientResponse[]>;
     end(id: string): Promise<void>;
     endOthers(): Promise<void>;
+  };
+  /** Account recovery; needs no sign-in. A reset ends every client of the user, this one included. */
+  password: {
+    forgot(email: string): Promise<ForgotPasswordResponse>;
+    reset(input: { token: string; newPassword: string }): Promise<void>;
+  };
+  /** The signed-in user's email: a new one is pending until the link mailed to it is followed. */
+  email: {
+    get(): Promise<EmailResponse>;
+    set(email: string): Promise<void>;
+    verify(token: string): Promise<void>;
   };
   /** fetch for the app's own API: authenticated, refreshed once and retried once on an expired token. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
@@ -254,6 +269,23 @@ class Client implements AuthClient {
     },
     endOthers: async (): Promise<void> => {
       await this.json(await this.authed(() => this.request('DELETE', '/clients')));
+    },
+  };
+
+  readonly password = {
+    forgot: async (email: string): Promise<ForgotPasswordResponse> => this.json(await this.transmit(this.request('POST', '/password/forgot', { email }, false))),
+    reset: async (input: { token: string; newPassword: string }): Promise<void> => {
+      await this.json(await this.transmit(this.request('POST', '/password/reset', input, false)));
+    },
+  };
+
+  readonly email = {
+    get: async (): Promise<EmailResponse> => this.json(await this.authed(() => this.request('GET', '/me/email'))),
+    set: async (email: string): Promise<void> => {
+      await this.json(await this.authed(() => this.request('PUT', '/me/email', { email })));
+    },
+    verify: async (token: string): Promise<void> => {
+      await this.json(await this.authed(() => this.request('POST', '/me/email/verify', { token })));
     },
   };
 

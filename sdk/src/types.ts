@@ -79,6 +79,17 @@ export interface ClientHistoryResponse extends ClientResponse {
   endedBy: { ip: string | null; userAgent: string | null; browser: string | null; os: string | null } | null;
 }
 
+/** GET /me/email: the address is usable for recovery once verified through the mailed link. */
+export interface EmailResponse {
+  email: string | null;
+  verified: boolean;
+}
+
+/** POST /password/forgot: one body for every address, known or not. */
+export interface ForgotPasswordResponse {
+  message: string;
+}
+
 /** Every error body of the service. */
 export interface ErrorBody {
   statusCode: number;
