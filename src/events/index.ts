@@ -1,3 +1,3 @@
 export { EventsModule } from './events.module';
-export { SessionEvents } from './session-events.service';
+export { DurableEventSink, SessionEvents } from './session-events.service';
 export * from './session-event';
