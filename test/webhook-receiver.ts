@@ -1,4 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
+
+/** A Standard Webhooks secret, as AUTH_WEBHOOK_SECRET takes it. */
+export const webhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 
 export interface ReceivedWebhook {
   headers: Record<string, string>;

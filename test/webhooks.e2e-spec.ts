@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '../src/config/env';
@@ -6,9 +5,7 @@ import { WebhookDelivery } from '../src/webhooks/webhook-delivery.service';
 import { freePort, startApp, TestApp } from './app';
 import { controlAppClock } from './clock';
 import { bearer, login, signUp } from './factories';
-import { startReceiver, WebhookReceiver } from './webhook-receiver';
-
-export const webhookSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
+import { startReceiver, webhookSecret, WebhookReceiver } from './webhook-receiver';
 
 interface OutboxRow {
   event_id: string;

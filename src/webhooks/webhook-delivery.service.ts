@@ -8,6 +8,8 @@ const BATCH = 20;
 const BACKOFF_BASE_MS = 5_000;
 const BACKOFF_CAP_MS = 60 * 60_000;
 const PRUNE_EVERY_MS = 60_000;
+/** A claim outlives the batch's requests (parallel, each within the timeout) by this margin. */
+const LEASE_MARGIN_MS = 10_000;
 
 /** The next wait after `attempts` failures: exponential, capped, less up to a quarter at random so receivers are not hit in step. */
 export const backoffMs = (attempts: number) => Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempts) * (1 - Math.random() * 0.25);
@@ -72,7 +74,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy 
       for (;;) {
         this.again = false;
         const now = this.clock.now();
-        const lease = now + 2 * this.options.timeout * 1000 + 30_000;
+        const lease = now + this.options.timeout * 1000 + LEASE_MARGIN_MS;
         const rows = await this.outbox.claim(now, lease, BATCH);
         const results = await Promise.all(rows.map((row) => this.deliver(row)));
         delivered += results.filter(Boolean).length;
