@@ -2,9 +2,10 @@ import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '../src/config/env';
 import { WebhookDelivery } from '../src/webhooks/webhook-delivery.service';
+import { WebhookOutboxRepository } from '../src/webhooks/webhook-outbox.repository';
 import { freePort, startApp, TestApp } from './app';
 import { controlAppClock } from './clock';
-import { bearer, login, signUp } from './factories';
+import { bearer, credentials, login, signUp } from './factories';
 import { startReceiver, webhookSecret, WebhookReceiver } from './webhook-receiver';
 
 interface OutboxRow {
@@ -53,6 +54,30 @@ describe('webhooks: session events to other services', () => {
       const [first] = receiver.received;
       expect(() => verifier.verify(first.body.replace('"', ' "'), first.headers)).toThrow();
       expect(() => new Webhook(webhookSecret()).verify(first.body, first.headers)).toThrow();
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('the request answers only once its event is in the outbox', async () => {
+    const t = await startApp({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: secret, ...SLOW_POLL });
+    try {
+      const outbox = t.app.get(WebhookOutboxRepository);
+      const insert = outbox.insert.bind(outbox);
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      const held = jest.spyOn(outbox, 'insert').mockImplementation(async (...args) => {
+        await gate;
+        return insert(...args);
+      });
+      let answered = false;
+      const response = t.http.post('/users').send(credentials()).then((r) => ((answered = true), r));
+      while (held.mock.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the user is stored; only the outbox insert is held
+      expect(answered).toBe(false);
+      release();
+      expect((await response).status).toBe(201);
+      expect((await rows(t)).map((row) => row.type)).toEqual(['user.created']);
     } finally {
       await t.close();
     }
