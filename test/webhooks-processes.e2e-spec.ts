@@ -3,7 +3,7 @@ import { freePort } from './app';
 import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase } from './engines';
 import { bearerHeader, httpCall } from './http-client';
 import { ServerProcess, startServerProcess } from './server-process';
-import { startReceiver, webhookSecret, WebhookReceiver } from './webhook-receiver';
+import { startReceiver, webhookSecret, WebhookReceiver } from './webhooks-receiver';
 
 /** The outbox across processes: a kill -9 between the change and its delivery, and two instances sharing one database. */
 describe('webhooks across server processes', () => {

@@ -7,7 +7,7 @@ import { WebhookOutboxRepository } from '../src/webhooks/webhook-outbox.reposito
 import { freePort, startApp, TestApp } from './app';
 import { controlAppClock } from './clock';
 import { bearer, credentials, login, signUp } from './factories';
-import { startReceiver, webhookSecret, WebhookReceiver } from './webhook-receiver';
+import { startReceiver, webhookSecret, WebhookReceiver } from './webhooks-receiver';
 
 interface OutboxRow {
   event_id: string;
