@@ -20,6 +20,7 @@ import { RecoveryModule } from './recovery/recovery.module';
 import { RateLimitModule } from './rate-limit';
 import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
+import { WebhooksModule } from './webhooks';
 
 /**
  * The shell: the environment, read once and validated (config/env.ts), becomes each module's
@@ -52,6 +53,7 @@ export class AppModule {
         HealthModule,
         AccountPageModule,
         RecoveryModule.forRoot(env.recovery),
+        WebhooksModule.forRoot(env.webhooks),
       ],
     };
   }

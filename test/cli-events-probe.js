@@ -7,8 +7,8 @@ const { join } = require('node:path');
 const { SessionEvents } = require(join(__dirname, '..', 'dist', 'src', 'events', 'session-events.service.js'));
 
 const emit = SessionEvents.prototype.emit;
-SessionEvents.prototype.emit = function (...args) {
-  const event = emit.apply(this, args);
+SessionEvents.prototype.emit = async function (...args) {
+  const event = await emit.apply(this, args);
   if (event) appendFileSync(process.env.EVENTS_PROBE_FILE, `${JSON.stringify(event)}\n`);
   return event;
 };

@@ -155,6 +155,7 @@ describe('session events (API.md section 9)', () => {
         await refresh(s.refreshToken!);
         emitted = emit.mock.calls.filter(([type]) => type === 'session.refreshed');
         results = built.mock.results.filter((_, i) => built.mock.calls[i][0] === 'session.refreshed').map((r) => r.value);
+        results = await Promise.all(results); // emit is async: it awaits the durable sinks
       } finally {
         emitter.on('session.refreshed', record);
         emit.mockRestore();

@@ -40,14 +40,14 @@ export class AdminUsersService {
     const [previous, roles] = [parseRoles(before.roles), parseRoles(after.roles)];
     if (previous.join(' ') !== roles.join(' ')) {
       await this.audit.record(actor, 'user.roles_changed', id, { previous, roles });
-      this.events.emit('user.roles_changed', id, { roles, previous, by });
+      await this.events.emit('user.roles_changed', id, { roles, previous, by });
     }
     const disabled = after.disabledAt !== null;
     if (disabled !== (before.disabledAt !== null)) {
       // Disabled first, then every client ends: a login racing this either failed the INSERT's check or is ended here.
       const ended = disabled ? await this.clients.endAll(id, 'disabled', by) : 0;
       await this.audit.record(actor, disabled ? 'user.disabled' : 'user.enabled', id, disabled ? { endedClients: ended } : {});
-      this.events.emit('user.disabled', id, { disabled, by });
+      await this.events.emit('user.disabled', id, { disabled, by });
     }
     return this.accounts.view(id);
   }
@@ -58,7 +58,7 @@ export class AdminUsersService {
     await this.users.setPassword(id, newPassword);
     const ended = await this.clients.endAll(id, 'password_changed', eventActor(actor));
     await this.audit.record(actor, 'user.password_set', id, { endedClients: ended });
-    this.events.emit('user.password_changed', id, { by: eventActor(actor), reason: 'admin' });
+    await this.events.emit('user.password_changed', id, { by: eventActor(actor), reason: 'admin' });
   }
 
   /** Deletes the user; their clients are deleted with them, and every instance forgets them. */
@@ -66,7 +66,7 @@ export class AdminUsersService {
     const user = await this.accounts.delete(checkedId(id));
     await this.clients.userChanged(id);
     await this.audit.record(actor, 'user.deleted', id, { username: user.username });
-    this.events.emit('user.deleted', id, { by: eventActor(actor) });
+    await this.events.emit('user.deleted', id, { by: eventActor(actor) });
   }
 
   async clientsOf(id: string, options: { includeEnded: boolean; limit: number; cursor?: string }): Promise<ClientPage> {

@@ -92,7 +92,7 @@ export class AuthService {
     if (!user) throw new ForbiddenException('Current password is incorrect');
     await this.users.setPassword(caller.userId, newPassword);
     const by = { kind: 'user', userId: caller.userId, clientId: caller.clientId } as const;
-    this.events.emit('user.password_changed', caller.userId, { by, reason: 'change' });
+    await this.events.emit('user.password_changed', caller.userId, { by, reason: 'change' });
     await this.clients.endAllExcept(caller.userId, caller.clientId, 'password_changed', by);
   }
 

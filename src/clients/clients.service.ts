@@ -85,12 +85,12 @@ export class ClientsService {
       scope,
     });
     if (!inserted) return null;
-    this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
+    await this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
     const ended = await this.statements.endBeyondCap(userId, this.config.maxClientsPerUser, now);
     for (const id of ended) await this.news.clientEnded(id);
     // The user's new login pushed them out.
     const by: Actor = { kind: 'user', userId, clientId: client.id };
-    for (const id of ended) this.events.emit('session.ended', userId, { reason: 'limit', by }, id);
+    for (const id of ended) await this.events.emit('session.ended', userId, { reason: 'limit', by }, id);
     return { client, refreshToken: secret && formatRefreshToken(client.id, secret) };
   }
 
@@ -172,7 +172,7 @@ export class ClientsService {
     const ended = await this.statements.endOne({ ...this.ending(reason, origin), id: clientId, userId });
     if (ended.length === 0) throw new NotFoundException('Client not found');
     await this.news.clientEnded(clientId);
-    this.announceEnded(ended, reason, by, origin);
+    await this.announceEnded(ended, reason, by, origin);
   }
 
   /**
@@ -184,14 +184,14 @@ export class ClientsService {
     const ended = await this.statements.endById({ ...this.ending(reason, origin), id: clientId });
     if (ended.length === 0) return;
     await this.news.clientEnded(clientId);
-    this.announceEnded(ended, reason, by, origin);
+    await this.announceEnded(ended, reason, by, origin);
   }
 
   /** Ends every live client of the user but one ("log out other devices"); returns how many. */
   async endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason, by: Actor): Promise<number> {
     const ended = await this.statements.endAllExcept({ ...this.ending(reason), userId, keepId: keepClientId });
     if (ended.length > 0) await this.news.userClientsEnded(userId);
-    this.announceEnded(ended, reason, by);
+    await this.announceEnded(ended, reason, by);
     return ended.length;
   }
 
@@ -206,7 +206,7 @@ export class ClientsService {
    */
   async announceExpired(clientId?: string): Promise<number> {
     const expired = await this.statements.markExpired(this.clock.now(), clientId);
-    for (const row of expired) this.events.emit('session.ended', row.user_id, { reason: row.end_reason, by: SYSTEM }, row.id);
+    for (const row of expired) await this.events.emit('session.ended', row.user_id, { reason: row.end_reason, by: SYSTEM }, row.id);
     return expired.length;
   }
 
@@ -216,10 +216,10 @@ export class ClientsService {
   }
 
   /** After the ending committed: one session.ended per ended client. */
-  private announceEnded(ended: EndedRow[], reason: ClientEndReason, by: Actor | undefined, origin?: Origin): void {
+  private async announceEnded(ended: EndedRow[], reason: ClientEndReason, by: Actor | undefined, origin?: Origin): Promise<void> {
     for (const row of ended) {
       const actor = by ?? { kind: 'user', userId: row.user_id, clientId: row.id };
-      this.events.emit('session.ended', row.user_id, { reason, by: actor, ...(origin && { origin: recordedOrigin(origin) }) }, row.id);
+      await this.events.emit('session.ended', row.user_id, { reason, by: actor, ...(origin && { origin: recordedOrigin(origin) }) }, row.id);
     }
   }
 

@@ -65,7 +65,7 @@ export class RefreshTokensService {
     });
     if (row) {
       this.cache.forget(parsed.clientId); // its deadline moved
-      this.events.emit('session.refreshed', row.user_id, { origin: seen }, parsed.clientId);
+      await this.events.emit('session.refreshed', row.user_id, { origin: seen }, parsed.clientId);
       return {
         client: {
           id: parsed.clientId,

@@ -155,10 +155,26 @@ export class EnvironmentVariables {
   @IsDuration('1m', '1d') AUTH_RECOVERY_WINDOW = '1h';
   @IsIntegerString(1, 1_000_000) AUTH_RECOVERY_MAX_PER_ADDRESS = '30';
   @IsIntegerString(1, 1_000_000) AUTH_RECOVERY_MAX_PER_ACCOUNT = '5';
+
+  /** Receivers of the session events (README, Webhooks); unset: no webhook, no outbox row. */
+  @ValidateIf(setOnly) @Matches(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, expected('comma-separated http(s) URLs')) AUTH_WEBHOOK_URLS = '';
+  /** Standard Webhooks secret, `whsec_` and 24 to 64 bytes in base64; required with AUTH_WEBHOOK_URLS. */
+  @ValidateIf((object: EnvironmentVariables, value) => value !== '' || object.AUTH_WEBHOOK_URLS !== '')
+  @Matches(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, expected('whsec_ and 24 to 64 random bytes in base64 (required with AUTH_WEBHOOK_URLS)'))
+  AUTH_WEBHOOK_SECRET = '';
+  /** Only these types are sent (comma-separated); unset: all. */
+  @ValidateIf(setOnly) @Matches(/^[a-z_]+\.[a-z_]+(,[a-z_]+\.[a-z_]+)*$/, expected('comma-separated event types like session.ended,user.deleted'))
+  AUTH_WEBHOOK_EVENTS = '';
+  /** An event not delivered within this is marked failed and retried no more. */
+  @IsDuration('1m', '30d') AUTH_WEBHOOK_MAX_AGE = '3d';
+  /** Delivered and failed rows are deleted this long after. */
+  @IsDuration('0', '365d') AUTH_WEBHOOK_RETENTION = '1d';
+  @IsDuration('1s', '1m') AUTH_WEBHOOK_POLL_INTERVAL = '1s';
+  @IsDuration('1s', '1m') AUTH_WEBHOOK_TIMEOUT = '5s';
 }
 
 /** Never printed, even when malformed. */
-const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL']);
+const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'AUTH_WEBHOOK_SECRET']);
 
 export interface Env {
   http: {
@@ -220,6 +236,17 @@ export interface Env {
     maxPerAccount: number;
     /** Where mail goes without SMTP_URL. */
     mailFolder: string;
+  };
+  webhooks: {
+    urls: string[];
+    /** The `whsec_...` secret; null without URLs. */
+    secret: string | null;
+    /** null: every type. */
+    events: string[] | null;
+    maxAge: number;
+    retention: number;
+    pollInterval: number;
+    timeout: number;
   };
 }
 
@@ -297,6 +324,15 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       maxPerAddress: Number(v.AUTH_RECOVERY_MAX_PER_ADDRESS),
       maxPerAccount: Number(v.AUTH_RECOVERY_MAX_PER_ACCOUNT),
       mailFolder: mailFolder(v.DATABASE_URL),
+    },
+    webhooks: {
+      urls: v.AUTH_WEBHOOK_URLS ? v.AUTH_WEBHOOK_URLS.split(',') : [],
+      secret: v.AUTH_WEBHOOK_SECRET || null,
+      events: v.AUTH_WEBHOOK_EVENTS ? v.AUTH_WEBHOOK_EVENTS.split(',') : null,
+      maxAge: seconds(v.AUTH_WEBHOOK_MAX_AGE),
+      retention: seconds(v.AUTH_WEBHOOK_RETENTION),
+      pollInterval: seconds(v.AUTH_WEBHOOK_POLL_INTERVAL),
+      timeout: seconds(v.AUTH_WEBHOOK_TIMEOUT),
     },
   };
 }

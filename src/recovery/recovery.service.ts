@@ -56,7 +56,7 @@ export class RecoveryService implements OnModuleInit {
     await this.users.setPassword(row.userId, newPassword);
     const by = { kind: 'user', userId: row.userId } as const;
     await this.clients.endAll(row.userId, 'password_reset', by);
-    this.events.emit('user.password_changed', row.userId, { by, reason: 'reset' });
+    await this.events.emit('user.password_changed', row.userId, { by, reason: 'reset' });
   }
 
   async changeEmail(caller: Caller, email: string): Promise<void> {

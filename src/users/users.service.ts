@@ -80,7 +80,7 @@ export class UsersService {
       if (error instanceof QueryFailedError && (await this.users.existsBy({ usernameKey }))) throw usernameTaken();
       throw error;
     }
-    this.events.emit('user.created', user.id, { username, by: options.by ?? { kind: 'user', userId: user.id } });
+    await this.events.emit('user.created', user.id, { username, by: options.by ?? { kind: 'user', userId: user.id } });
     return user;
   }
 

@@ -4,6 +4,7 @@ import { RecentSpentHashes1764237600000 } from './1764237600000-recent-spent-has
 import { HealthProbe1764910000000 } from './1764910000000-health-probe';
 import { RolesAndAudit1765000000000 } from './1765000000000-roles-and-audit';
 import { AccountRecovery1765020000000 } from './1765020000000-account-recovery';
+import { WebhookOutbox1765100000000 } from './1765100000000-webhook-outbox';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
 export const migrations = [
@@ -13,4 +14,5 @@ export const migrations = [
   HealthProbe1764910000000,
   RolesAndAudit1765000000000,
   AccountRecovery1765020000000,
+  WebhookOutbox1765100000000,
 ];

@@ -1,0 +1,2 @@
+export { WebhooksModule } from './webhooks.module';
+export { WebhookBacklog, WebhooksService } from './webhooks.service';
