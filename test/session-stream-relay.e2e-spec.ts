@@ -10,6 +10,10 @@ import { openStream } from './session-stream-client';
  */
 const enabled = Boolean(postgresUrl && redisUrl);
 
+// Known flaky under load (one timeout in three full CI runs, not yet traced): retried, with the first
+// failure logged, so a broken rule still fails every attempt.
+jest.retryTimes(2, { logErrorsBeforeRetry: true });
+
 (enabled ? describe : describe.skip)('GET /clients/current/events across two instances', () => {
   let database: TestDatabase;
   let redis: TestRedis;
