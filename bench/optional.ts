@@ -53,13 +53,13 @@ export class CookieChains {
 }
 
 /**
- * The @Roles-guarded route: `GET /admin/users/:id` (admin only), read by an admin for themselves; its
- * twin is `GET /me`, the same user read through the same token without a role check. Answers why the
- * case cannot run, or nothing when it can.
+ * The @Roles pair (bench/twins-server.ts): why it cannot run, or nothing when both routes answer 2xx to
+ * the bench user's token (an admin: granted through the CLI before its login).
  */
-export async function rolesSkipReason(url: string, accessToken: string, userId: string): Promise<string | undefined> {
-  const response = await fetch(`${url}/admin/users/${userId}`, { headers: { authorization: `Bearer ${accessToken}` } });
-  if (response.ok) return undefined;
-  if (response.status === 403) return 'GET /admin/users/:id answered 403: the bench user has no admin role (no way to grant it yet)';
-  return `GET /admin/users/:id answered ${response.status}`;
+export async function rolesSkipReason(url: string, accessToken: string): Promise<string | undefined> {
+  for (const path of ['/bench/caller', '/bench/caller/admin']) {
+    const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
+    if (!response.ok) return `GET ${path} answered ${response.status}${response.status === 403 ? ': granting the bench user the admin role did not take' : ''}`;
+  }
+  return undefined;
 }

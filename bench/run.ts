@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PasswordHasher } from '../src/users/password-hasher';
+import { grantAdmin } from './admin';
 import { CONNECTIONS, JSON_HEADERS, Measurement, RefreshChains, SECONDS, cannon, spread } from './load';
 import { HEAP_CAP_MIB, memoryCase } from './memory';
 import { CookieChains, cookieLogin, rolesSkipReason } from './optional';
@@ -52,6 +53,7 @@ async function main(): Promise<void> {
 
     const credentials = { username: `bench_${Date.now()}`, password: PASSWORD };
     await post(`${app.url}/users`, credentials);
+    await grantAdmin(appEnv, credentials.username); // for the @Roles case, before the login that carries the role
     const stored = await new PasswordHasher().hash(PASSWORD); // the app's own argon2id parameters
     const login = await post(`${app.url}/auth?permanent=true`, credentials);
     const accessToken: string = login.token.accessToken;
@@ -94,12 +96,19 @@ async function main(): Promise<void> {
         run: async (seconds) => cannon({ url: app.url, requests: [new CookieChains(await cookies()).request()] }, seconds),
       });
     }
-    const rolesSkipped = await rolesSkipReason(app.url, accessToken, login.user.id);
+    // The @Roles pair: the same handler with and without @Roles('admin'), on the app with a feature module
+    // added (bench/twins-server.ts), sharing the database and so the signing keys and the admin user.
+    const twins = await servers.start('bench/twins-server.js', appEnv, '/health');
+    const rolesSkipped = await rolesSkipReason(twins.url, accessToken);
     if (rolesSkipped) skipped.push(`the @Roles-guarded route: ${rolesSkipped}`);
     else {
-      const route = { ...bearer(accessToken), path: `/admin/users/${login.user.id}` };
-      cases.push({ id: 'roles', label: 'GET /admin/users/:id (@Roles admin)', run: (seconds) => cannon({ url: app.url, requests: [route] }, seconds) });
+      const caller = (path: string) => ({ ...bearer(accessToken), path });
+      cases.push(
+        { id: 'rolesTwin', label: 'GET /bench/caller (feature route, no role)', run: (seconds) => cannon({ url: twins.url, requests: [caller('/bench/caller')] }, seconds) },
+        { id: 'roles', label: "GET /bench/caller/admin (the same, @Roles('admin'))", run: (seconds) => cannon({ url: twins.url, requests: [caller('/bench/caller/admin')] }, seconds) },
+      );
     }
+    cases.push(...(await webhookCases(servers, appEnv, databaseUrl, dir, credentials, skipped)));
     cases.push(
       {
         id: 'login',
@@ -143,6 +152,56 @@ async function main(): Promise<void> {
     await servers.stopAll();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The refresh on two more servers, each on a database of its own, with webhooks to a counting receiver:
+ * one subscribed to `session.ended` only (a refresh must cost what it costs without webhooks), one to
+ * `session.refreshed` (every refresh stores an outbox row before it answers, and the worker delivers
+ * it). After each run of the subscribed case the bench waits for the receiver to have every delivery,
+ * so the deliveries do not run into the next case. SQLite only: PostgreSQL would need databases the
+ * bench does not own.
+ */
+async function webhookCases(
+  servers: Servers,
+  appEnv: Record<string, string>,
+  databaseUrl: string,
+  dir: string,
+  credentials: { username: string; password: string },
+  skipped: string[],
+): Promise<Case[]> {
+  if (!databaseUrl.startsWith('sqlite:')) {
+    skipped.push('the webhook cases: they run on SQLite only (each needs a database of its own)');
+    return [];
+  }
+  const receiver = await servers.start('bench/receiver-server.js', {}, '/count');
+  const received = async () => ((await (await fetch(`${receiver.url}/count`)).json()) as { received: number }).received;
+  const secret = `whsec_${randomBytes(32).toString('base64')}`;
+  const made: Case[] = [];
+  for (const [id, events, label] of [
+    ['refreshWebhooksOther', 'session.ended', 'POST /token, webhooks for session.ended only'],
+    ['refreshWebhooksRefreshed', 'session.refreshed', 'POST /token, webhooks for session.refreshed'],
+  ] as const) {
+    const env = { ...appEnv, DATABASE_URL: `sqlite:${join(dir, `${id}.sqlite`)}`, AUTH_WEBHOOK_URLS: `${receiver.url}/hook`, AUTH_WEBHOOK_SECRET: secret, AUTH_WEBHOOK_EVENTS: events };
+    const server = await servers.start('src/main.js', env, '/health');
+    await post(`${server.url}/users`, credentials);
+    let refreshed = 0;
+    made.push({
+      id,
+      label,
+      run: async (seconds) => {
+        const tokens = await inParallel(CONNECTIONS, CORES, async () => (await post(`${server.url}/auth?permanent=true`, credentials)).token.refreshToken as string);
+        const result = await cannon({ url: server.url, requests: [new RefreshChains(tokens).request()] }, seconds);
+        if (events !== 'session.refreshed') return result;
+        refreshed += result.requests - result.non2xx;
+        const deadline = Date.now() + 120_000;
+        while ((await received()) < refreshed && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+        const missing = refreshed - (await received());
+        return missing > 0 ? { ...result, errors: result.errors + missing } : result;
+      },
+    });
+  }
+  return made;
 }
 
 /** The status, headers (less those node:http adds itself) and body of one response, for the replay server. */
