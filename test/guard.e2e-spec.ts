@@ -1,6 +1,6 @@
 import * as jose from 'jose';
 import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { JwsHeader, signJws } from '../src/keys/jws';
+import { JwsHeader, signJws, signJwsAsync } from '../src/keys/jws';
 import { KeysService } from '../src/keys/keys.service';
 import { startApp, TestApp } from './app';
 import { controlAppClock } from './clock';
@@ -151,10 +151,22 @@ describe('the access-token guard', () => {
     await t.http.get('/me').set(bearer(session)).expect(200);
   });
 
-  it('signs only low-S ECDSA signatures (about half would be high-S otherwise)', () => {
+  it('signs only low-S ECDSA signatures (about half would be high-S otherwise), on the event loop and on the thread pool', async () => {
     for (let i = 0; i < 64; i++) {
       const token = signJws({ alg: 'ES256', kid, typ: 'at+jwt' }, { ...claims, jti: String(i) }, ourKey().privateKey);
       expect(sOf(token) <= P256_N >> 1n).toBe(true);
+      const pooled = await signJwsAsync({ alg: 'ES256', kid, typ: 'at+jwt' }, { ...claims, jti: String(i) }, ourKey().privateKey);
+      expect(sOf(pooled) <= P256_N >> 1n).toBe(true);
+    }
+  });
+
+  it('issues tokens signed on the thread pool that verify like any other, low-S', async () => {
+    let refreshToken = (await login(t.http, await signUp(t.http))).refreshToken!;
+    for (let i = 0; i < 24; i++) {
+      const { token } = (await t.http.post('/token').send({ refreshToken }).expect(201)).body;
+      expect(sOf(token.accessToken) <= P256_N >> 1n).toBe(true);
+      await t.http.get('/me').set('authorization', `Bearer ${token.accessToken}`).expect(200);
+      refreshToken = token.refreshToken;
     }
   });
 

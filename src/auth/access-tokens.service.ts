@@ -7,7 +7,7 @@ import { ClientsService } from '../clients/clients.service';
 import { Clock } from '../common/clock';
 import type { Caller } from '../common/current-user.decorator';
 import { AUTH_OPTIONS, type AuthModuleOptions } from './auth.options';
-import { decodeJws, signJws, verifyJwsSignature } from '../keys/jws';
+import { decodeJws, signJwsAsync, verifyJwsSignature } from '../keys/jws';
 import { CLOCK_TOLERANCE_SECONDS, KeysService } from '../keys/keys.service';
 import { ACCESS_TOKEN_MAX_BYTES, AccessTokenClaimsRegistry } from './access-token-claims.registry';
 import { AccessTokenTooLargeException } from './access-token-too-large.exception';
@@ -58,7 +58,7 @@ export class AccessTokensService {
    * An access token for the client; it never outlives the client's own deadline. Claims providers
    * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
    */
-  issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt'>, grant: { roles: readonly string[]; scope: string | null }): AccessTokenDto {
+  async issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt'>, grant: { roles: readonly string[]; scope: string | null }): Promise<AccessTokenDto> {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();
@@ -75,7 +75,7 @@ export class AccessTokensService {
       roles: [...grant.roles],
       ...(grant.scope && { scope: grant.scope }),
     };
-    const accessToken = signJws({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
+    const accessToken = await signJwsAsync({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
     if (Buffer.byteLength(accessToken) > ACCESS_TOKEN_MAX_BYTES) throw new AccessTokenTooLargeException();
     return { accessToken, tokenType: 'Bearer', expiresIn: exp - now };
   }

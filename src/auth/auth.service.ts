@@ -47,7 +47,7 @@ export class AuthService {
     if (!opened) throw new UnauthorizedException('Invalid username or password');
     const { client, refreshToken } = opened;
     return {
-      token: this.tokens(client, refreshToken, parseRoles(user.roles)),
+      token: await this.tokens(client, refreshToken, parseRoles(user.roles)),
       user: { id: user.id, username: user.username, clientId: client.id },
     };
   }
@@ -63,7 +63,7 @@ export class AuthService {
     }
     const rotated = await this.refreshTokens.rotate(refreshToken, origin);
     const client = scope === undefined ? rotated.client : { ...rotated.client, scope };
-    return { token: this.tokens(client, rotated.refreshToken, rotated.roles) as Required<TokensDto> };
+    return { token: (await this.tokens(client, rotated.refreshToken, rotated.roles)) as Required<TokensDto> };
   }
 
   reject(refreshToken: string, origin: Origin): Promise<void> {
@@ -96,8 +96,8 @@ export class AuthService {
     await this.clients.endAllExcept(caller.userId, caller.clientId, 'password_changed', by);
   }
 
-  private tokens(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'scope'>, refreshToken: string | null, roles: string[]): TokensDto {
-    const token = this.accessTokens.issue(client, { roles, scope: client.scope });
+  private async tokens(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'scope'>, refreshToken: string | null, roles: string[]): Promise<TokensDto> {
+    const token = await this.accessTokens.issue(client, { roles, scope: client.scope });
     if (!refreshToken) return token;
     return {
       ...token,

@@ -41,10 +41,24 @@ function lowS(signature: Buffer): Buffer {
 
 const encode = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 
+const compact = (alg: SigningAlgorithm, input: string, signature: Buffer) => `${input}.${(alg === 'ES256' ? lowS(signature) : signature).toString('base64url')}`;
+
 export function signJws(header: JwsHeader, payload: object, privateKey: KeyObject): string {
   const input = `${encode(header)}.${encode(payload)}`;
-  const signature = sign(DIGEST[header.alg], Buffer.from(input), keyInput(header.alg, privateKey));
-  return `${input}.${(header.alg === 'ES256' ? lowS(signature) : signature).toString('base64url')}`;
+  return compact(header.alg, input, sign(DIGEST[header.alg], Buffer.from(input), keyInput(header.alg, privateKey)));
+}
+
+/*
+ * The same token, signed on libuv's thread pool: the signature is the largest piece of a refresh's CPU
+ * time, and off the event loop it runs beside the next request's work (docs/benchmarks.md, same-run A/B).
+ */
+export function signJwsAsync(header: JwsHeader, payload: object, privateKey: KeyObject): Promise<string> {
+  const input = `${encode(header)}.${encode(payload)}`;
+  return new Promise((resolve, reject) => {
+    sign(DIGEST[header.alg], Buffer.from(input), keyInput(header.alg, privateKey), (error, signature) =>
+      error ? reject(error) : resolve(compact(header.alg, input, signature)),
+    );
+  });
 }
 
 export interface DecodedJws {
