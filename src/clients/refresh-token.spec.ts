@@ -10,6 +10,19 @@ describe('refresh tokens', () => {
     expect(newSecret()).not.toBe(secret);
   });
 
+  it('never hands out the same bytes twice, across refills of the pool they are cut from', () => {
+    const secrets = Array.from({ length: 1000 }, newSecret); // about eight 4 KiB refills
+    expect(new Set(secrets).size).toBe(1000);
+    const bytes = Buffer.concat(secrets.map((s) => Buffer.from(s, 'base64url')));
+    // Random bytes: no 32-byte secret is all zeros (a zeroed, reused pool slot would be).
+    expect(secrets.every((s) => Buffer.from(s, 'base64url').some((b) => b !== 0))).toBe(true);
+    // Roughly uniform: each of 256 byte values about 125 times in 32,000 bytes.
+    const counts = new Array(256).fill(0);
+    for (const b of bytes) counts[b] += 1;
+    expect(Math.min(...counts)).toBeGreaterThan(60);
+    expect(Math.max(...counts)).toBeLessThan(200);
+  });
+
   it.each([
     '',
     'no-dot',

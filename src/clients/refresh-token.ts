@@ -13,8 +13,24 @@ export interface RefreshToken {
   secret: string;
 }
 
+/*
+ * Secrets are cut from 4 KiB of random bytes drawn at once, as node's own randomUUID does: one call
+ * to the generator per refresh cost more than the bytes (docs/benchmarks.md). Each byte is handed out
+ * once and zeroed as it goes.
+ */
+const POOL_BYTES = 4096;
+let pool = Buffer.alloc(0);
+let used = 0;
+
 export function newSecret(): string {
-  return randomBytes(32).toString('base64url');
+  if (used + 32 > pool.length) {
+    pool = randomBytes(POOL_BYTES);
+    used = 0;
+  }
+  const secret = pool.toString('base64url', used, used + 32);
+  pool.fill(0, used, used + 32);
+  used += 32;
+  return secret;
 }
 
 /** A client id as this server makes them (a lower-case UUID); anything else is simply unknown. */
