@@ -207,7 +207,15 @@ describe('webhooks: session events to other services', () => {
     expect(loadEnv({ AUTH_WEBHOOK_URLS: `${receiver.url},https://b.example/x`, AUTH_WEBHOOK_SECRET: secret }).webhooks.urls).toHaveLength(2);
   });
 
-  it('an unknown event type stops the start', async () => {
-    await expect(startApp({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: secret, AUTH_WEBHOOK_EVENTS: 'session.exploded' })).rejects.toThrow(/AUTH_WEBHOOK_EVENTS/);
+  it('an unknown event type stops the start, before anything connects', async () => {
+    const connect = jest.spyOn(DataSource.prototype, 'initialize');
+    try {
+      await expect(startApp({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: secret, AUTH_WEBHOOK_EVENTS: 'session.ended,session.exploded' })).rejects.toThrow(
+        'Invalid environment variable AUTH_WEBHOOK_EVENTS="session.ended,session.exploded": unknown event type "session.exploded"',
+      );
+      expect(connect).not.toHaveBeenCalled();
+    } finally {
+      connect.mockRestore();
+    }
   });
 });
