@@ -73,6 +73,25 @@ function IsTrustProxy(): PropertyDecorator {
 
 const expected = (what: string): ValidationOptions => ({ message: `expected ${what}` });
 
+/** Why AUTH_WEBHOOK_URLS is refused, or null. */
+function webhookUrlsProblem(value: unknown): string | null {
+  for (const text of String(value).split(',')) {
+    if (!/^https?:\/\/[^\s,]+$/.test(text) || !URL.canParse(text)) return 'expected comma-separated http(s) URLs';
+    // Each URL is stored in every outbox row and would reach logs and backups with its password;
+    // receivers authenticate us by the signature instead.
+    const url = new URL(text);
+    if (url.username || url.password) return 'expected URLs without user:pass@ (a secret in a URL ends up in logs; receivers check the signature)';
+  }
+  return null;
+}
+
+function IsWebhookUrls(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isWebhookUrls',
+    validator: { validate: (value: unknown) => webhookUrlsProblem(value) === null, defaultMessage: (args) => webhookUrlsProblem(args?.value) ?? '' },
+  });
+}
+
 const unknownEventTypes = (value: unknown) =>
   String(value)
     .split(',')
@@ -174,7 +193,7 @@ export class EnvironmentVariables {
   @IsIntegerString(1, 1_000_000) AUTH_RECOVERY_MAX_PER_ACCOUNT = '5';
 
   /** Receivers of the session events (README, Webhooks); unset: no webhook, no outbox row. */
-  @ValidateIf(setOnly) @Matches(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, expected('comma-separated http(s) URLs')) AUTH_WEBHOOK_URLS = '';
+  @ValidateIf(setOnly) @IsWebhookUrls() AUTH_WEBHOOK_URLS = '';
   /** Standard Webhooks secret, `whsec_` and 24 to 64 bytes in base64; required with AUTH_WEBHOOK_URLS. */
   @ValidateIf((object: EnvironmentVariables, value) => value !== '' || object.AUTH_WEBHOOK_URLS !== '')
   @Matches(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, expected('whsec_ and 24 to 64 random bytes in base64 (required with AUTH_WEBHOOK_URLS)'))
@@ -190,7 +209,7 @@ export class EnvironmentVariables {
 }
 
 /** Never printed, even when malformed. */
-const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'AUTH_WEBHOOK_SECRET']);
+const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'AUTH_WEBHOOK_SECRET', 'AUTH_WEBHOOK_URLS']);
 
 export interface Env {
   http: {
