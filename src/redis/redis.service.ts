@@ -1,9 +1,11 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import Redis, { RedisOptions } from 'ioredis';
 import { REDIS_OPTIONS, type RedisModuleOptions } from './redis.options';
 
 /** How long any Redis command may take before its caller falls back. */
 export const REDIS_COMMAND_TIMEOUT_MS = 500;
+/** How long a start waits for its subscriptions; past it, it starts anyway and /health says 503 until they hold. */
+const SUBSCRIBED_AT_START_MS = 2000;
 
 /**
  * The connection to Redis when REDIS_URL is set, shared by what instances must see of each other
@@ -12,7 +14,7 @@ export const REDIS_COMMAND_TIMEOUT_MS = 500;
  * behaviour instead of hanging.
  */
 @Injectable()
-export class RedisService implements OnApplicationShutdown {
+export class RedisService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RedisService.name);
   /** Null when REDIS_URL is unset: everything stays in-process. */
   readonly client: Redis | null;
@@ -20,6 +22,7 @@ export class RedisService implements OnApplicationShutdown {
   private readonly handlers = new Map<string, (message: string) => void>();
   /** Channels whose SUBSCRIBE Redis has not confirmed yet. */
   private readonly unconfirmed = new Set<string>();
+  private onAllConfirmed: Array<() => void> = [];
   private down = false;
 
   constructor(@Inject(REDIS_OPTIONS) private readonly config: RedisModuleOptions) {
@@ -69,9 +72,23 @@ export class RedisService implements OnApplicationShutdown {
   private listen(name: string): void {
     const subscriber = this.subscriber!;
     subscriber.subscribe(name).then(
-      () => this.unconfirmed.delete(name),
+      () => {
+        this.unconfirmed.delete(name);
+        if (this.unconfirmed.size === 0) for (const resolve of this.onAllConfirmed.splice(0)) resolve();
+      },
       () => subscriber.status !== 'end' && subscriber.once('ready', () => this.listen(name)),
     );
+  }
+
+  /** After every module has subscribed, before the app listens: it starts ready, unless Redis is away. */
+  async onApplicationBootstrap(): Promise<void> {
+    if (this.unconfirmed.size === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.onAllConfirmed.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, SUBSCRIBED_AT_START_MS))),
+    ]);
+    clearTimeout(timer);
   }
 
   /** After the HTTP server has drained, so in-flight requests keep their Redis. */
