@@ -3,6 +3,7 @@ import { DynamicModule, Module, Type, UnsupportedMediaTypeException } from '@nes
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
 import { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppModule } from './app.module';
 import { AllExceptionsFilter } from './common/all-exceptions.filter';
@@ -29,12 +30,21 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
   const hops = http.trustProxy;
   const trustProxy = typeof hops === 'number' ? (_address: string, hop: number) => hop < hops : hops;
   const adapter = new DrainingFastifyAdapter({ trustProxy, bodyLimit: BODY_LIMIT, genReqId: requestId }, http);
-  const app = await NestFactory.create<NestFastifyApplication>(withFeatures(AppModule.forRoot(env), options.imports ?? []), adapter, {
-    logger: options.logger,
-    bufferLogs: options.logger !== false,
-    // A failed start throws (main.ts reports it and exits 1) instead of Nest calling process.exit itself.
-    abortOnError: false,
-  });
+  const build = new BuildWatch();
+  let app: NestFastifyApplication;
+  try {
+    app = await NestFactory.create<NestFastifyApplication>(withFeatures(AppModule.forRoot(env), options.imports ?? []), adapter, {
+      logger: options.logger,
+      bufferLogs: options.logger !== false,
+      // A failed start throws (main.ts reports it and exits 1) instead of Nest calling process.exit itself.
+      abortOnError: false,
+      instrument: { instanceDecorator: build.instanceDecorator },
+    });
+  } catch (error) {
+    await build.failed();
+    throw error;
+  }
+  build.succeeded();
   if (options.logger !== false) app.useLogger(app.get(Logger));
   logRequests(adapter.getInstance());
   // Cookie parsing for cookie-mode sessions (API.md section 7) and device cookies; no signing secret here.
@@ -84,6 +94,53 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
   // After init(): Nest's middleware (the request log) must be registered first.
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
+}
+
+/**
+ * What Nest builds while it builds the app. Should a constructor or factory throw, NestFactory.create
+ * throws with no app to close, and the database pool or Redis connection already open would keep the
+ * process alive. Nest builds the modules in parallel and the others' loads go on after the throw (a
+ * DataSource still connecting): what was built is shut down, and what is built later as it comes.
+ */
+class BuildWatch {
+  /** null once the app is built: request-scoped instances are built per request and not kept. */
+  private built: object[] | null = [];
+  private failure = false;
+
+  readonly instanceDecorator = (instance: unknown): unknown => {
+    if (typeof instance === 'object' && instance !== null) {
+      if (this.failure) void shutDown([instance]);
+      else this.built?.push(instance);
+    }
+    return instance;
+  };
+
+  succeeded(): void {
+    this.built = null;
+  }
+
+  async failed(): Promise<void> {
+    this.failure = true;
+    const built = [...new Set(this.built)].reverse();
+    this.built = null;
+    await shutDown(built);
+  }
+}
+
+/**
+ * Nest's shutdown hooks in Nest's order (onModuleDestroy, beforeApplicationShutdown,
+ * onApplicationShutdown; RedisService quits), and any connected DataSource destroyed (TypeORM's
+ * module can close only one it had received). A hook that fails does not stop the others.
+ */
+async function shutDown(instances: object[]): Promise<void> {
+  for (const hook of ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const) {
+    for (const instance of instances as Array<Partial<Record<typeof hook, () => unknown>>>) {
+      if (typeof instance[hook] === 'function') await Promise.resolve().then(() => instance[hook]!()).catch(() => undefined);
+    }
+  }
+  for (const instance of instances) {
+    if (instance instanceof DataSource && instance.isInitialized) await instance.destroy().catch(() => undefined);
+  }
 }
 
 /** AppModule, with feature modules mounted beside it (the e2e test of docs/extending.md's example). */

@@ -1,4 +1,8 @@
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
 import type { Test } from 'supertest';
+import { SessionRelay } from '../src/events/session-relay.service';
+import { RedisService } from '../src/redis/redis.service';
 import { startApp, TestApp } from './app';
 import { createTestDatabase, postgresUrl, redisUrl, TestDatabase } from './engines';
 import { bearer, credentials } from './factories';
@@ -71,6 +75,79 @@ async function untilHealthy(t: TestApp): Promise<void> {
       const abort = new Promise((_resolve, reject) => setTimeout(() => reject(new Error('shutdown held past 5 s')), BOUND_MS).unref());
       await expect(Promise.race([t.close(), abort])).resolves.toBeUndefined();
     } finally {
+      await proxy.close();
+    }
+  });
+});
+
+(redisUrl ? describe : describe.skip)('Redis and the other instances', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  /** A message on the session relay's channel, as another instance publishes it. */
+  async function publishFromAnotherInstance(t: TestApp, userId: string): Promise<number> {
+    const other = new Redis(redisUrl!);
+    try {
+      const event = { id: randomUUID(), type: 'session.created', occurredAt: new Date().toISOString(), userId, data: {} };
+      return await other.publish(t.app.get(RedisService).key('session-events'), JSON.stringify({ from: 'another-instance', event }));
+    } finally {
+      other.disconnect();
+    }
+  }
+
+  it('/health says 503 until this instance hears the others (its SUBSCRIBEs confirmed)', async () => {
+    let confirm!: () => void;
+    const confirmed = new Promise<void>((resolve) => (confirm = resolve));
+    const subscribe = Redis.prototype.subscribe;
+    jest.spyOn(Redis.prototype, 'subscribe').mockImplementation(function (this: Redis, ...args: Parameters<Redis['subscribe']>) {
+      return confirmed.then(() => subscribe.apply(this, args));
+    } as Redis['subscribe']);
+    const t = await startApp();
+    try {
+      const health = await within(t.http.get('/health')).expect(503);
+      expect(health.body.details).toMatchObject({ redis: { status: 'down' }, database: { status: 'up' } });
+      confirm();
+      await untilHealthy(t);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('a subscribe() while the subscriber connection comes up is heard, and so is the one before it', async () => {
+    const redis = new RedisService({ url: redisUrl!, keyPrefix: `ra-test-${randomUUID()}:` });
+    const other = new Redis(redisUrl!);
+    try {
+      const heard: string[] = [];
+      redis.subscribe('first', (message) => heard.push(`first ${message}`));
+      // Between connect and ready: where a second module's subscribe() lands when Redis is slow to answer.
+      (redis as unknown as { subscriber: Redis }).subscriber.once('connect', () => redis.subscribe('second', (message) => heard.push(`second ${message}`)));
+      for (let wait = 0; wait < 50 && !(await redis.isUp()); wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(await redis.isUp()).toBe(true);
+      expect([await other.publish(redis.key('first'), 'a'), await other.publish(redis.key('second'), 'b')]).toEqual([1, 1]);
+      for (let wait = 0; wait < 50 && heard.length < 2; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(heard.sort()).toEqual(['first a', 'second b']);
+    } finally {
+      other.disconnect();
+      await redis.onApplicationShutdown();
+    }
+  });
+
+  it('unreachable at start: once it is back, this instance hears the others', async () => {
+    const proxy = await TcpProxy.to(redisUrl!);
+    await proxy.refuse();
+    const t = await startApp({ REDIS_URL: proxy.urlFor(redisUrl!) });
+    try {
+      // Past ioredis's second failed attempt, when a SUBSCRIBE with a retry limit would be dropped for good.
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await within(t.http.get('/health')).expect(503);
+      await proxy.restore();
+      await untilHealthy(t);
+      const heard: string[] = [];
+      t.app.get(SessionRelay).onDelivery((event) => heard.push(event.userId!));
+      expect(await publishFromAnotherInstance(t, 'user-1')).toBe(1);
+      for (let wait = 0; wait < 50 && heard.length === 0; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(heard).toEqual(['user-1']);
+    } finally {
+      await t.close();
       await proxy.close();
     }
   });

@@ -204,10 +204,30 @@ describe('webhooks: session events to other services', () => {
     expect(() => loadEnv({ AUTH_WEBHOOK_URLS: 'ftp://x', AUTH_WEBHOOK_SECRET: secret })).toThrow(/AUTH_WEBHOOK_URLS/);
     expect(() => loadEnv({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: 'whsec_short' })).toThrow(/AUTH_WEBHOOK_SECRET=<redacted>/);
     expect(() => loadEnv({ AUTH_WEBHOOK_EVENTS: 'session ended' })).toThrow(/AUTH_WEBHOOK_EVENTS/);
+    expect(() => loadEnv({ AUTH_WEBHOOK_URLS: 'https://[receiver', AUTH_WEBHOOK_SECRET: secret })).toThrow(/AUTH_WEBHOOK_URLS=<redacted>: expected comma-separated http\(s\) URLs/);
     expect(loadEnv({ AUTH_WEBHOOK_URLS: `${receiver.url},https://b.example/x`, AUTH_WEBHOOK_SECRET: secret }).webhooks.urls).toHaveLength(2);
   });
 
-  it('an unknown event type stops the start', async () => {
-    await expect(startApp({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: secret, AUTH_WEBHOOK_EVENTS: 'session.exploded' })).rejects.toThrow(/AUTH_WEBHOOK_EVENTS/);
+  it('an unknown event type stops the start, before anything connects', async () => {
+    const connect = jest.spyOn(DataSource.prototype, 'initialize');
+    try {
+      await expect(startApp({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: secret, AUTH_WEBHOOK_EVENTS: 'session.ended,session.exploded' })).rejects.toThrow(
+        'Invalid environment variable AUTH_WEBHOOK_EVENTS="session.ended,session.exploded": unknown event type "session.exploded"',
+      );
+      expect(connect).not.toHaveBeenCalled();
+    } finally {
+      connect.mockRestore();
+    }
+  });
+
+  it('a receiver URL with user:pass@ stops the start, without printing it', async () => {
+    for (const urls of ['https://hooks:hunter2@receiver.example/in', 'https://hunter2@receiver.example/in', `${receiver.url},https://a:hunter2@b.example`]) {
+      expect(() => loadEnv({ AUTH_WEBHOOK_URLS: urls, AUTH_WEBHOOK_SECRET: secret })).toThrow(
+        /^Invalid environment variable AUTH_WEBHOOK_URLS=<redacted>: expected URLs without user:pass@/,
+      );
+    }
+    await expect(startApp({ AUTH_WEBHOOK_URLS: 'http://hooks:hunter2@127.0.0.1:9/in', AUTH_WEBHOOK_SECRET: secret })).rejects.toThrow(/AUTH_WEBHOOK_URLS=<redacted>/);
+    // An @ in the path is not a credential.
+    expect(loadEnv({ AUTH_WEBHOOK_URLS: 'https://receiver.example/in/@team', AUTH_WEBHOOK_SECRET: secret }).webhooks.urls).toEqual(['https://receiver.example/in/@team']);
   });
 });

@@ -138,6 +138,7 @@ describe('loadEnv', () => {
       ['DATABASE_URL', 'mysql://root:hunter2@db/app'],
       ['REDIS_URL', 'http://user:hunter2@cache'],
       ['SMTP_URL', 'http://user:hunter2@mail'],
+      ['AUTH_WEBHOOK_URLS', 'ftp://hooks.example/in?token=hunter2'],
     ]) {
       expect(() => loadEnv({ [name]: value })).toThrow(`Invalid environment variable ${name}=<redacted>: expected`);
     }

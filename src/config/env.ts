@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { IsIn, IsPort, Matches, MinLength, ValidateBy, ValidateIf, validateSync, ValidationOptions } from 'class-validator';
 import { parseDurationSeconds } from './duration';
 import { readEnvironment } from './env-file';
+import { SESSION_EVENT_TYPES, SessionEventType } from './session-event-types';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -71,6 +72,41 @@ function IsTrustProxy(): PropertyDecorator {
 }
 
 const expected = (what: string): ValidationOptions => ({ message: `expected ${what}` });
+
+/** Why AUTH_WEBHOOK_URLS is refused, or null. */
+function webhookUrlsProblem(value: unknown): string | null {
+  for (const text of String(value).split(',')) {
+    if (!/^https?:\/\/[^\s,]+$/.test(text) || !URL.canParse(text)) return 'expected comma-separated http(s) URLs';
+    // Each URL is stored in every outbox row and would reach logs and backups with its password;
+    // receivers authenticate us by the signature instead.
+    const url = new URL(text);
+    if (url.username || url.password) return 'expected URLs without user:pass@ (a secret in a URL ends up in logs; receivers check the signature)';
+  }
+  return null;
+}
+
+function IsWebhookUrls(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isWebhookUrls',
+    validator: { validate: (value: unknown) => webhookUrlsProblem(value) === null, defaultMessage: (args) => webhookUrlsProblem(args?.value) ?? '' },
+  });
+}
+
+const unknownEventTypes = (value: unknown) =>
+  String(value)
+    .split(',')
+    .filter((type) => !(SESSION_EVENT_TYPES as readonly string[]).includes(type));
+
+function IsEventTypes(): PropertyDecorator {
+  return ValidateBy({
+    name: 'isEventTypes',
+    validator: {
+      validate: (value: unknown) => typeof value === 'string' && unknownEventTypes(value).length === 0,
+      defaultMessage: (args) =>
+        `unknown event type ${unknownEventTypes(args?.value).map((type) => JSON.stringify(type)).join(', ')}; expected comma-separated types from ${SESSION_EVENT_TYPES.join(', ')}`,
+    },
+  });
+}
 
 /**
  * Every environment variable the service reads, declared once: its name, its default and its rule
@@ -157,14 +193,13 @@ export class EnvironmentVariables {
   @IsIntegerString(1, 1_000_000) AUTH_RECOVERY_MAX_PER_ACCOUNT = '5';
 
   /** Receivers of the session events (README, Webhooks); unset: no webhook, no outbox row. */
-  @ValidateIf(setOnly) @Matches(/^https?:\/\/[^\s,]+(,https?:\/\/[^\s,]+)*$/, expected('comma-separated http(s) URLs')) AUTH_WEBHOOK_URLS = '';
+  @ValidateIf(setOnly) @IsWebhookUrls() AUTH_WEBHOOK_URLS = '';
   /** Standard Webhooks secret, `whsec_` and 24 to 64 bytes in base64; required with AUTH_WEBHOOK_URLS. */
   @ValidateIf((object: EnvironmentVariables, value) => value !== '' || object.AUTH_WEBHOOK_URLS !== '')
   @Matches(/^whsec_[A-Za-z0-9+/]{32,88}={0,2}$/, expected('whsec_ and 24 to 64 random bytes in base64 (required with AUTH_WEBHOOK_URLS)'))
   AUTH_WEBHOOK_SECRET = '';
-  /** Only these types are sent (comma-separated); unset: all. */
-  @ValidateIf(setOnly) @Matches(/^[a-z_]+\.[a-z_]+(,[a-z_]+\.[a-z_]+)*$/, expected('comma-separated event types like session.ended,user.deleted'))
-  AUTH_WEBHOOK_EVENTS = '';
+  /** Only these types are sent (comma-separated); unset: all. Checked here, so a typo stops the start before anything connects. */
+  @ValidateIf(setOnly) @IsEventTypes() AUTH_WEBHOOK_EVENTS = '';
   /** An event not delivered within this is marked failed and retried no more. */
   @IsDuration('1m', '30d') AUTH_WEBHOOK_MAX_AGE = '3d';
   /** Delivered and failed rows are deleted this long after. */
@@ -174,7 +209,7 @@ export class EnvironmentVariables {
 }
 
 /** Never printed, even when malformed. */
-const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'AUTH_WEBHOOK_SECRET']);
+const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'AUTH_WEBHOOK_SECRET', 'AUTH_WEBHOOK_URLS']);
 
 export interface Env {
   http: {
@@ -242,7 +277,7 @@ export interface Env {
     /** The `whsec_...` secret; null without URLs. */
     secret: string | null;
     /** null: every type. */
-    events: string[] | null;
+    events: SessionEventType[] | null;
     maxAge: number;
     retention: number;
     pollInterval: number;
@@ -328,7 +363,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
     webhooks: {
       urls: v.AUTH_WEBHOOK_URLS ? v.AUTH_WEBHOOK_URLS.split(',') : [],
       secret: v.AUTH_WEBHOOK_SECRET || null,
-      events: v.AUTH_WEBHOOK_EVENTS ? v.AUTH_WEBHOOK_EVENTS.split(',') : null,
+      events: v.AUTH_WEBHOOK_EVENTS ? (v.AUTH_WEBHOOK_EVENTS.split(',') as SessionEventType[]) : null,
       maxAge: seconds(v.AUTH_WEBHOOK_MAX_AGE),
       retention: seconds(v.AUTH_WEBHOOK_RETENTION),
       pollInterval: seconds(v.AUTH_WEBHOOK_POLL_INTERVAL),

@@ -1,18 +1,12 @@
-/**
+/*
  * The session events of API.md section 9: one JSON shape everywhere (in the process, on the
  * per-device stream, in webhooks). A payload never carries a token, a hash or a password.
+ * Their names live in config, which checks AUTH_WEBHOOK_EVENTS against them at start.
  */
-export const SESSION_EVENT_TYPES = [
-  'user.created',
-  'user.password_changed',
-  'user.roles_changed',
-  'user.disabled',
-  'user.deleted',
-  'session.created',
-  'session.refreshed',
-  'session.ended',
-] as const;
-export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];
+import type { SessionEventType } from '../config/session-event-types';
+
+export { SESSION_EVENT_TYPES } from '../config/session-event-types';
+export type { SessionEventType } from '../config/session-event-types';
 
 /** Who caused it: the user on one of their clients, an admin, the CLI, or the service itself. */
 export type Actor =

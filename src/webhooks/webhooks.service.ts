@@ -18,7 +18,8 @@ export interface WebhookBacklog {
  */
 @Injectable()
 export class WebhooksService implements OnModuleInit {
-  private readonly types: ReadonlySet<string>;
+  /** AUTH_WEBHOOK_EVENTS, checked against the known types by loadEnv before anything connects. */
+  private readonly types: ReadonlySet<SessionEventType>;
 
   constructor(
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksModuleOptions,
@@ -27,8 +28,6 @@ export class WebhooksService implements OnModuleInit {
     private readonly delivery: WebhookDelivery,
     private readonly clock: Clock,
   ) {
-    const unknown = options.events?.filter((type) => !(SESSION_EVENT_TYPES as readonly string[]).includes(type)) ?? [];
-    if (unknown.length > 0) throw new Error(`Invalid environment variable AUTH_WEBHOOK_EVENTS: unknown event type ${unknown.join(', ')}`);
     this.types = new Set(options.events ?? SESSION_EVENT_TYPES);
   }
 
