@@ -9,7 +9,8 @@ export const CORES = availableParallelism();
 /** The physical limit of login: argon2id verifies of the app's parameters, as many at once as cores. */
 export async function rawArgon2VerifyRate(stored: string, password: string, seconds = SECONDS): Promise<Measurement> {
   let count = 0;
-  const until = Date.now() + seconds * 1000;
+  const started = Date.now();
+  const until = started + seconds * 1000;
   await Promise.all(
     Array.from({ length: CORES }, async () => {
       while (Date.now() < until) {
@@ -18,7 +19,8 @@ export async function rawArgon2VerifyRate(stored: string, password: string, seco
       }
     }),
   );
-  return { rps: count / seconds, requests: count, errors: 0, non2xx: 0 };
+  // Over the time it took: the last verifies end after the deadline.
+  return { rps: count / ((Date.now() - started) / 1000), requests: count, errors: 0, non2xx: 0 };
 }
 
 /** The physical limit of token verification: ES256 verifies of one token in this thread, for 2 s. */
