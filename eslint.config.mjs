@@ -6,9 +6,8 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 // The Node globals the build scripts use (the `globals` package is not a dependency).
-const node = Object.fromEntries(
-  ['require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', 'Buffer', 'URL', 'setTimeout', 'clearTimeout'].map((name) => [name, 'readonly']),
-);
+const NODE_GLOBALS = ['require', 'module', 'exports', '__dirname', '__filename', 'process', 'console', 'Buffer', 'URL'];
+const node = Object.fromEntries(NODE_GLOBALS.map((name) => [name, 'readonly']));
 
 export default defineConfig(
   { ignores: ['**/dist/**', 'data/**', 'coverage/**', 'node_modules/**', 'account/sdk/**'] },
