@@ -23,7 +23,7 @@ import { UNLIMITED_ADDRESS } from './app';
 import { createTestDatabase, createTestRedis, type TestDatabase } from './engines';
 import { NotesModule } from './feature-module.example';
 
-const README = join(__dirname, '..', 'README.md');
+const GUIDE = join(__dirname, '..', 'docs', 'architecture.md');
 const EXAMPLE = join(__dirname, 'feature-module.example.ts');
 
 /*
@@ -122,8 +122,8 @@ describe('modules with options, embedded in a host app', () => {
     });
   });
 
-  describe('README, "Embedding the modules", quotes what this spec runs', () => {
-    const section = readFileSync(README, 'utf8').split('### Embedding the modules')[1].split('\n## ')[0];
+  describe('docs/architecture.md, "Embedding the modules", quotes what this spec runs', () => {
+    const section = readFileSync(GUIDE, 'utf8').split('### Embedding the modules')[1].split('\n## ')[0];
     const modulesOf = (code: string) => new Set(code.match(/\b[A-Z]\w*Module\b/g));
 
     it('its ts example blocks appear in test/feature-module.example.ts verbatim', () => {
