@@ -27,6 +27,8 @@ export interface AccessTokenClaims {
   roles: string[];
   /** Space-separated (RFC 6749 §3.3), only when the client was granted a scope. */
   scope?: string;
+  /** When the user last proved who they are on this client, seconds (OIDC Core §2; @RecentAuth reads it). */
+  auth_time: number;
 }
 
 export class AccessTokenInvalid extends Error {
@@ -58,7 +60,7 @@ export class AccessTokensService {
    * An access token for the client; it never outlives the client's own deadline. Claims providers
    * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
    */
-  async issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt'>, grant: { roles: readonly string[]; scope: string | null }): Promise<AccessTokenDto> {
+  async issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'>, grant: { roles: readonly string[]; scope: string | null }): Promise<AccessTokenDto> {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();
@@ -72,6 +74,7 @@ export class AccessTokensService {
       jti: randomUUID(),
       iat: now,
       exp,
+      auth_time: Math.floor(client.authenticatedAt.getTime() / 1000),
       roles: [...grant.roles],
       ...(grant.scope && { scope: grant.scope }),
     };
