@@ -122,6 +122,11 @@ export class AccessTokensService {
     return verified;
   }
 
+  /** AUTH_REAUTH_MAX_AGE (seconds): how recent auth_time must be on a @RecentAuth() route without a max age of its own. */
+  get reauthMaxAge(): number {
+    return this.config.reauthMaxAge;
+  }
+
   /**
    * A verified token whose client is still live, or AccessTokenRejectedException. A valid signature
    * is not enough: an ended client's tokens are refused at once (ClientStateCache states the bound

@@ -29,7 +29,7 @@ function guardFor(roles: string[], scope?: string): AccessTokenGuard {
   const accessTokens = {
     authenticate: async () => ({ caller: { userId: 'u', clientId: 'c' }, claims: { scope }, roles }),
   } as unknown as AccessTokensService;
-  return new AccessTokenGuard(new Reflector(), accessTokens, {} as SessionCookies, new Clock(), { reauthMaxAge: 600 });
+  return new AccessTokenGuard(new Reflector(), accessTokens, {} as SessionCookies, new Clock());
 }
 
 const refusal = (reason: string) => expect.objectContaining({ response: expect.objectContaining({ statusCode: 403, reason }) });

@@ -1,4 +1,4 @@
-import { CanActivate, ExecutionContext, Inject, Injectable } from '@nestjs/common';
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { Clock } from '../../common/clock';
@@ -7,13 +7,15 @@ import { IS_PUBLIC } from '../../common/public.decorator';
 import { AccessForbiddenException } from '../access-forbidden.exception';
 import { AccessTokenRejectedException } from '../access-token-rejected.exception';
 import { AccessTokenClaims, AccessTokensService } from '../access-tokens.service';
-import { AUTH_OPTIONS, type AuthModuleOptions } from '../auth.options';
 import { bearerToken } from '../bearer-token';
 import { ReauthenticationRequiredException } from '../reauthentication-required.exception';
 import { RECENT_AUTH, type RecentAuthRequirement } from '../recent-auth.decorator';
 import { REQUIRED_ROLES } from '../roles.decorator';
 import { REQUIRED_SCOPES } from '../scopes.decorator';
 import { SessionCookies } from '../session-cookies';
+
+/** AUTH_REAUTH_MAX_AGE's default, in seconds. */
+const DEFAULT_REAUTH_MAX_AGE = 600;
 
 /** Global guard: every route needs a live access token unless it is marked @Public(). */
 @Injectable()
@@ -23,7 +25,6 @@ export class AccessTokenGuard implements CanActivate {
     private readonly accessTokens: AccessTokensService,
     private readonly cookies: SessionCookies,
     private readonly clock: Clock,
-    @Inject(AUTH_OPTIONS) private readonly config: Pick<AuthModuleOptions, 'reauthMaxAge'>,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -44,7 +45,8 @@ export class AccessTokenGuard implements CanActivate {
   private requireRecentAuth(context: ExecutionContext, claims: AccessTokenClaims): void {
     const requirement = this.reflector.getAllAndOverride<RecentAuthRequirement | undefined>(RECENT_AUTH, [context.getHandler(), context.getClass()]);
     if (!requirement) return;
-    const maxAge = requirement.maxAge ?? this.config.reauthMaxAge;
+    // A host app that built AuthModule's options without reauthMaxAge gets the documented default, never no limit.
+    const maxAge = requirement.maxAge ?? this.accessTokens.reauthMaxAge ?? DEFAULT_REAUTH_MAX_AGE;
     // A token without auth_time (signed before the claim existed) never counts as recent.
     const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : -Infinity;
     if (this.clock.now() / 1000 - authTime > maxAge) throw new ReauthenticationRequiredException(maxAge);
