@@ -57,6 +57,7 @@ describe('the access-token guard', () => {
       jti: expect.any(String),
       iat: expect.any(Number),
       exp: expect.any(Number),
+      auth_time: expect.any(Number),
       roles: [],
     });
     await t.http.get('/me').set(bearer(session)).expect(200);

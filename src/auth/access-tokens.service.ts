@@ -27,6 +27,8 @@ export interface AccessTokenClaims {
   roles: string[];
   /** Space-separated (RFC 6749 §3.3), only when the client was granted a scope. */
   scope?: string;
+  /** When the user last proved who they are on this client, seconds (OIDC Core §2; @RecentAuth reads it). */
+  auth_time: number;
 }
 
 export class AccessTokenInvalid extends Error {
@@ -58,7 +60,7 @@ export class AccessTokensService {
    * An access token for the client; it never outlives the client's own deadline. Claims providers
    * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
    */
-  async issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt'>, grant: { roles: readonly string[]; scope: string | null }): Promise<AccessTokenDto> {
+  async issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'>, grant: { roles: readonly string[]; scope: string | null }): Promise<AccessTokenDto> {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();
@@ -72,6 +74,7 @@ export class AccessTokensService {
       jti: randomUUID(),
       iat: now,
       exp,
+      auth_time: Math.floor(client.authenticatedAt.getTime() / 1000),
       roles: [...grant.roles],
       ...(grant.scope && { scope: grant.scope }),
     };
@@ -117,6 +120,11 @@ export class AccessTokensService {
     const ttl = Math.floor((verified.exp + CLOCK_TOLERANCE_SECONDS - now) * 1000);
     if (ttl > 0) this.verified.set(token, verified, { ttl }); // a ttl of 0 would mean "forever"
     return verified;
+  }
+
+  /** AUTH_REAUTH_MAX_AGE (seconds): how recent auth_time must be on a @RecentAuth() route without a max age of its own. */
+  get reauthMaxAge(): number {
+    return this.config.reauthMaxAge;
   }
 
   /**

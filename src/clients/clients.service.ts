@@ -22,6 +22,12 @@ export interface OpenedClient {
   refreshToken: string | null;
 }
 
+export interface ReauthenticatedClient {
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'scope'>;
+  /** The user's roles as the update read them. */
+  roles: string[];
+}
+
 export interface ClientPage {
   clients: Client[];
   /** Opaque; null on the last page. */
@@ -61,6 +67,7 @@ export class ClientsService {
       sealedSuccessor: null,
       rotatedAt: null,
       createdAt: new Date(now),
+      authenticatedAt: new Date(now),
       lastUsedAt: new Date(now),
       expiresAt: new Date(expiresAt),
       sessionExpiresAt: new Date(sessionExpiresAt),
@@ -92,6 +99,18 @@ export class ClientsService {
     const by: Actor = { kind: 'user', userId, clientId: client.id };
     for (const id of ended) await this.events.emit('session.ended', userId, { reason: 'limit', by }, id);
     return { client, refreshToken: secret && formatRefreshToken(client.id, secret) };
+  }
+
+  /**
+   * The user proved who they are again on this live client: from now on its access tokens carry this
+   * moment as auth_time. What a new access token needs, or null when the client is not live.
+   */
+  async reauthenticated(userId: string, clientId: string): Promise<ReauthenticatedClient | null> {
+    const now = this.clock.now();
+    const row = await this.statements.reauthenticate(clientId, userId, now);
+    if (!row) return null;
+    const client = { id: clientId, userId, expiresAt: new Date(Number(row.expires_at)), authenticatedAt: new Date(now), scope: row.scope };
+    return { client, roles: parseRoles(row.roles) };
   }
 
   /** The client's state for the access-token guard, from the cache when it is fresh enough. */

@@ -24,7 +24,7 @@ import {
 
 /** What a rotation returns: enough of the client to issue its tokens. */
 export interface RotatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'scope'>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope'>;
   refreshToken: string;
   /** The user's roles as the rotation read them. */
   roles: string[];
@@ -72,6 +72,7 @@ export class RefreshTokensService {
           userId: row.user_id,
           expiresAt: new Date(Number(row.expires_at)),
           sessionExpiresAt: new Date(Number(row.session_expires_at)),
+          authenticatedAt: new Date(Number(row.authenticated_at)),
           scope: row.scope,
         },
         refreshToken: formatRefreshToken(parsed.clientId, successor),

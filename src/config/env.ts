@@ -170,6 +170,8 @@ export class EnvironmentVariables {
   @IsIntegerString(1, 1_000_000) AUTH_SIGNUP_MAX_PER_ADDRESS = '10';
   @IsDuration('1s', '1d') AUTH_SIGNUP_WINDOW = '1h';
   @IsIntegerString(0, 10_000_000) AUTH_REFRESH_MAX_PER_MINUTE = '1200';
+  /** How recently the user must have proved who they are for a @RecentAuth() route (RFC 9470 max_age). */
+  @IsDuration('10s', '1d') AUTH_REAUTH_MAX_AGE = '10m';
   @ValidateIf(setOnly) @MinLength(16, expected('at least 16 characters')) AUTH_INTROSPECTION_SECRET = '';
   /** RFC 9700 §2.4: the resource-owner password grant must not be used; first-party logins use POST /auth. */
   @IsIn(BOOLEAN, expected('true or false')) AUTH_OAUTH_PASSWORD_GRANT = 'false';
@@ -252,6 +254,7 @@ export interface Env {
     introspectionSecret: string | null;
     refreshMaxPerMinute: number;
     oauthPasswordGrant: boolean;
+    reauthMaxAge: number;
   };
   keys: {
     algorithm: SigningAlgorithm;
@@ -341,6 +344,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       introspectionSecret: v.AUTH_INTROSPECTION_SECRET || null,
       refreshMaxPerMinute: Number(v.AUTH_REFRESH_MAX_PER_MINUTE),
       oauthPasswordGrant: v.AUTH_OAUTH_PASSWORD_GRANT === 'true',
+      reauthMaxAge: seconds(v.AUTH_REAUTH_MAX_AGE),
     },
     keys: {
       algorithm: v.AUTH_SIGNING_ALGORITHM as SigningAlgorithm,

@@ -59,16 +59,21 @@ export class RecoveryService implements OnModuleInit {
     await this.events.emit('user.password_changed', row.userId, { by, reason: 'reset' });
   }
 
+  /**
+   * Asks for a new address (the route needs recent authentication). A verified address stays the
+   * recovery address until the new one is verified, and is told of the request (no link in that mail).
+   */
   async changeEmail(caller: Caller, email: string): Promise<void> {
     await this.limits.take([{ limiter: this.limits.recoveryPerAccount, key: `user:${caller.userId}` }], TOO_MANY);
-    const { changed, replaced } = await this.users.setPendingEmail(caller.userId, email);
+    const { changed, notify } = await this.users.setPendingEmail(caller.userId, email);
     if (changed) await this.outbox.enqueue('verify_email', email, caller.userId);
-    if (replaced) await this.outbox.enqueue('email_changed', replaced, caller.userId);
+    if (notify) await this.outbox.enqueue('email_changed', notify, caller.userId);
   }
 
+  /** Only the signed-in owner's attempt spends the link: anyone else's leaves it working for the owner. */
   async verifyEmail(caller: Caller, token: string): Promise<void> {
-    const row = await this.tokens.redeem(token, 'verify_email');
-    if (!row || row.userId !== caller.userId || !row.email) throw invalidToken();
+    const row = await this.tokens.redeem(token, 'verify_email', caller.userId);
+    if (!row?.email) throw invalidToken();
     if (!(await this.users.markEmailVerified(row.userId, row.email))) throw invalidToken();
   }
 
@@ -83,7 +88,8 @@ export class RecoveryService implements OnModuleInit {
     if (!entry.userId) return null;
     const user = await this.users.findById(entry.userId).catch(() => null);
     // The address was changed again (or verified) since: that newer request mails its own link.
-    if (!user || user.email !== entry.recipient || user.emailVerifiedAt) return null;
+    const asked = user && (user.pendingEmail === entry.recipient || (user.email === entry.recipient && !user.emailVerifiedAt));
+    if (!asked) return null;
     const token = await this.tokens.issue(user.id, 'verify_email', this.config.emailVerifyTtl, entry.recipient);
     return verifyMail(entry.recipient, `${this.config.publicUrl}/account#verify=${token}`, this.config.emailVerifyTtl);
   }
