@@ -13,6 +13,7 @@ import { ACCESS_TOKEN_MAX_BYTES, AccessTokenClaimsRegistry } from './access-toke
 import { AccessTokenTooLargeException } from './access-token-too-large.exception';
 import { AccessRejection, AccessTokenRejectedException } from './access-token-rejected.exception';
 import { AccessTokenDto } from './dto/tokens.response.dto';
+import { earnedScope } from './scope-policy';
 
 /** The claims of our access tokens (RFC 9068 profile, `typ: at+jwt`). */
 export interface AccessTokenClaims {
@@ -62,7 +63,9 @@ export class AccessTokensService {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();
-    const subject = { userId: client.userId, clientId: client.id, roles: grant.roles, scope: grant.scope };
+    // Only what the user's current roles still earn: a role taken away takes its scope with it at the next refresh.
+    const scope = earnedScope(grant.scope, grant.roles, this.config.openScopes);
+    const subject = { userId: client.userId, clientId: client.id, roles: grant.roles, scope };
     const claims: AccessTokenClaims = {
       ...this.extraClaims.extraClaims(subject),
       iss: this.config.issuer,
@@ -73,7 +76,7 @@ export class AccessTokensService {
       iat: now,
       exp,
       roles: [...grant.roles],
-      ...(grant.scope && { scope: grant.scope }),
+      ...(scope && { scope }),
     };
     const accessToken = await signJwsAsync({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
     if (Buffer.byteLength(accessToken) > ACCESS_TOKEN_MAX_BYTES) throw new AccessTokenTooLargeException();

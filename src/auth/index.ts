@@ -13,6 +13,7 @@ export { LoginDto } from './dto/login.dto';
 export { RequestOrigin } from './origin.decorator';
 export { Roles } from './roles.decorator';
 export { Scopes } from './scopes.decorator';
+export { earnedScope, unearnedScopes } from './scope-policy';
 export { AccessTokenClaimsRegistry, ACCESS_TOKEN_MAX_BYTES, RESERVED_CLAIMS } from './access-token-claims.registry';
 export type { ClaimsProvider, TokenSubject } from './access-token-claims.registry';
 /* For feature modules: the session events (API.md section 9) and how to listen to them. */
