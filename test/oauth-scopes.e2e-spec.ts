@@ -45,6 +45,16 @@ describe('OAuth scopes are earned', () => {
     await t.http.get('/scoped').set('authorization', `Bearer ${granted.body.access_token}`).expect(200);
   });
 
+  it('a role taken away takes its scope with it on the very next request, as the role itself', async () => {
+    const { user } = await userWithRoles(t, ['admin']);
+    const granted = await password(user, 'admin').expect(200);
+    await t.http.get('/scoped').set('authorization', `Bearer ${granted.body.access_token}`).expect(200);
+    const { session: root } = await userWithRoles(t, ['admin']);
+    await t.http.patch(`/admin/users/${user.id}`).set('authorization', `Bearer ${root.accessToken}`).send({ roles: [] }).expect(200);
+    const refused = await t.http.get('/scoped').set('authorization', `Bearer ${granted.body.access_token}`).expect(403);
+    expect(refused.body).toMatchObject({ reason: 'insufficient_scope' });
+  });
+
   it('a refresh re-checks the current roles: a scope whose role was taken away is no longer carried', async () => {
     const { user } = await userWithRoles(t, ['admin', 'editor']);
     const granted = await password(user, 'admin editor read').expect(200);

@@ -127,7 +127,7 @@ export class AccessTokensService {
    * is not enough: an ended client's tokens are refused at once (ClientStateCache states the bound
    * across instances).
    */
-  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller; roles: string[] }> {
+  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller; roles: string[]; scope: string | null }> {
     let claims: AccessTokenClaims;
     try {
       claims = await this.verify(token);
@@ -139,6 +139,8 @@ export class AccessTokensService {
     if (!client || client.userId !== claims.sub) throw new AccessTokenRejectedException('invalid', true);
     const dead = client.userDisabled ? 'revoked' : deadReason(client, this.clock.now());
     if (dead) throw new AccessTokenRejectedException(dead, true);
-    return { claims, caller: { userId: client.userId, clientId: client.id }, roles: client.userRoles };
+    // roles: the user's current ones; scope: what of the token's scope they still earn (a role scope goes with its role).
+    const scope = earnedScope(claims.scope ?? null, client.userRoles, this.config.openScopes);
+    return { claims, caller: { userId: client.userId, clientId: client.id }, roles: client.userRoles, scope };
   }
 }
