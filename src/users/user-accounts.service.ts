@@ -6,7 +6,7 @@ import { HttpError } from '../common/http-error';
 import { ADMIN_ROLE, formatRoles, parseRoles } from './roles';
 import { User } from './user.entity';
 
-/** An arbitrary constant: the PostgreSQL advisory lock that serialises changes to who is an admin. */
+/** An arbitrary constant: the PostgreSQL advisory lock that serialises the admin changes of users (roles, disabling, deletion). */
 const ADMIN_LOCK = 1765000000;
 
 /*
