@@ -50,9 +50,14 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
   // Cookie parsing for cookie-mode sessions (API.md section 7) and device cookies; no signing secret here.
   await app.register(fastifyCookie);
   if (http.corsOrigins.length > 0) {
-    // Credentials and X-Session-Transport: cookie mode (API.md §7) for apps on those origins.
+    // Credentials and X-Session-Transport: cookie mode (API.md §7) for apps on those origins, and
+    // every method the API has (@fastify/cors allows only GET, HEAD and POST unless told).
+    // Another origin gets no CORS header at all, not even Allow-Credentials (origin: false).
+    const origins = new Set(http.corsOrigins);
     app.enableCors({
-      origin: http.corsOrigins,
+      origin: (origin: string | undefined, allow: (error: Error | null, origin: string | false) => void) =>
+        allow(null, origin !== undefined && origins.has(origin) ? origin : false),
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       maxAge: 600,
       credentials: true,
       allowedHeaders: ['content-type', 'authorization', 'x-session-transport', 'x-request-id'],

@@ -36,7 +36,6 @@ describe('the OAuth 2.0 surface', () => {
         username: user.username,
         password: user.password,
         client_id: 'my-app',
-        scope: 'ignored',
       }).expect(200);
       expect(response.body).toEqual({
         access_token: expect.any(String),

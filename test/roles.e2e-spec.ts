@@ -87,7 +87,7 @@ describe('roles, disabled users and access-token claims (API.md §8)', () => {
   });
 
   it('OAuth scope: granted at login, carried in the token, narrowed but never widened by a refresh', async () => {
-    const user = await signUp(t.http);
+    const { user } = await userWithRoles(t, ['read', 'write']); // a scope is earned by a role of its name
     const form = (body: Record<string, string>) => t.http.post('/oauth/token').type('form').send(body);
     const granted = await form({ grant_type: 'password', username: user.username, password: user.password, scope: 'read write read' }).expect(200);
     expect(claimsOf(granted.body.access_token).scope).toBe('read write');

@@ -12,7 +12,9 @@ const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /**
  * Every admin action, for the admin API and the CLI alike: the change, then the cache news that makes
- * the guard see it on the next request, the audit row and log line, and the session event.
+ * the guard see it on the next request, the audit row and log line, and the session event. The
+ * guard checked the caller's role when the request came in; each write checks it again (the caller
+ * may have been demoted or disabled meanwhile).
  */
 @Injectable()
 export class AdminUsersService {
@@ -34,7 +36,7 @@ export class AdminUsersService {
 
   async change(actor: AdminActor, id: string, change: UserChange): Promise<User & { liveClients: number }> {
     if (change.roles === undefined && change.disabled === undefined) throw new BadRequestException('give roles, disabled or both');
-    const { before, after } = await this.accounts.change(checkedId(id), change);
+    const { before, after } = await this.accounts.change(actorId(actor), checkedId(id), change);
     await this.clients.userChanged(id);
     const by = eventActor(actor);
     const [previous, roles] = [parseRoles(before.roles), parseRoles(after.roles)];
@@ -55,6 +57,7 @@ export class AdminUsersService {
   /** Sets the password (never audited or logged) and ends every client of the user. */
   async setPassword(actor: AdminActor, id: string, newPassword: string): Promise<void> {
     await this.accounts.find(checkedId(id));
+    await this.accounts.checkActor(actorId(actor));
     await this.users.setPassword(id, newPassword);
     const ended = await this.clients.endAll(id, 'password_changed', eventActor(actor));
     await this.audit.record(actor, 'user.password_set', id, { endedClients: ended });
@@ -63,7 +66,7 @@ export class AdminUsersService {
 
   /** Deletes the user; their clients are deleted with them, and every instance forgets them. */
   async delete(actor: AdminActor, id: string): Promise<void> {
-    const user = await this.accounts.delete(checkedId(id));
+    const user = await this.accounts.delete(actorId(actor), checkedId(id));
     await this.clients.userChanged(id);
     await this.audit.record(actor, 'user.deleted', id, { username: user.username });
     await this.events.emit('user.deleted', id, { by: eventActor(actor) });
@@ -77,12 +80,14 @@ export class AdminUsersService {
   async endClient(actor: AdminActor, id: string, clientId: string): Promise<void> {
     await this.accounts.find(checkedId(id));
     if (!isClientId(clientId)) throw new NotFoundException('Client not found');
+    await this.accounts.checkActor(actorId(actor));
     await this.clients.end(id, clientId, 'revoked', eventActor(actor));
     await this.audit.record(actor, 'client.ended', id, { clientId });
   }
 
   async endClients(actor: AdminActor, id: string): Promise<number> {
     await this.accounts.find(checkedId(id));
+    await this.accounts.checkActor(actorId(actor));
     const ended = await this.clients.endAll(id, 'revoked', eventActor(actor));
     await this.audit.record(actor, 'clients.ended', id, { endedClients: ended });
     return ended;
@@ -93,6 +98,11 @@ export class AdminUsersService {
 function checkedId(id: string): string {
   if (!USER_ID.test(id)) throw new NotFoundException('User not found');
   return id;
+}
+
+/** The acting admin's user id, re-checked by the account rules; null for the CLI. */
+function actorId(actor: AdminActor): string | null {
+  return actor.kind === 'admin' ? actor.userId : null;
 }
 
 function eventActor(actor: AdminActor): Actor {

@@ -41,7 +41,7 @@ export class AuditService {
       actorClientId: actor.kind === 'admin' ? actor.clientId : null,
       action,
       targetUserId,
-      details: JSON.stringify(details).slice(0, 4000),
+      details: JSON.stringify(details),
     };
     await this.events.insert(event);
     this.logger.log({ audit: { ...event, details } }, `admin action ${action}`);

@@ -13,6 +13,7 @@ import { ACCESS_TOKEN_MAX_BYTES, AccessTokenClaimsRegistry } from './access-toke
 import { AccessTokenTooLargeException } from './access-token-too-large.exception';
 import { AccessRejection, AccessTokenRejectedException } from './access-token-rejected.exception';
 import { AccessTokenDto } from './dto/tokens.response.dto';
+import { earnedScope } from './scope-policy';
 
 /** The claims of our access tokens (RFC 9068 profile, `typ: at+jwt`). */
 export interface AccessTokenClaims {
@@ -64,7 +65,9 @@ export class AccessTokensService {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();
-    const subject = { userId: client.userId, clientId: client.id, roles: grant.roles, scope: grant.scope };
+    // Only what the user's current roles still earn: a role taken away takes its scope with it at the next refresh.
+    const scope = earnedScope(grant.scope, grant.roles, this.config.openScopes);
+    const subject = { userId: client.userId, clientId: client.id, roles: grant.roles, scope };
     const claims: AccessTokenClaims = {
       ...this.extraClaims.extraClaims(subject),
       iss: this.config.issuer,
@@ -76,7 +79,7 @@ export class AccessTokensService {
       exp,
       auth_time: Math.floor(client.authenticatedAt.getTime() / 1000),
       roles: [...grant.roles],
-      ...(grant.scope && { scope: grant.scope }),
+      ...(scope && { scope }),
     };
     const accessToken = await signJwsAsync({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
     if (Buffer.byteLength(accessToken) > ACCESS_TOKEN_MAX_BYTES) throw new AccessTokenTooLargeException();
@@ -132,7 +135,7 @@ export class AccessTokensService {
    * is not enough: an ended client's tokens are refused at once (ClientStateCache states the bound
    * across instances).
    */
-  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller; roles: string[] }> {
+  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller; roles: string[]; scope: string | null }> {
     let claims: AccessTokenClaims;
     try {
       claims = await this.verify(token);
@@ -144,6 +147,8 @@ export class AccessTokensService {
     if (!client || client.userId !== claims.sub) throw new AccessTokenRejectedException('invalid', true);
     const dead = client.userDisabled ? 'revoked' : deadReason(client, this.clock.now());
     if (dead) throw new AccessTokenRejectedException(dead, true);
-    return { claims, caller: { userId: client.userId, clientId: client.id }, roles: client.userRoles };
+    // roles: the user's current ones; scope: what of the token's scope they still earn (a role scope goes with its role).
+    const scope = earnedScope(claims.scope ?? null, client.userRoles, this.config.openScopes);
+    return { claims, caller: { userId: client.userId, clientId: client.id }, roles: client.userRoles, scope };
   }
 }

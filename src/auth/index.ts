@@ -14,6 +14,7 @@ export { RequestOrigin } from './origin.decorator';
 export { Roles } from './roles.decorator';
 export { Scopes } from './scopes.decorator';
 export { RecentAuth } from './recent-auth.decorator';
+export { earnedScope, unearnedScopes } from './scope-policy';
 export { AccessTokenClaimsRegistry, ACCESS_TOKEN_MAX_BYTES, RESERVED_CLAIMS } from './access-token-claims.registry';
 export type { ClaimsProvider, TokenSubject } from './access-token-claims.registry';
 /* For feature modules: the session events (API.md section 9) and how to listen to them. */

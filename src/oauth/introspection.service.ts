@@ -73,6 +73,8 @@ export class IntrospectionService {
       iat: claims.iat,
       exp: claims.exp,
       jti: claims.jti,
+      // RFC 7662 §2.2: what the token may still do (a scope whose role was taken away is gone).
+      ...(access.scope && { scope: access.scope }),
     };
   }
 

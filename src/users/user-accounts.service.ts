@@ -1,4 +1,4 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
@@ -6,7 +6,7 @@ import { HttpError } from '../common/http-error';
 import { ADMIN_ROLE, formatRoles, parseRoles } from './roles';
 import { User } from './user.entity';
 
-/** An arbitrary constant: the PostgreSQL advisory lock that serialises changes to who is an admin. */
+/** An arbitrary constant: the PostgreSQL advisory lock that serialises the admin changes of users (roles, disabling, deletion). */
 const ADMIN_LOCK = 1765000000;
 
 /*
@@ -19,6 +19,16 @@ const ANOTHER_ADMIN_REMAINS = `(:staysAdmin = 1
   OR EXISTS (SELECT 1 FROM users other WHERE other.id <> :id AND other.disabled_at IS NULL
     AND (' ' || other.roles || ' ') LIKE '% ${ADMIN_ROLE} %'))`;
 
+/** The acting admin (none for the CLI) is still an enabled admin when the statement runs. */
+const ACTOR_IS_ADMIN = `(:actorId = '' OR EXISTS (SELECT 1 FROM users actor WHERE actor.id = :actorId AND actor.disabled_at IS NULL
+  AND (' ' || actor.roles || ' ') LIKE '% ${ADMIN_ROLE} %'))`;
+
+/** The row is as the change read it: what the change replaces is what the audit says it replaced. */
+const UNCHANGED_SINCE = `roles = :readRoles AND COALESCE(disabled_at, -1) = :readDisabledAt`;
+
+/** Tries of a change that keeps finding the user changed since its read (SQLite only; PostgreSQL serialises). */
+const MAX_ATTEMPTS = 5;
+
 export interface UserChange {
   roles?: string[];
   disabled?: boolean;
@@ -27,6 +37,14 @@ export interface UserChange {
 export interface UserListPage {
   users: (User & { liveClients: number })[];
   nextCursor: string | null;
+}
+
+function notFound(): NotFoundException {
+  return new NotFoundException('User not found');
+}
+
+function notAnAdmin(): HttpError {
+  return new HttpError(403, 'Forbidden', 'This route needs a role the caller does not have', {}, { reason: 'insufficient_role' });
 }
 
 function lastAdmin(): HttpError {
@@ -45,38 +63,75 @@ export class UserAccountsService {
     this.postgres = users.manager.connection.options.type === 'postgres';
   }
 
-  /** Applies the change and answers the user before and after it; 404 unknown, 409 the last admin. */
-  async change(id: string, change: UserChange): Promise<{ before: User; after: User }> {
-    const before = await this.find(id);
-    const roles = change.roles ? formatRoles(change.roles) : before.roles;
-    const disabledAt = change.disabled === undefined ? before.disabledAt : change.disabled ? (before.disabledAt ?? new Date(this.clock.now())) : null;
-    const staysAdmin = disabledAt === null && parseRoles(roles).includes(ADMIN_ROLE);
-    const affected = await this.guarded((manager) =>
-      manager
-        .createQueryBuilder()
-        .update(User)
-        .set({ roles, disabledAt })
-        .where('id = :id', { id })
-        .andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: staysAdmin ? 1 : 0 })
-        .execute(),
-    );
-    if (affected === 0) throw (await this.users.existsBy({ id })) ? lastAdmin() : new NotFoundException('User not found');
-    return { before, after: Object.assign(new User(), before, { roles, disabledAt }) };
+  /**
+   * Applies the change for the actor (an admin's user id, or null for the CLI) and answers the user
+   * as the change found and left it; 404 unknown, 403 the actor is no longer an enabled admin, 409
+   * the last admin. Only the named fields are written, by one conditional UPDATE that also holds the
+   * actor's check and the last-admin rule: the database decides, and a change that finds the user
+   * changed since its read is read and tried again, so `before` is always what it replaced.
+   */
+  async change(actorId: string | null, id: string, change: UserChange): Promise<{ before: User; after: User }> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { before, after, affected } = await this.guarded(async (manager) => {
+        const before = await manager.findOneBy(User, { id });
+        if (!before) throw notFound();
+        const after = this.applied(before, change);
+        const staysAdmin = after.disabledAt === null && parseRoles(after.roles).includes(ADMIN_ROLE);
+        const written = await manager
+          .createQueryBuilder()
+          .update(User)
+          .set({ ...(change.roles && { roles: after.roles }), ...(change.disabled !== undefined && { disabledAt: after.disabledAt }) })
+          .where('id = :id', { id })
+          .andWhere(UNCHANGED_SINCE, { readRoles: before.roles, readDisabledAt: before.disabledAt?.getTime() ?? -1 })
+          .andWhere(ACTOR_IS_ADMIN, { actorId: actorId ?? '' })
+          .andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: staysAdmin ? 1 : 0 })
+          .execute();
+        return { before, after, affected: written.affected ?? 0 };
+      });
+      if (affected > 0) return { before, after };
+      const current = await this.find(id);
+      await this.checkActor(actorId);
+      const changedMeanwhile = current.roles !== before.roles || current.disabledAt?.getTime() !== before.disabledAt?.getTime();
+      if (!changedMeanwhile) throw lastAdmin();
+      if (attempt === MAX_ATTEMPTS) throw new ConflictException('The user is being changed by someone else; try again');
+    }
   }
 
-  /** Deletes the user (its clients go with it: ON DELETE CASCADE); 404 unknown, 409 the last admin. */
-  async delete(id: string): Promise<User> {
+  /** Deletes the user (its clients go with it: ON DELETE CASCADE); 404 unknown, 403 the actor, 409 the last admin. */
+  async delete(actorId: string | null, id: string): Promise<User> {
     const user = await this.find(id);
-    const affected = await this.guarded((manager) =>
-      manager.createQueryBuilder().delete().from(User).where('id = :id', { id }).andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: 0 }).execute(),
+    const affected = await this.guarded(
+      async (manager) =>
+        (
+          await manager
+            .createQueryBuilder()
+            .delete()
+            .from(User)
+            .where('id = :id', { id })
+            .andWhere(ACTOR_IS_ADMIN, { actorId: actorId ?? '' })
+            .andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: 0 })
+            .execute()
+        ).affected ?? 0,
     );
-    if (affected === 0) throw (await this.users.existsBy({ id })) ? lastAdmin() : new NotFoundException('User not found');
-    return user;
+    if (affected > 0) return user;
+    await this.find(id);
+    await this.checkActor(actorId);
+    throw lastAdmin();
+  }
+
+  /**
+   * 403 unless the actor (null: the CLI) is still an enabled admin. For writes made elsewhere (a
+   * password, ending clients): it narrows the window since the guard's check to one query.
+   */
+  async checkActor(actorId: string | null): Promise<void> {
+    if (actorId === null) return;
+    const actor = await this.users.findOne({ where: { id: actorId }, select: { id: true, roles: true, disabledAt: true } });
+    if (!actor || actor.disabledAt !== null || !parseRoles(actor.roles).includes(ADMIN_ROLE)) throw notAnAdmin();
   }
 
   async find(id: string): Promise<User> {
     const user = await this.users.findOneBy({ id });
-    if (!user) throw new NotFoundException('User not found');
+    if (!user) throw notFound();
     return user;
   }
 
@@ -115,11 +170,22 @@ export class UserAccountsService {
       );
   }
 
-  private async guarded(run: (manager: EntityManager) => Promise<{ affected?: number | null }>): Promise<number> {
-    if (!this.postgres) return (await run(this.users.manager)).affected ?? 0; // one statement holds SQLite's write lock
+  private applied(before: User, change: UserChange): User {
+    const roles = change.roles ? formatRoles(change.roles) : before.roles;
+    const disabledAt = change.disabled === undefined ? before.disabledAt : change.disabled ? (before.disabledAt ?? new Date(this.clock.now())) : null;
+    return Object.assign(new User(), before, { roles, disabledAt });
+  }
+
+  /*
+   * PostgreSQL: one transaction under the advisory lock, so changes to users run one after the other
+   * and the read inside is current. SQLite: no transaction (TypeORM's one connection would mix
+   * concurrent ones); each statement holds the write lock, and the UPDATE's conditions decide.
+   */
+  private async guarded<T>(run: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.postgres) return run(this.users.manager);
     return this.users.manager.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_LOCK]);
-      return (await run(manager)).affected ?? 0;
+      return run(manager);
     });
   }
 }

@@ -27,7 +27,7 @@ function contextFor(handler: keyof Guarded): ExecutionContext {
 
 function guardFor(roles: string[], scope?: string): AccessTokenGuard {
   const accessTokens = {
-    authenticate: async () => ({ caller: { userId: 'u', clientId: 'c' }, claims: { scope }, roles }),
+    authenticate: async () => ({ caller: { userId: 'u', clientId: 'c' }, claims: { scope }, roles, scope: scope ?? null }),
   } as unknown as AccessTokensService;
   return new AccessTokenGuard(new Reflector(), accessTokens, {} as SessionCookies, new Clock());
 }

@@ -34,9 +34,9 @@ export class AccessTokenGuard implements CanActivate {
     const authorization = request.headers.authorization;
     const token = authorization === undefined ? this.cookies.access(request) : bearerToken(authorization);
     if (!token) throw new AccessTokenRejectedException('invalid', false);
-    const { caller, claims, roles } = await this.accessTokens.authenticate(token);
+    const { caller, claims, roles, scope } = await this.accessTokens.authenticate(token);
     request.user = caller;
-    this.authorize(context, roles, claims.scope);
+    this.authorize(context, roles, scope ?? undefined);
     this.requireRecentAuth(context, claims);
     return true;
   }
@@ -52,7 +52,7 @@ export class AccessTokenGuard implements CanActivate {
     if (this.clock.now() / 1000 - authTime > maxAge) throw new ReauthenticationRequiredException(maxAge);
   }
 
-  /** @Roles: any of them among the user's current roles; @Scopes: all of them in the token's scope. */
+  /** @Roles: any of them among the user's current roles; @Scopes: all of them in the token's scope, as still earned. */
   private authorize(context: ExecutionContext, roles: string[], scope: string | undefined): void {
     const targets = [context.getHandler(), context.getClass()];
     const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets);
