@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events';
+import { RedisModule } from '../redis/redis.module';
 import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
 import { ClientsPruner } from './clients-pruner.service';
@@ -12,7 +14,7 @@ import { RevocationNews } from './revocation-news.service';
 
 /** Clients (one per device) and refresh-token rotation: `ClientsModule.forRoot(options)`. */
 @Module({
-  imports: [TypeOrmModule.forFeature([Client])],
+  imports: [TypeOrmModule.forFeature([Client]), EventsModule, RedisModule],
   controllers: [ClientsController],
   providers: [ClientsService, ClientsRepository, RefreshTokensService, ClientStateCache, RevocationNews, ClientsPruner],
   exports: [ClientsService, RefreshTokensService],

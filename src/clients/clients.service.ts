@@ -151,6 +151,20 @@ export class ClientsService {
     return { clients, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
   }
 
+  /** How many live clients each of these users has (the admin's user list); absent users have none. */
+  async liveCounts(userIds: string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.clients
+      .createQueryBuilder('client')
+      .select('client.user_id', 'userId')
+      .addSelect('COUNT(*)', 'live')
+      .where('client.user_id IN (:...userIds)', { userIds })
+      .andWhere('client.ended_at IS NULL AND client.expires_at > :now', { now: this.clock.now() })
+      .groupBy('client.user_id')
+      .getRawMany<{ userId: string; live: string | number }>();
+    return new Map(rows.map((row) => [row.userId, Number(row.live)]));
+  }
+
   private listQuery(userId: string, includeEnded: boolean) {
     const now = this.clock.now();
     const query = this.clients.createQueryBuilder('client').where('client.user_id = :userId', { userId });
