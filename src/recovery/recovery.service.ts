@@ -35,6 +35,14 @@ export class RecoveryService implements OnModuleInit {
     this.outbox.register('password_reset', (entry) => this.renderReset(entry));
     this.outbox.register('verify_email', (entry) => this.renderVerify(entry));
     this.outbox.register('email_changed', async (entry) => emailChangedMail(entry.recipient));
+    // A sink, not a listener: the link's outbox row is written before the sign-up answers, or it fails.
+    this.events.addDurableSink({ wants: (type) => type === 'user.created', store: (event) => this.verifyNewUsersEmail(event.userId) });
+  }
+
+  /** A user who signed up with an email is mailed a link to verify it. */
+  private async verifyNewUsersEmail(userId: string): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (user.email && !user.emailVerifiedAt) await this.outbox.enqueue('verify_email', user.email, user.id);
   }
 
   async forgot(email: string, ip: string): Promise<void> {
