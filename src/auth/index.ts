@@ -6,7 +6,11 @@ export { Public } from '../common/public.decorator';
 export { CurrentUser, type Caller } from '../common/current-user.decorator';
 export { AuthService } from './auth.service';
 export { AccessTokensService } from './access-tokens.service';
+/* The users and clients Auth is built on, for what sits above it (OAuth, features): never imported from their folders. */
 export { ClientsService } from '../clients/clients.service';
+export { RefreshTokensService } from '../clients/refresh-tokens.service';
+export { RefreshRejectedException } from '../clients/refresh-rejected.exception';
+export type { Origin } from '../clients/client-rules';
 export { UsersService } from '../users/users.service';
 export { bearerToken } from './bearer-token';
 export { LoginDto } from './dto/login.dto';

@@ -1,8 +1,6 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Header, Headers, HttpCode, HttpException, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
-import { AuthService, LoginDto, RequestOrigin } from '../auth';
-import type { Origin } from '../clients/client-rules';
-import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
+import { AuthService, LoginDto, type Origin, RefreshRejectedException, RequestOrigin } from '../auth';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
 import { validateInput } from '../common/validate-input';
