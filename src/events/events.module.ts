@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
+import { RedisModule } from '../redis/redis.module';
 import { EventsConfigurableModule } from './events.options';
 import { SessionEvents } from './session-events.service';
 import { SessionNotifier } from './session-notifier.service';
@@ -7,9 +8,13 @@ import { SessionRelay } from './session-relay.service';
 import { SessionStreamsController } from './session-streams.controller';
 import { SessionStreams } from './session-streams.service';
 
-/** The session events (API.md section 9), the per-device stream with its relay across instances, and app notifications; global, so every feature can emit and listen. */
+/**
+ * The session events (API.md section 9), the per-device stream with its relay across instances, and
+ * app notifications: `EventsModule.forRoot(options)`, imported by whoever emits or notifies.
+ */
 @Module({
-  imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true })],
+  // EventEmitterModule is global: @OnEvent listeners in any module hear what SessionEvents emits.
+  imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }), RedisModule],
   controllers: [SessionStreamsController],
   providers: [SessionEvents, SessionRelay, SessionStreams, SessionNotifier],
   exports: [SessionEvents, SessionNotifier],

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events';
 import { WebhookDelivery } from './webhook-delivery.service';
 import { WebhookOutboxEntry } from './webhook-outbox.entity';
 import { WebhookOutboxRepository } from './webhook-outbox.repository';
@@ -8,7 +9,7 @@ import { WebhooksService } from './webhooks.service';
 
 /** Session events to other services: the outbox, written as events are emitted, and its delivery worker. */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookOutboxEntry])],
+  imports: [TypeOrmModule.forFeature([WebhookOutboxEntry]), EventsModule],
   providers: [WebhooksService, WebhookDelivery, WebhookOutboxRepository],
   exports: [WebhooksService],
 })
