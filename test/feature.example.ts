@@ -5,7 +5,7 @@
  * mounts it in the real app and checks the guide quotes this file verbatim, so the guide cannot rot.
  */
 import { Controller, Get, HttpCode, Injectable, Module, type OnModuleInit, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { AccessTokenClaimsRegistry, type Caller, CurrentUser, OnEvent, Roles, type SessionEvent, SessionNotifier } from '../src/auth';
+import { AccessTokenClaimsRegistry, AuthModule, type Caller, CurrentUser, OnEvent, Roles, type SessionEvent, SessionNotifier } from '../src/auth';
 
 export interface DeviceEnding {
   clientId: string;
@@ -75,5 +75,10 @@ export class DeviceWaveController {
   }
 }
 
-@Module({ controllers: [DeviceHistoryController, DeviceWaveController], providers: [DeviceHistory, DeviceHistoryClaims] })
+@Module({
+  // One import: AuthModule brings the claims registry and the session events (SessionNotifier) with it.
+  imports: [AuthModule],
+  controllers: [DeviceHistoryController, DeviceWaveController],
+  providers: [DeviceHistory, DeviceHistoryClaims],
+})
 export class DeviceHistoryModule {}
