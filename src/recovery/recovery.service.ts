@@ -3,7 +3,7 @@ import { ClientsService } from '../clients/clients.service';
 import { Caller } from '../common/current-user.decorator';
 import { RECOVERY_OPTIONS, type RecoveryModuleOptions } from './recovery.options';
 import { SessionEvents } from '../events';
-import { MailMessage, MailOutbox, MailOutboxEntry } from '../mail';
+import { MailMessage, MailOutboxService, MailOutboxEntry } from '../mail';
 import { nameKey, RateLimitsService } from '../rate-limit/rate-limits.service';
 import { addressKey } from '../rate-limit/address-key';
 import { UsersService } from '../users/users.service';
@@ -25,7 +25,7 @@ export class RecoveryService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly clients: ClientsService,
     private readonly tokens: RecoveryTokensService,
-    private readonly outbox: MailOutbox,
+    private readonly outbox: MailOutboxService,
     private readonly limits: RateLimitsService,
     private readonly events: SessionEvents,
     @Inject(RECOVERY_OPTIONS) private readonly config: RecoveryModuleOptions,
