@@ -4,7 +4,7 @@ import { RedisModule } from '../redis/redis.module';
 import { EventsConfigurableModule } from './events.options';
 import { SessionEvents } from './session-events.service';
 import { SessionNotifier } from './session-notifier.service';
-import { SessionRelay } from './session-relay.service';
+import { SessionRelayService } from './session-relay.service';
 import { SessionStreamsController } from './session-streams.controller';
 import { SessionStreams } from './session-streams.service';
 
@@ -16,7 +16,7 @@ import { SessionStreams } from './session-streams.service';
   // EventEmitterModule is global: @OnEvent listeners in any module hear what SessionEvents emits.
   imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }), RedisModule],
   controllers: [SessionStreamsController],
-  providers: [SessionEvents, SessionRelay, SessionStreams, SessionNotifier],
+  providers: [SessionEvents, SessionRelayService, SessionStreams, SessionNotifier],
   exports: [SessionEvents, SessionNotifier],
 })
 export class EventsModule extends EventsConfigurableModule {}

@@ -4,7 +4,7 @@ import { Observable, Subscriber } from 'rxjs';
 import { DrainingFastifyAdapter } from '../common/draining-fastify.adapter';
 import { HttpError } from '../common/http-error';
 import { EVENTS_OPTIONS, type EventsModuleOptions } from './events.options';
-import { SessionRelay, StreamEvent } from './session-relay.service';
+import { SessionRelayService, StreamEvent } from './session-relay.service';
 
 /** Whose stream: the user, and the client (device) that opened it. */
 export interface StreamOwner {
@@ -31,7 +31,7 @@ export class SessionStreams implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly stopRelay: () => void;
 
   constructor(
-    relay: SessionRelay,
+    relay: SessionRelayService,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(EVENTS_OPTIONS) private readonly config: EventsModuleOptions,
   ) {
