@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClientsPruner } from '../src/clients/clients-pruner.service';
 import { hashSecret, parseRefreshToken } from '../src/clients/refresh-token';
-import { SESSION_EVENT_TYPES, SessionEvent, SessionEvents } from '../src/events';
+import { SESSION_EVENT_TYPES, SessionEvent, SessionEventsService } from '../src/events';
 import { startApp, TestApp } from './app';
 import { controlAppClock, ManualClock } from './clock';
 import { createTestDatabase, TestDatabase } from './engines';
@@ -147,7 +147,7 @@ describe('session events (API.md section 9)', () => {
       const s = await session(u);
       const emitter = t.app.get(EventEmitter2);
       const emit = jest.spyOn(emitter, 'emit');
-      const built = jest.spyOn(t.app.get(SessionEvents), 'emit');
+      const built = jest.spyOn(t.app.get(SessionEventsService), 'emit');
       emitter.off('session.refreshed', record);
       let emitted: unknown[][] = [];
       let results: unknown[] = [];

@@ -1,7 +1,7 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { ClientPage, ClientsService } from '../clients/clients.service';
 import { isClientId } from '../clients/refresh-token';
-import { type Actor, SessionEvents } from '../events';
+import { type Actor, SessionEventsService } from '../events';
 import { UserAccountsService, UserChange } from '../users/user-accounts.service';
 import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
@@ -24,7 +24,7 @@ export class AdminUsersService {
     private readonly users: UsersService,
     private readonly clients: ClientsService,
     private readonly audit: AuditService,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
   /** Users newest first, each with their live client count (asked of Clients for the whole page at once). */

@@ -10,7 +10,7 @@ import { HttpError } from '../common/http-error';
 import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { SessionEvents } from '../events';
+import { SessionEventsService } from '../events';
 import { AccessTokensService } from './access-tokens.service';
 import { LoginResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';
 
@@ -23,7 +23,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly accessTokens: AccessTokensService,
     private readonly limits: LoginLimitsService,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
   /**

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { parseRoles } from '../users/roles';
-import { Actor, SessionEvents } from '../events';
+import { Actor, SessionEventsService } from '../events';
 import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
 import type { User } from '../users/user.entity';
 import { Client, ClientEndReason } from './client.entity';
@@ -37,7 +37,7 @@ export class ClientsService {
     private readonly news: RevocationNews,
     private readonly clock: Clock,
     @Inject(CLIENTS_OPTIONS) private readonly config: ClientsModuleOptions,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
   /**

@@ -4,7 +4,7 @@ import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { parseRoles } from '../users/roles';
 import { User } from '../users/user.entity';
-import { SessionEvents } from '../events';
+import { SessionEventsService } from '../events';
 import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
 import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
@@ -40,7 +40,7 @@ export class RefreshTokensService {
     private readonly cache: ClientStateCache,
     private readonly clock: Clock,
     @Inject(CLIENTS_OPTIONS) private readonly config: ClientsModuleOptions,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
   /** Trades a refresh token for its successor, or throws RefreshRejectedException. */

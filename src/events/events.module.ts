@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { EventEmitterModule } from '@nestjs/event-emitter';
 import { RedisModule } from '../redis/redis.module';
 import { EventsConfigurableModule } from './events.options';
-import { SessionEvents } from './session-events.service';
+import { SessionEventsService } from './session-events.service';
 import { SessionNotifier } from './session-notifier.service';
 import { SessionRelayService } from './session-relay.service';
 import { SessionStreamsController } from './session-streams.controller';
@@ -13,10 +13,10 @@ import { SessionStreams } from './session-streams.service';
  * app notifications: `EventsModule.forRoot(options)`, imported by whoever emits or notifies.
  */
 @Module({
-  // EventEmitterModule is global: @OnEvent listeners in any module hear what SessionEvents emits.
+  // EventEmitterModule is global: @OnEvent listeners in any module hear what SessionEventsService emits.
   imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }), RedisModule],
   controllers: [SessionStreamsController],
-  providers: [SessionEvents, SessionRelayService, SessionStreams, SessionNotifier],
-  exports: [SessionEvents, SessionNotifier],
+  providers: [SessionEventsService, SessionRelayService, SessionStreams, SessionNotifier],
+  exports: [SessionEventsService, SessionNotifier],
 })
 export class EventsModule extends EventsConfigurableModule {}

@@ -2,7 +2,7 @@ import { BadRequestException, Inject, Injectable, OnModuleInit } from '@nestjs/c
 import { ClientsService } from '../clients/clients.service';
 import { Caller } from '../common/current-user.decorator';
 import { RECOVERY_OPTIONS, type RecoveryModuleOptions } from './recovery.options';
-import { SessionEvents } from '../events';
+import { SessionEventsService } from '../events';
 import { MailMessage, MailOutboxService, MailOutboxEntry } from '../mail';
 import { nameKey, RateLimitsService } from '../rate-limit/rate-limits.service';
 import { addressKey } from '../rate-limit/address-key';
@@ -27,7 +27,7 @@ export class RecoveryService implements OnModuleInit {
     private readonly tokens: RecoveryTokensService,
     private readonly outbox: MailOutboxService,
     private readonly limits: RateLimitsService,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
     @Inject(RECOVERY_OPTIONS) private readonly config: RecoveryModuleOptions,
   ) {}
 
