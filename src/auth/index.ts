@@ -21,5 +21,5 @@ export { AccessTokenClaimsRegistry, ACCESS_TOKEN_MAX_BYTES, RESERVED_CLAIMS } fr
 export type { ClaimsProvider, TokenSubject } from './access-token-claims.registry';
 /* For feature modules: the session events (API.md section 9) and how to listen to them. */
 export { OnEvent } from '@nestjs/event-emitter';
-export { SessionEventsService, SESSION_EVENT_TYPES, SessionNotifier } from '../events';
+export { SessionEventsService, SESSION_EVENT_TYPES, SessionNotifierService } from '../events';
 export type { Actor, EventOrigin, SessionEvent, SessionEventData, SessionEventType } from '../events';

@@ -3,7 +3,7 @@ import { EventEmitterModule } from '@nestjs/event-emitter';
 import { RedisModule } from '../redis/redis.module';
 import { EventsConfigurableModule } from './events.options';
 import { SessionEventsService } from './session-events.service';
-import { SessionNotifier } from './session-notifier.service';
+import { SessionNotifierService } from './session-notifier.service';
 import { SessionRelayService } from './session-relay.service';
 import { SessionStreamsController } from './session-streams.controller';
 import { SessionStreams } from './session-streams.service';
@@ -16,7 +16,7 @@ import { SessionStreams } from './session-streams.service';
   // EventEmitterModule is global: @OnEvent listeners in any module hear what SessionEventsService emits.
   imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }), RedisModule],
   controllers: [SessionStreamsController],
-  providers: [SessionEventsService, SessionRelayService, SessionStreams, SessionNotifier],
-  exports: [SessionEventsService, SessionNotifier],
+  providers: [SessionEventsService, SessionRelayService, SessionStreams, SessionNotifierService],
+  exports: [SessionEventsService, SessionNotifierService],
 })
 export class EventsModule extends EventsConfigurableModule {}

@@ -14,7 +14,7 @@ export const APP_EVENT_MAX_BYTES = 16 * 1024;
  * stored: a device without an open stream misses it. Callers must put no secret in `data`.
  */
 @Injectable()
-export class SessionNotifier {
+export class SessionNotifierService {
   constructor(
     private readonly relay: SessionRelayService,
     private readonly clock: Clock,
