@@ -6,7 +6,7 @@ import { SessionEventsService } from './session-events.service';
 import { SessionNotifierService } from './session-notifier.service';
 import { SessionRelayService } from './session-relay.service';
 import { SessionStreamsController } from './session-streams.controller';
-import { SessionStreams } from './session-streams.service';
+import { SessionStreamsService } from './session-streams.service';
 
 /**
  * The session events (API.md section 9), the per-device stream with its relay across instances, and
@@ -16,7 +16,7 @@ import { SessionStreams } from './session-streams.service';
   // EventEmitterModule is global: @OnEvent listeners in any module hear what SessionEventsService emits.
   imports: [EventEmitterModule.forRoot({ wildcard: false, ignoreErrors: true }), RedisModule],
   controllers: [SessionStreamsController],
-  providers: [SessionEventsService, SessionRelayService, SessionStreams, SessionNotifierService],
+  providers: [SessionEventsService, SessionRelayService, SessionStreamsService, SessionNotifierService],
   exports: [SessionEventsService, SessionNotifierService],
 })
 export class EventsModule extends EventsConfigurableModule {}

@@ -25,7 +25,7 @@ interface OpenStream {
  * this instance's streams: each instance bounds its own memory and sockets.
  */
 @Injectable()
-export class SessionStreams implements OnApplicationBootstrap, OnModuleDestroy {
+export class SessionStreamsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly byUser = new Map<string, Set<OpenStream>>();
   private readonly byClient = new Map<string, Set<OpenStream>>();
   private readonly stopRelay: () => void;
