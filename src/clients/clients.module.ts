@@ -4,7 +4,7 @@ import { EventsModule } from '../events';
 import { RedisModule } from '../redis/redis.module';
 import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
-import { ClientsPruner } from './clients-pruner.service';
+import { ClientsPrunerService } from './clients-pruner.service';
 import { ClientsController } from './clients.controller';
 import { ClientsRepository } from './clients.repository';
 import { ClientsService } from './clients.service';
@@ -16,7 +16,7 @@ import { RevocationNews } from './revocation-news.service';
 @Module({
   imports: [TypeOrmModule.forFeature([Client]), EventsModule, RedisModule],
   controllers: [ClientsController],
-  providers: [ClientsService, ClientsRepository, RefreshTokensService, ClientStateCache, RevocationNews, ClientsPruner],
+  providers: [ClientsService, ClientsRepository, RefreshTokensService, ClientStateCache, RevocationNews, ClientsPrunerService],
   exports: [ClientsService, RefreshTokensService],
 })
 export class ClientsModule extends ClientsConfigurableModule {}
