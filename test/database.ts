@@ -7,7 +7,7 @@ import { Clock } from '../src/common/clock';
 import { controlClock } from './clock';
 import { ClientsService } from '../src/clients/clients.service';
 import { RefreshTokensService } from '../src/clients/refresh-tokens.service';
-import { RevocationNews } from '../src/clients/revocation-news.service';
+import { RevocationNewsService } from '../src/clients/revocation-news.service';
 import { RedisService } from '../src/redis/redis.service';
 import { SessionEventsService } from '../src/events';
 import { createTestDatabase } from './engines';
@@ -39,7 +39,7 @@ export function authSettings(overrides: Record<string, string> = {}) {
 export function clientsServices(dataSource: DataSource, overrides: Record<string, string> = {}) {
   const config = authSettings(overrides);
   const cache = new ClientStateCache(config);
-  const news = new RevocationNews(new RedisService({ url: null, keyPrefix: 'spec:' }), cache);
+  const news = new RevocationNewsService(new RedisService({ url: null, keyPrefix: 'spec:' }), cache);
   const clock = new Clock();
   const repository = dataSource.getRepository(Client);
   const statements = new ClientsRepository(repository);

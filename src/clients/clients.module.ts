@@ -10,13 +10,13 @@ import { ClientsRepository } from './clients.repository';
 import { ClientsService } from './clients.service';
 import { ClientsConfigurableModule } from './clients.options';
 import { RefreshTokensService } from './refresh-tokens.service';
-import { RevocationNews } from './revocation-news.service';
+import { RevocationNewsService } from './revocation-news.service';
 
 /** Clients (one per device) and refresh-token rotation: `ClientsModule.forRoot(options)`. */
 @Module({
   imports: [TypeOrmModule.forFeature([Client]), EventsModule, RedisModule],
   controllers: [ClientsController],
-  providers: [ClientsService, ClientsRepository, RefreshTokensService, ClientStateCache, RevocationNews, ClientsPrunerService],
+  providers: [ClientsService, ClientsRepository, RefreshTokensService, ClientStateCache, RevocationNewsService, ClientsPrunerService],
   exports: [ClientsService, RefreshTokensService],
 })
 export class ClientsModule extends ClientsConfigurableModule {}

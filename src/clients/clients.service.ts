@@ -12,7 +12,7 @@ import { ClientState, isActive, Origin, recordedOrigin } from './client-rules';
 import { ClientStateCache } from './client-state.cache';
 import { ClientsRepository, EndedRow, EndValues } from './clients.repository';
 import { formatRefreshToken, hashSecret, isClientId, newSecret } from './refresh-token';
-import { RevocationNews } from './revocation-news.service';
+import { RevocationNewsService } from './revocation-news.service';
 
 const SYSTEM: Actor = { kind: 'system' };
 
@@ -34,7 +34,7 @@ export class ClientsService {
     @InjectRepository(Client) private readonly clients: Repository<Client>,
     private readonly statements: ClientsRepository,
     private readonly cache: ClientStateCache,
-    private readonly news: RevocationNews,
+    private readonly news: RevocationNewsService,
     private readonly clock: Clock,
     @Inject(CLIENTS_OPTIONS) private readonly config: ClientsModuleOptions,
     private readonly events: SessionEventsService,
@@ -117,7 +117,7 @@ export class ClientsService {
 
   /**
    * The user's roles or disabled flag changed: every instance drops the user's cached client states
-   * (this one at once, others through RevocationNews), so the guard reads the change on the next request.
+   * (this one at once, others through RevocationNewsService), so the guard reads the change on the next request.
    */
   userChanged(userId: string): Promise<void> {
     return this.news.userClientsEnded(userId);
