@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '../src/config/env';
 import { SessionEventsService } from '../src/events';
-import { WebhookDelivery } from '../src/webhooks/webhook-delivery.service';
+import { WebhookDeliveryService } from '../src/webhooks/webhook-delivery.service';
 import { WebhookOutboxRepository } from '../src/webhooks/webhook-outbox.repository';
 import { freePort, startApp, TestApp } from './app';
 import { controlAppClock } from './clock';
@@ -21,7 +21,7 @@ interface OutboxRow {
 }
 
 const rows = (t: TestApp) => t.app.get(DataSource).query<OutboxRow[]>('SELECT * FROM webhook_outbox ORDER BY created_at');
-const deliver = (t: TestApp) => t.app.get(WebhookDelivery).run();
+const deliver = (t: TestApp) => t.app.get(WebhookDeliveryService).run();
 const SLOW_POLL = { AUTH_WEBHOOK_POLL_INTERVAL: '1m' }; // the tests run the worker themselves
 
 describe('webhooks: session events to other services', () => {

@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { EventsModule } from '../events';
-import { WebhookDelivery } from './webhook-delivery.service';
+import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookOutboxEntry } from './webhook-outbox.entity';
 import { WebhookOutboxRepository } from './webhook-outbox.repository';
 import { WebhooksConfigurableModule } from './webhooks.options';
@@ -10,7 +10,7 @@ import { WebhooksService } from './webhooks.service';
 /** Session events to other services: the outbox, written as events are emitted, and its delivery worker. */
 @Module({
   imports: [TypeOrmModule.forFeature([WebhookOutboxEntry]), EventsModule],
-  providers: [WebhooksService, WebhookDelivery, WebhookOutboxRepository],
+  providers: [WebhooksService, WebhookDeliveryService, WebhookOutboxRepository],
   exports: [WebhooksService],
 })
 export class WebhooksModule extends WebhooksConfigurableModule {}

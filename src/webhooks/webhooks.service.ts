@@ -2,7 +2,7 @@ import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { SESSION_EVENT_TYPES, SessionEvent, SessionEventsService, SessionEventType } from '../events';
-import { WebhookDelivery } from './webhook-delivery.service';
+import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookOutboxRepository } from './webhook-outbox.repository';
 import { WEBHOOKS_OPTIONS, WebhooksModuleOptions } from './webhooks.options';
 
@@ -25,7 +25,7 @@ export class WebhooksService implements OnModuleInit {
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksModuleOptions,
     private readonly events: SessionEventsService,
     private readonly outbox: WebhookOutboxRepository,
-    private readonly delivery: WebhookDelivery,
+    private readonly delivery: WebhookDeliveryService,
     private readonly clock: Clock,
   ) {
     this.types = new Set(options.events ?? SESSION_EVENT_TYPES);
