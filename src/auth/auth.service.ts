@@ -12,6 +12,7 @@ import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { SessionEventsService } from '../events';
 import { AccessTokensService } from './access-tokens.service';
+import { ScopeWidenedException } from './scope-widened.exception';
 import { LoginResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';
 
 /** The article's flow: log in, refresh, reject, log out; one implementation for every endpoint. */
@@ -105,12 +106,5 @@ export class AuthService {
       refreshExpiresAt: client.expiresAt.toISOString(),
       sessionExpiresAt: client.sessionExpiresAt.toISOString(),
     };
-  }
-}
-
-/** RFC 6749 §6: a refresh asked for a scope its client was never granted. */
-export class ScopeWidenedException extends HttpError {
-  constructor() {
-    super(400, 'Bad Request', 'The requested scope exceeds the scope originally granted', {}, { oauthError: 'invalid_scope' });
   }
 }

@@ -32,7 +32,7 @@ export interface ClientPage {
 export class ClientsService {
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
-    private readonly statements: ClientsRepository,
+    private readonly clientsRepository: ClientsRepository,
     private readonly cache: ClientStateCache,
     private readonly news: RevocationNewsService,
     private readonly clock: Clock,
@@ -71,7 +71,7 @@ export class ClientsService {
       endedByUserAgent: null,
       scope,
     });
-    const inserted = await this.statements.insert({
+    const inserted = await this.clientsRepository.insert({
       id: client.id,
       userId,
       passwordChangedAt: user.passwordChangedAt.getTime(),
@@ -86,7 +86,7 @@ export class ClientsService {
     });
     if (!inserted) return null;
     await this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
-    const ended = await this.statements.endBeyondCap(userId, this.config.maxClientsPerUser, now);
+    const ended = await this.clientsRepository.endBeyondCap(userId, this.config.maxClientsPerUser, now);
     for (const id of ended) await this.news.clientEnded(id);
     // The user's new login pushed them out.
     const by: Actor = { kind: 'user', userId, clientId: client.id };
@@ -183,7 +183,7 @@ export class ClientsService {
    */
   async end(userId: string, clientId: string, reason: ClientEndReason, by: Actor, origin?: Origin): Promise<void> {
     if (!isClientId(clientId)) throw new NotFoundException('Client not found'); // never reaches the database
-    const ended = await this.statements.endOne({ ...this.ending(reason, origin), id: clientId, userId });
+    const ended = await this.clientsRepository.endOne({ ...this.ending(reason, origin), id: clientId, userId });
     if (ended.length === 0) throw new NotFoundException('Client not found');
     await this.news.clientEnded(clientId);
     await this.announceEnded(ended, reason, by, origin);
@@ -195,7 +195,7 @@ export class ClientsService {
    */
   async endById(clientId: string, reason: ClientEndReason, origin: Origin, by?: Actor): Promise<void> {
     if (!isClientId(clientId)) return;
-    const ended = await this.statements.endById({ ...this.ending(reason, origin), id: clientId });
+    const ended = await this.clientsRepository.endById({ ...this.ending(reason, origin), id: clientId });
     if (ended.length === 0) return;
     await this.news.clientEnded(clientId);
     await this.announceEnded(ended, reason, by, origin);
@@ -203,7 +203,7 @@ export class ClientsService {
 
   /** Ends every live client of the user but one ("log out other devices"); returns how many. */
   async endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason, by: Actor): Promise<number> {
-    const ended = await this.statements.endAllExcept({ ...this.ending(reason), userId, keepId: keepClientId });
+    const ended = await this.clientsRepository.endAllExcept({ ...this.ending(reason), userId, keepId: keepClientId });
     if (ended.length > 0) await this.news.userClientsEnded(userId);
     await this.announceEnded(ended, reason, by);
     return ended.length;
@@ -219,7 +219,7 @@ export class ClientsService {
    * one session.ended the first time this finds it, by the service itself.
    */
   async announceExpired(clientId?: string): Promise<number> {
-    const expired = await this.statements.markExpired(this.clock.now(), clientId);
+    const expired = await this.clientsRepository.markExpired(this.clock.now(), clientId);
     for (const row of expired) await this.events.emit('session.ended', row.user_id, { reason: row.end_reason, by: SYSTEM }, row.id);
     return expired.length;
   }
