@@ -7,7 +7,15 @@ import { moduleOptions } from '../common/module-options';
  */
 export type ClientsModuleOptions = Pick<
   Env['auth'],
-  'accessTtl' | 'refreshIdleTtl' | 'refreshAbsoluteTtl' | 'refreshGrace' | 'clientCacheTtl' | 'clientRetention' | 'pruneInterval' | 'maxClientsPerUser'
+  | 'accessTtl'
+  | 'refreshIdleTtl'
+  | 'refreshAbsoluteTtl'
+  | 'refreshGrace'
+  | 'clientCacheTtl'
+  | 'clientRetention'
+  | 'pruneInterval'
+  | 'maxClientsPerUser'
 >;
 
-export const { ConfigurableModuleClass: ClientsConfigurableModule, MODULE_OPTIONS_TOKEN: CLIENTS_OPTIONS } = moduleOptions<ClientsModuleOptions>('Clients');
+export const { ConfigurableModuleClass: ClientsConfigurableModule, MODULE_OPTIONS_TOKEN: CLIENTS_OPTIONS } =
+  moduleOptions<ClientsModuleOptions>('Clients');
