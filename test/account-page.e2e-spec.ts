@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
-import { MailOutbox } from '../src/mail';
+import { MailOutboxService } from '../src/mail';
 import { freePort, ListeningApp, startListeningApp, UNLIMITED_ADDRESS } from './app';
 import { credentials } from './factories';
 import { bearerHeader, httpCall } from './http-client';
@@ -288,8 +288,8 @@ describeInBrowser('the account page (headless Chromium)', () => {
 
   /** The token of the last link mailed to the address, once the outbox has run. */
   async function mailedToken(address: string, kind: 'reset' | 'verify'): Promise<string> {
-    await t.app.get(MailOutbox).deliverDue();
-    await t.app.get(MailOutbox).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
     return linkToken(sink.to(address).at(-1)!, kind);
   }
   /** Waits (up to 2 s, no action of the page's own) until the page shows signed out. */

@@ -4,10 +4,10 @@
  */
 const { appendFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { SessionEvents } = require(join(__dirname, '..', 'dist', 'src', 'events', 'session-events.service.js'));
+const { SessionEventsService } = require(join(__dirname, '..', 'dist', 'src', 'events', 'session-events.service.js'));
 
-const emit = SessionEvents.prototype.emit;
-SessionEvents.prototype.emit = async function (...args) {
+const emit = SessionEventsService.prototype.emit;
+SessionEventsService.prototype.emit = async function (...args) {
   const event = await emit.apply(this, args);
   if (event) appendFileSync(process.env.EVENTS_PROBE_FILE, `${JSON.stringify(event)}\n`);
   return event;

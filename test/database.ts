@@ -7,9 +7,9 @@ import { Clock } from '../src/common/clock';
 import { controlClock } from './clock';
 import { ClientsService } from '../src/clients/clients.service';
 import { RefreshTokensService } from '../src/clients/refresh-tokens.service';
-import { RevocationNews } from '../src/clients/revocation-news.service';
+import { RevocationNewsService } from '../src/clients/revocation-news.service';
 import { RedisService } from '../src/redis/redis.service';
-import { SessionEvents } from '../src/events';
+import { SessionEventsService } from '../src/events';
 import { createTestDatabase } from './engines';
 import { loadEnv } from '../src/config/env';
 import { buildDataSourceOptions } from '../src/database/database.options';
@@ -39,11 +39,11 @@ export function authSettings(overrides: Record<string, string> = {}) {
 export function clientsServices(dataSource: DataSource, overrides: Record<string, string> = {}) {
   const config = authSettings(overrides);
   const cache = new ClientStateCache(config);
-  const news = new RevocationNews(new RedisService({ url: null, keyPrefix: 'spec:' }), cache);
+  const news = new RevocationNewsService(new RedisService({ url: null, keyPrefix: 'spec:' }), cache);
   const clock = new Clock();
   const repository = dataSource.getRepository(Client);
   const statements = new ClientsRepository(repository);
-  const events = new SessionEvents(new EventEmitter2(), clock);
+  const events = new SessionEventsService(new EventEmitter2(), clock);
   const clients = new ClientsService(repository, statements, cache, news, clock, config, events);
   const refreshTokens = new RefreshTokensService(repository, statements, clients, cache, clock, config, events);
   return { clients, refreshTokens, statements, cache, events, clock: controlClock(clock) };

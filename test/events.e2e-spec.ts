@@ -3,9 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientsPruner } from '../src/clients/clients-pruner.service';
+import { ClientsPrunerService } from '../src/clients/clients-pruner.service';
 import { hashSecret, parseRefreshToken } from '../src/clients/refresh-token';
-import { SESSION_EVENT_TYPES, SessionEvent, SessionEvents } from '../src/events';
+import { SESSION_EVENT_TYPES, SessionEvent, SessionEventsService } from '../src/events';
 import { startApp, TestApp } from './app';
 import { controlAppClock, ManualClock } from './clock';
 import { createTestDatabase, TestDatabase } from './engines';
@@ -147,7 +147,7 @@ describe('session events (API.md section 9)', () => {
       const s = await session(u);
       const emitter = t.app.get(EventEmitter2);
       const emit = jest.spyOn(emitter, 'emit');
-      const built = jest.spyOn(t.app.get(SessionEvents), 'emit');
+      const built = jest.spyOn(t.app.get(SessionEventsService), 'emit');
       emitter.off('session.refreshed', record);
       let emitted: unknown[][] = [];
       let results: unknown[] = [];
@@ -268,7 +268,7 @@ describe('session events (API.md section 9)', () => {
       const announced = [expect.objectContaining({ clientId: s.clientId, data: { reason: 'idle', by: { kind: 'system' } } })];
       expect(ended(u.id)).toEqual(announced);
       await t.http.post('/token').send({ refreshToken: s.refreshToken }).expect(401);
-      await t.app.get(ClientsPruner).run();
+      await t.app.get(ClientsPrunerService).run();
       expect(ended(u.id)).toEqual(announced);
     });
 
@@ -281,8 +281,8 @@ describe('session events (API.md section 9)', () => {
         permanent.refreshToken = await refresh(permanent.refreshToken!);
       }
       travel(60_000 * 4);
-      await t.app.get(ClientsPruner).run();
-      await t.app.get(ClientsPruner).run();
+      await t.app.get(ClientsPrunerService).run();
+      await t.app.get(ClientsPrunerService).run();
       expect(ended(u.id).map((e) => [e.clientId, e.data.reason, e.data.by])).toEqual(
         expect.arrayContaining([
           [temporary.clientId, 'expired', { kind: 'system' }],

@@ -5,7 +5,7 @@
  * quotes this file verbatim.
  */
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
-import { AccessTokenGuard, type Caller, ClientsService, CurrentUser, Public } from '../src/auth';
+import { AccessTokenGuard, AuthModule, type Caller, ClientsService, CurrentUser, Public } from '../src/auth';
 
 @Controller('notes')
 export class NotesController {
@@ -33,5 +33,6 @@ export class NotesBoardController {
   }
 }
 
-@Module({ controllers: [NotesController, NotesBoardController] })
+// AuthModule: the guard and ClientsService come from it (its modules are not global).
+@Module({ imports: [AuthModule], controllers: [NotesController, NotesBoardController] })
 export class NotesModule {}

@@ -8,7 +8,7 @@ import * as jose from 'jose';
 import { DataSource } from 'typeorm';
 import { signJws } from '../src/keys/jws';
 import { thumbprint } from '../src/keys/key-material';
-import { KeysScheduler } from '../src/keys/keys-scheduler.service';
+import { KeysSchedulerService } from '../src/keys/keys-scheduler.service';
 import { KeysService } from '../src/keys/keys.service';
 import { SigningKey } from '../src/keys/signing-key.entity';
 import { ListeningApp, startApp, startListeningApp } from './app';
@@ -64,7 +64,7 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
       env: { ...process.env, DATABASE_URL: database.url, AUTH_KEY_ACTIVATION_DELAY: '2s' },
     });
     expect(cli.stdout).toMatch(/^new signing key \S+ \(ES256\) signs from /);
-    await t.app.get(KeysScheduler).run();
+    await t.app.get(KeysSchedulerService).run();
     // Published before it signs: the set already holds it, tokens still come from the old key.
     const published = (await t.http.get('/.well-known/jwks.json').expect(200)).body.keys;
     expect(published).toHaveLength(2);
@@ -100,10 +100,10 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
     // Its last token (signed just before the new key took over) expires after one access TTL; other
     // instances take up to a reload interval to switch; plus the clock tolerance.
     clock.advance((900 + 60 + 5) * 1000 - 1000);
-    await t.app.get(KeysScheduler).run();
+    await t.app.get(KeysSchedulerService).run();
     await t.http.get('/me').set('authorization', fromOldKey()).expect(200);
     clock.advance(2000);
-    await t.app.get(KeysScheduler).run();
+    await t.app.get(KeysSchedulerService).run();
     const { body } = await t.http.get('/.well-known/jwks.json').expect(200);
     expect(body.keys.map((k: { kid: string }) => k.kid)).not.toContain(old.kid);
     await t.http.get('/me').set('authorization', fromOldKey()).expect(401);
@@ -118,10 +118,10 @@ describe('scheduled rotation (AUTH_KEY_ROTATION_INTERVAL)', () => {
       const keys = t.app.get(KeysService);
       const first = keys.signingKey().kid;
       clock.advance(30 * 86400_000 - 60_000);
-      await t.app.get(KeysScheduler).run();
+      await t.app.get(KeysSchedulerService).run();
       expect(keys.jwks().keys).toHaveLength(1);
       clock.advance(60_000);
-      await t.app.get(KeysScheduler).run();
+      await t.app.get(KeysSchedulerService).run();
       expect(keys.jwks().keys).toHaveLength(2);
       expect(keys.signingKey().kid).toBe(first);
       clock.advance(10 * 60_000);

@@ -15,7 +15,6 @@ import { buildDataSourceOptions } from '../src/database/database.options';
 import { entities } from '../src/entities';
 import { EventsModule } from '../src/events';
 import { KeysModule } from '../src/keys/keys.module';
-import { MailModule } from '../src/mail';
 import { RateLimitModule } from '../src/rate-limit';
 import { RedisModule } from '../src/redis/redis.module';
 import { UsersModule } from '../src/users/users.module';
@@ -48,7 +47,6 @@ describe('modules with options, embedded in a host app', () => {
       imports: [
         ClockModule,
         EventsModule.forRoot(env.auth),
-        MailModule.forRoot(env.recovery),
         ScheduleModule.forRoot(),
         TypeOrmModule.forRoot(buildDataSourceOptions(env.database.url, entities, env.database)),
         RedisModule.forRoot(env.redis),

@@ -2,7 +2,7 @@ import { Controller, Get, HttpCode, Module, Post } from '@nestjs/common';
 import request from 'supertest';
 import { RecentAuth } from '../src/auth';
 import { EnvError, loadEnv } from '../src/config/env';
-import { MailOutbox } from '../src/mail';
+import { MailOutboxService } from '../src/mail';
 import { freePort, ListeningApp, startListeningApp, TestApp } from './app';
 import { controlAppClock, ManualClock } from './clock';
 import { bearer, login, Session, signUp, TestUser } from './factories';
@@ -74,8 +74,8 @@ describe('recent authentication', () => {
   const putEmail = (session: Session, email: string) => t.http.put('/me/email').set(bearer(session)).send({ email });
 
   async function flushMail(app: TestApp = t): Promise<void> {
-    await app.app.get(MailOutbox).deliverDue();
-    await app.app.get(MailOutbox).deliverDue();
+    await app.app.get(MailOutboxService).deliverDue();
+    await app.app.get(MailOutboxService).deliverDue();
   }
 
   async function lastMailTo(address: string) {

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MailOutbox } from '../src/mail';
+import { MailOutboxService } from '../src/mail';
 import { freePort, startApp, TestApp } from './app';
 import { controlAppClock } from './clock';
 import { createTestDatabase, TestDatabase } from './engines';
@@ -17,8 +17,8 @@ let counter = 0;
 const newEmail = () => `Mailed${++counter}.${Date.now()}@Example.COM`;
 
 async function flush(t: TestApp): Promise<void> {
-  await t.app.get(MailOutbox).deliverDue();
-  await t.app.get(MailOutbox).deliverDue();
+  await t.app.get(MailOutboxService).deliverDue();
+  await t.app.get(MailOutboxService).deliverDue();
 }
 
 describe('a mail server that is down', () => {

@@ -1,7 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { MailOutbox } from '../src/mail';
+import { MailOutboxService } from '../src/mail';
 import { freePort, startApp, TestApp } from './app';
 import { controlAppClock } from './clock';
 import { bearer, credentials, login, Session, signUp } from './factories';
@@ -14,8 +14,8 @@ const newEmail = () => `Person${++counter}.${Date.now()}@Example.COM`;
 
 /** Sends whatever the outbox holds that is due; twice, so a run already under way cannot hide a new entry. */
 async function flush(t: TestApp): Promise<void> {
-  await t.app.get(MailOutbox).deliverDue();
-  await t.app.get(MailOutbox).deliverDue();
+  await t.app.get(MailOutboxService).deliverDue();
+  await t.app.get(MailOutboxService).deliverDue();
 }
 
 describe('account recovery through a real SMTP server', () => {
@@ -103,7 +103,7 @@ describe('account recovery through a real SMTP server', () => {
     // Several accounts, so the per-address limit (5) is not what answers.
     const known: string[] = [];
     for (let i = 0; i < 4; i++) known.push((await verifiedUser()).email);
-    const outbox = t.app.get(MailOutbox);
+    const outbox = t.app.get(MailOutboxService);
     // The mail is sent off the request path; here only the request's own work is compared.
     const deliver = jest.spyOn(outbox, 'deliverDue').mockResolvedValue(0);
     const runner = t.app.get(DataSource).createQueryRunner();

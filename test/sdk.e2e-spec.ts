@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AuthClient, AuthError, AuthState, createAuthClient, TokenStorage } from '../sdk/src/index';
 import type { ClientHistoryResponse, ClientResponse, EmailResponse, ErrorBody, ForgotPasswordResponse, LoginResponse, MeResponse, RefreshResponse, TokensResponse, UserResponse } from '../sdk/src/types';
-import { MailOutbox } from '../src/mail';
+import { MailOutboxService } from '../src/mail';
 import { freePort, ListeningApp, startListeningApp } from './app';
 import { credentials } from './factories';
 import { linkToken, SmtpSink } from './smtp-sink';
@@ -160,8 +160,8 @@ describe('the client\'s recovery calls (a real SMTP server)', () => {
     await sink?.stop();
   });
   async function lastLink(address: string, kind: 'reset' | 'verify'): Promise<string> {
-    await t.app.get(MailOutbox).deliverDue();
-    await t.app.get(MailOutbox).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
     return linkToken(sink.to(address).at(-1)!, kind);
   }
 

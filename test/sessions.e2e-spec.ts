@@ -2,7 +2,7 @@ import { DataSource } from 'typeorm';
 import { AuthService } from '../src/auth/auth.service';
 import { Client } from '../src/clients/client.entity';
 import { User } from '../src/users/user.entity';
-import { ClientsPruner } from '../src/clients/clients-pruner.service';
+import { ClientsPrunerService } from '../src/clients/clients-pruner.service';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { controlAppClock } from './clock';
 import { startApp, TestApp } from './app';
@@ -267,10 +267,10 @@ describe('the scheduled pruning of ended clients', () => {
       const live = await login(t.http, user);
       await t.http.post('/auth/logout').set(bearer(ended)).expect(204);
       const clients = t.app.get(DataSource).getRepository(Client);
-      await t.app.get(ClientsPruner).run();
+      await t.app.get(ClientsPrunerService).run();
       await expect(clients.existsBy({ id: ended.clientId })).resolves.toBe(true); // not yet a second ago
       clock.advance(1100);
-      await t.app.get(ClientsPruner).run();
+      await t.app.get(ClientsPrunerService).run();
       await expect(clients.existsBy({ id: ended.clientId })).resolves.toBe(false);
       await expect(clients.existsBy({ id: live.clientId })).resolves.toBe(true);
     } finally {

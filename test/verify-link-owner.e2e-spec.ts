@@ -1,4 +1,4 @@
-import { MailOutbox } from '../src/mail';
+import { MailOutboxService } from '../src/mail';
 import { freePort, startApp, TestApp } from './app';
 import { bearer, login, signUp } from './factories';
 import { linkToken, SmtpSink } from './smtp-sink';
@@ -25,8 +25,8 @@ describe('email verification links and their owner', () => {
     const email = `owner${++counter}.${Date.now()}@example.com`;
     const session = await login(t.http, await signUp(t.http));
     await t.http.put('/me/email').set(bearer(session)).send({ email }).expect(204);
-    await t.app.get(MailOutbox).deliverDue();
-    await t.app.get(MailOutbox).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
     const mails = sink.to(email);
     return { session, email, token: linkToken(mails[mails.length - 1], 'verify') };
   }

@@ -1,8 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { loadEnv } from '../src/config/env';
-import { SessionEvents } from '../src/events';
-import { WebhookDelivery } from '../src/webhooks/webhook-delivery.service';
+import { SessionEventsService } from '../src/events';
+import { WebhookDeliveryService } from '../src/webhooks/webhook-delivery.service';
 import { WebhookOutboxRepository } from '../src/webhooks/webhook-outbox.repository';
 import { freePort, startApp, TestApp } from './app';
 import { controlAppClock } from './clock';
@@ -21,7 +21,7 @@ interface OutboxRow {
 }
 
 const rows = (t: TestApp) => t.app.get(DataSource).query<OutboxRow[]>('SELECT * FROM webhook_outbox ORDER BY created_at');
-const deliver = (t: TestApp) => t.app.get(WebhookDelivery).run();
+const deliver = (t: TestApp) => t.app.get(WebhookDeliveryService).run();
 const SLOW_POLL = { AUTH_WEBHOOK_POLL_INTERVAL: '1m' }; // the tests run the worker themselves
 
 describe('webhooks: session events to other services', () => {
@@ -188,7 +188,7 @@ describe('webhooks: session events to other services', () => {
     try {
       const user = await signUp(t.http);
       const session = await login(t.http, user);
-      const emit = jest.spyOn(t.app.get(SessionEvents), 'emit');
+      const emit = jest.spyOn(t.app.get(SessionEventsService), 'emit');
       await t.http.post('/token').send({ refreshToken: session.refreshToken }).expect(201);
       expect(emit).toHaveBeenCalledWith('session.refreshed', user.id, expect.anything(), session.clientId);
       expect(await emit.mock.results[0].value).toBeNull(); // not even built

@@ -1,12 +1,15 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { ClientPage, ClientsService } from '../clients/clients.service';
 import { isClientId } from '../clients/refresh-token';
-import { type Actor, SessionEvents } from '../events';
+import { type Actor, SessionEventsService } from '../events';
 import { UserAccountsService, UserChange } from '../users/user-accounts.service';
 import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AdminActor, AuditService } from './audit.service';
+
+/** A user as the admin API shows them: with how many devices are signed in. */
+export type UserView = User & { liveClients: number };
 
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -23,18 +26,23 @@ export class AdminUsersService {
     private readonly users: UsersService,
     private readonly clients: ClientsService,
     private readonly audit: AuditService,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
-  page(options: { query?: string; limit: number; cursor?: string }) {
-    return this.accounts.page(options);
+  /** Users newest first, each with their live client count (asked of Clients for the whole page at once). */
+  async page(options: { query?: string; limit: number; cursor?: string }): Promise<{ users: UserView[]; nextCursor: string | null }> {
+    const { users, nextCursor } = await this.accounts.page(options);
+    const live = await this.clients.liveCounts(users.map((user) => user.id));
+    return { users: users.map((user) => Object.assign(user, { liveClients: live.get(user.id) ?? 0 })), nextCursor };
   }
 
-  view(id: string): Promise<User & { liveClients: number }> {
-    return this.accounts.view(checkedId(id));
+  async view(id: string): Promise<UserView> {
+    const user = await this.accounts.find(checkedId(id));
+    const live = await this.clients.liveCounts([id]);
+    return Object.assign(user, { liveClients: live.get(id) ?? 0 });
   }
 
-  async change(actor: AdminActor, id: string, change: UserChange): Promise<User & { liveClients: number }> {
+  async change(actor: AdminActor, id: string, change: UserChange): Promise<UserView> {
     if (change.roles === undefined && change.disabled === undefined) throw new BadRequestException('give roles, disabled or both');
     const { before, after } = await this.accounts.change(actorId(actor), checkedId(id), change);
     await this.clients.userChanged(id);
@@ -51,7 +59,7 @@ export class AdminUsersService {
       await this.audit.record(actor, disabled ? 'user.disabled' : 'user.enabled', id, disabled ? { endedClients: ended } : {});
       await this.events.emit('user.disabled', id, { disabled, by });
     }
-    return this.accounts.view(id);
+    return this.view(id);
   }
 
   /** Sets the password (never audited or logged) and ends every client of the user. */

@@ -10,9 +10,10 @@ import { HttpError } from '../common/http-error';
 import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { SessionEvents } from '../events';
+import { SessionEventsService } from '../events';
 import { AccessTokenRejectedException } from './access-token-rejected.exception';
 import { AccessTokensService } from './access-tokens.service';
+import { ScopeWidenedException } from './scope-widened.exception';
 import { LoginResponseDto, ReauthenticateResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';
 
 /** The article's flow: log in, refresh, reject, log out; one implementation for every endpoint. */
@@ -24,7 +25,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly accessTokens: AccessTokensService,
     private readonly limits: LoginLimitsService,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
   /**
@@ -122,12 +123,5 @@ export class AuthService {
       refreshExpiresAt: client.expiresAt.toISOString(),
       sessionExpiresAt: client.sessionExpiresAt.toISOString(),
     };
-  }
-}
-
-/** RFC 6749 §6: a refresh asked for a scope its client was never granted. */
-export class ScopeWidenedException extends HttpError {
-  constructor() {
-    super(400, 'Bad Request', 'The requested scope exceeds the scope originally granted', {}, { oauthError: 'invalid_scope' });
   }
 }

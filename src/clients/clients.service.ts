@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { parseRoles } from '../users/roles';
-import { Actor, SessionEvents } from '../events';
+import { Actor, SessionEventsService } from '../events';
 import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
 import type { User } from '../users/user.entity';
 import { Client, ClientEndReason } from './client.entity';
@@ -12,7 +12,7 @@ import { ClientState, isActive, Origin, recordedOrigin } from './client-rules';
 import { ClientStateCache } from './client-state.cache';
 import { ClientsRepository, EndedRow, EndValues } from './clients.repository';
 import { formatRefreshToken, hashSecret, isClientId, newSecret } from './refresh-token';
-import { RevocationNews } from './revocation-news.service';
+import { RevocationNewsService } from './revocation-news.service';
 
 const SYSTEM: Actor = { kind: 'system' };
 
@@ -38,12 +38,12 @@ export interface ClientPage {
 export class ClientsService {
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
-    private readonly statements: ClientsRepository,
+    private readonly clientsRepository: ClientsRepository,
     private readonly cache: ClientStateCache,
-    private readonly news: RevocationNews,
+    private readonly news: RevocationNewsService,
     private readonly clock: Clock,
     @Inject(CLIENTS_OPTIONS) private readonly config: ClientsModuleOptions,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
   /**
@@ -78,7 +78,7 @@ export class ClientsService {
       endedByUserAgent: null,
       scope,
     });
-    const inserted = await this.statements.insert({
+    const inserted = await this.clientsRepository.insert({
       id: client.id,
       userId,
       passwordChangedAt: user.passwordChangedAt.getTime(),
@@ -93,7 +93,7 @@ export class ClientsService {
     });
     if (!inserted) return null;
     await this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
-    const ended = await this.statements.endBeyondCap(userId, this.config.maxClientsPerUser, now);
+    const ended = await this.clientsRepository.endBeyondCap(userId, this.config.maxClientsPerUser, now);
     for (const id of ended) await this.news.clientEnded(id);
     // The user's new login pushed them out.
     const by: Actor = { kind: 'user', userId, clientId: client.id };
@@ -107,7 +107,7 @@ export class ClientsService {
    */
   async reauthenticated(userId: string, clientId: string): Promise<ReauthenticatedClient | null> {
     const now = this.clock.now();
-    const row = await this.statements.reauthenticate(clientId, userId, now);
+    const row = await this.clientsRepository.reauthenticate(clientId, userId, now);
     if (!row) return null;
     const client = { id: clientId, userId, expiresAt: new Date(Number(row.expires_at)), authenticatedAt: new Date(now), scope: row.scope };
     return { client, roles: parseRoles(row.roles) };
@@ -136,7 +136,7 @@ export class ClientsService {
 
   /**
    * The user's roles or disabled flag changed: every instance drops the user's cached client states
-   * (this one at once, others through RevocationNews), so the guard reads the change on the next request.
+   * (this one at once, others through RevocationNewsService), so the guard reads the change on the next request.
    */
   userChanged(userId: string): Promise<void> {
     return this.news.userClientsEnded(userId);
@@ -170,6 +170,20 @@ export class ClientsService {
     return { clients, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
   }
 
+  /** How many live clients each of these users has (the admin's user list); absent users have none. */
+  async liveCounts(userIds: string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.clients
+      .createQueryBuilder('client')
+      .select('client.user_id', 'userId')
+      .addSelect('COUNT(*)', 'live')
+      .where('client.user_id IN (:...userIds)', { userIds })
+      .andWhere('client.ended_at IS NULL AND client.expires_at > :now', { now: this.clock.now() })
+      .groupBy('client.user_id')
+      .getRawMany<{ userId: string; live: string | number }>();
+    return new Map(rows.map((row) => [row.userId, Number(row.live)]));
+  }
+
   private listQuery(userId: string, includeEnded: boolean) {
     const now = this.clock.now();
     const query = this.clients.createQueryBuilder('client').where('client.user_id = :userId', { userId });
@@ -188,7 +202,7 @@ export class ClientsService {
    */
   async end(userId: string, clientId: string, reason: ClientEndReason, by: Actor, origin?: Origin): Promise<void> {
     if (!isClientId(clientId)) throw new NotFoundException('Client not found'); // never reaches the database
-    const ended = await this.statements.endOne({ ...this.ending(reason, origin), id: clientId, userId });
+    const ended = await this.clientsRepository.endOne({ ...this.ending(reason, origin), id: clientId, userId });
     if (ended.length === 0) throw new NotFoundException('Client not found');
     await this.news.clientEnded(clientId);
     await this.announceEnded(ended, reason, by, origin);
@@ -200,7 +214,7 @@ export class ClientsService {
    */
   async endById(clientId: string, reason: ClientEndReason, origin: Origin, by?: Actor): Promise<void> {
     if (!isClientId(clientId)) return;
-    const ended = await this.statements.endById({ ...this.ending(reason, origin), id: clientId });
+    const ended = await this.clientsRepository.endById({ ...this.ending(reason, origin), id: clientId });
     if (ended.length === 0) return;
     await this.news.clientEnded(clientId);
     await this.announceEnded(ended, reason, by, origin);
@@ -208,7 +222,7 @@ export class ClientsService {
 
   /** Ends every live client of the user but one ("log out other devices"); returns how many. */
   async endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason, by: Actor): Promise<number> {
-    const ended = await this.statements.endAllExcept({ ...this.ending(reason), userId, keepId: keepClientId });
+    const ended = await this.clientsRepository.endAllExcept({ ...this.ending(reason), userId, keepId: keepClientId });
     if (ended.length > 0) await this.news.userClientsEnded(userId);
     await this.announceEnded(ended, reason, by);
     return ended.length;
@@ -224,7 +238,7 @@ export class ClientsService {
    * one session.ended the first time this finds it, by the service itself.
    */
   async announceExpired(clientId?: string): Promise<number> {
-    const expired = await this.statements.markExpired(this.clock.now(), clientId);
+    const expired = await this.clientsRepository.markExpired(this.clock.now(), clientId);
     for (const row of expired) await this.events.emit('session.ended', row.user_id, { reason: row.end_reason, by: SYSTEM }, row.id);
     return expired.length;
   }

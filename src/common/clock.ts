@@ -11,6 +11,7 @@ export class Clock {
   }
 }
 
+// Global: nearly every module reads the time, and one clock for all is what lets a test move it.
 @Global()
 @Module({ providers: [Clock], exports: [Clock] })
 export class ClockModule {}

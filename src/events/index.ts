@@ -1,4 +1,4 @@
 export { EventsModule } from './events.module';
-export { DurableEventSink, SessionEvents } from './session-events.service';
+export { DurableEventSink, SessionEventsService } from './session-events.service';
 export * from './session-event';
-export { SessionNotifier, APP_EVENT_TYPE } from './session-notifier.service';
+export { SessionNotifierService, APP_EVENT_TYPE } from './session-notifier.service';

@@ -4,7 +4,7 @@ import { Observable, Subscriber } from 'rxjs';
 import { DrainingFastifyAdapter } from '../common/draining-fastify.adapter';
 import { HttpError } from '../common/http-error';
 import { EVENTS_OPTIONS, type EventsModuleOptions } from './events.options';
-import { SessionRelay, StreamEvent } from './session-relay.service';
+import { SessionRelayService, StreamEvent } from './session-relay.service';
 
 /** Whose stream: the user, and the client (device) that opened it. */
 export interface StreamOwner {
@@ -25,13 +25,13 @@ interface OpenStream {
  * this instance's streams: each instance bounds its own memory and sockets.
  */
 @Injectable()
-export class SessionStreams implements OnApplicationBootstrap, OnModuleDestroy {
+export class SessionStreamsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly byUser = new Map<string, Set<OpenStream>>();
   private readonly byClient = new Map<string, Set<OpenStream>>();
   private readonly stopRelay: () => void;
 
   constructor(
-    relay: SessionRelay,
+    relay: SessionRelayService,
     private readonly adapterHost: HttpAdapterHost,
     @Inject(EVENTS_OPTIONS) private readonly config: EventsModuleOptions,
   ) {

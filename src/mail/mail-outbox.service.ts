@@ -23,8 +23,8 @@ const backoffMs = (attempts: number) => Math.min(5_000 * 2 ** (attempts - 1), 30
  * never send one entry at once.
  */
 @Injectable()
-export class MailOutbox implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(MailOutbox.name);
+export class MailOutboxService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(MailOutboxService.name);
   private readonly renderers = new Map<string, MailRenderer>();
   private timer?: NodeJS.Timeout;
   private running: Promise<number> | null = null;

@@ -1,10 +1,6 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Header, Headers, HttpCode, HttpException, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
-import { AuthService, ClientsService, LoginDto, RequestOrigin, unearnedScopes } from '../auth';
-import { parseRefreshToken } from '../clients/refresh-token';
-import { parseRoles } from '../users/roles';
-import type { Origin } from '../clients/client-rules';
-import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
+import { AuthService, ClientsService, LoginDto, type Origin, parseRefreshToken, parseRoles, RefreshRejectedException, RequestOrigin, unearnedScopes } from '../auth';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
 import { validateInput } from '../common/validate-input';

@@ -2,8 +2,8 @@ import { BadRequestException, Inject, Injectable, OnModuleInit } from '@nestjs/c
 import { ClientsService } from '../clients/clients.service';
 import { Caller } from '../common/current-user.decorator';
 import { RECOVERY_OPTIONS, type RecoveryModuleOptions } from './recovery.options';
-import { SessionEvents } from '../events';
-import { MailMessage, MailOutbox, MailOutboxEntry } from '../mail';
+import { SessionEventsService } from '../events';
+import { MailMessage, MailOutboxService, MailOutboxEntry } from '../mail';
 import { nameKey, RateLimitsService } from '../rate-limit/rate-limits.service';
 import { addressKey } from '../rate-limit/address-key';
 import { UsersService } from '../users/users.service';
@@ -25,9 +25,9 @@ export class RecoveryService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly clients: ClientsService,
     private readonly tokens: RecoveryTokensService,
-    private readonly outbox: MailOutbox,
+    private readonly outbox: MailOutboxService,
     private readonly limits: RateLimitsService,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
     @Inject(RECOVERY_OPTIONS) private readonly config: RecoveryModuleOptions,
   ) {}
 
@@ -35,6 +35,14 @@ export class RecoveryService implements OnModuleInit {
     this.outbox.register('password_reset', (entry) => this.renderReset(entry));
     this.outbox.register('verify_email', (entry) => this.renderVerify(entry));
     this.outbox.register('email_changed', async (entry) => emailChangedMail(entry.recipient));
+    // A sink, not a listener: the link's outbox row is written before the sign-up answers, or it fails.
+    this.events.addDurableSink({ wants: (type) => type === 'user.created', store: (event) => this.verifyNewUsersEmail(event.userId) });
+  }
+
+  /** A user who signed up with an email is mailed a link to verify it. */
+  private async verifyNewUsersEmail(userId: string): Promise<void> {
+    const user = await this.users.findById(userId);
+    if (user.email && !user.emailVerifiedAt) await this.outbox.enqueue('verify_email', user.email, user.id);
   }
 
   async forgot(email: string, ip: string): Promise<void> {

@@ -35,7 +35,7 @@ export interface UserChange {
 }
 
 export interface UserListPage {
-  users: (User & { liveClients: number })[];
+  users: User[];
   nextCursor: string | null;
 }
 
@@ -135,16 +135,9 @@ export class UserAccountsService {
     return user;
   }
 
-  /** The user with their live client count; 404 unknown. */
-  async view(id: string): Promise<User & { liveClients: number }> {
-    const { entities, raw } = await this.withLiveClients().where('u.id = :id', { id }).getRawAndEntities<{ live_clients: string | number }>();
-    if (!entities[0]) throw new NotFoundException('User not found');
-    return Object.assign(entities[0], { liveClients: Number(raw[0].live_clients) });
-  }
-
-  /** Users newest first, optionally whose name contains `query`, with their live client counts. */
+  /** Users newest first, optionally whose name contains `query`. */
   async page(options: { query?: string; limit: number; cursor?: string }): Promise<UserListPage> {
-    const q = this.withLiveClients().orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC');
+    const q = this.users.createQueryBuilder('u').orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC');
     if (options.query) {
       const escaped = options.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
       q.andWhere(`u.username_key LIKE :pattern ESCAPE '\\'`, { pattern: `%${escaped}%` });
@@ -154,20 +147,10 @@ export class UserAccountsService {
       if (!after) throw new HttpError(400, 'Bad Request', 'cursor is not one this server gave out');
       q.andWhere('(u.created_at < :createdAt OR (u.created_at = :createdAt AND u.id < :afterId))', after);
     }
-    const { entities, raw } = await q.limit(options.limit + 1).getRawAndEntities<{ live_clients: string | number }>();
-    const users = entities.slice(0, options.limit).map((user, i) => Object.assign(user, { liveClients: Number(raw[i].live_clients) }));
+    const rows = await q.limit(options.limit + 1).getMany();
+    const users = rows.slice(0, options.limit);
     const last = users.at(-1);
-    return { users, nextCursor: entities.length > options.limit && last ? encodeCursor(last) : null };
-  }
-
-  private withLiveClients() {
-    const now = this.clock.now();
-    return this.users
-      .createQueryBuilder('u')
-      .addSelect(
-        (sub) => sub.select('COUNT(*)').from('clients', 'c').where('c.user_id = u.id AND c.ended_at IS NULL AND c.expires_at > :now', { now }),
-        'live_clients',
-      );
+    return { users, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
   }
 
   private applied(before: User, change: UserChange): User {

@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { IsNull, Not, QueryFailedError, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormed } from '../common/well-formed.decorator';
-import { Actor, SessionEvents } from '../events';
+import { Actor, SessionEventsService } from '../events';
 import { SqlStatement } from '../database/sql-statement';
 import { USERNAME_PATTERN } from './dto/create-user.dto';
 import { PasswordHasher } from './password-hasher';
@@ -41,7 +41,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {
     this.byUsernameKey = new SqlStatement(users.manager, BY_USERNAME_KEY, ['usernameKey']);
   }

@@ -21,8 +21,8 @@ export const backoffMs = (attempts: number) => Math.min(BACKOFF_CAP_MS, BACKOFF_
  * a lease that expires, and another run delivers the row again: receivers dedupe by webhook-id.
  */
 @Injectable()
-export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy {
-  private readonly logger = new Logger(WebhookDelivery.name);
+export class WebhookDeliveryService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(WebhookDeliveryService.name);
   private timer?: NodeJS.Timeout;
   private running: Promise<number> | null = null;
   private again = false;

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { WebhookDelivery } from './webhook-delivery.service';
+import { EventsModule } from '../events';
+import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookOutboxEntry } from './webhook-outbox.entity';
 import { WebhookOutboxRepository } from './webhook-outbox.repository';
 import { WebhooksConfigurableModule } from './webhooks.options';
@@ -8,8 +9,8 @@ import { WebhooksService } from './webhooks.service';
 
 /** Session events to other services: the outbox, written as events are emitted, and its delivery worker. */
 @Module({
-  imports: [TypeOrmModule.forFeature([WebhookOutboxEntry])],
-  providers: [WebhooksService, WebhookDelivery, WebhookOutboxRepository],
+  imports: [TypeOrmModule.forFeature([WebhookOutboxEntry]), EventsModule],
+  providers: [WebhooksService, WebhookDeliveryService, WebhookOutboxRepository],
   exports: [WebhooksService],
 })
 export class WebhooksModule extends WebhooksConfigurableModule {}

@@ -1,8 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
-import { SESSION_EVENT_TYPES, SessionEvent, SessionEvents, SessionEventType } from '../events';
-import { WebhookDelivery } from './webhook-delivery.service';
+import { SESSION_EVENT_TYPES, SessionEvent, SessionEventsService, SessionEventType } from '../events';
+import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookOutboxRepository } from './webhook-outbox.repository';
 import { WEBHOOKS_OPTIONS, WebhooksModuleOptions } from './webhooks.options';
 
@@ -13,7 +13,7 @@ export interface WebhookBacklog {
 }
 
 /**
- * The webhook outbox's writer: a durable sink of SessionEvents, so every wanted event has its rows
+ * The webhook outbox's writer: a durable sink of SessionEventsService, so every wanted event has its rows
  * (one per URL) before the request that caused it answers. Without URLs it subscribes to nothing.
  */
 @Injectable()
@@ -23,9 +23,9 @@ export class WebhooksService implements OnModuleInit {
 
   constructor(
     @Inject(WEBHOOKS_OPTIONS) private readonly options: WebhooksModuleOptions,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
     private readonly outbox: WebhookOutboxRepository,
-    private readonly delivery: WebhookDelivery,
+    private readonly delivery: WebhookDeliveryService,
     private readonly clock: Clock,
   ) {
     this.types = new Set(options.events ?? SESSION_EVENT_TYPES);
