@@ -1,8 +1,8 @@
 /*
- * The embedding example (README, "Embedding the modules"; docs/extending.md names its job): a
- * feature module in a host app whose AuthModule may run without its global guard. It imports the
- * auth barrel and nothing else of ours; test/module-options.e2e-spec.ts runs it and checks README
- * quotes this file verbatim.
+ * The embedding example (docs/architecture.md, "Embedding the modules"; docs/extending.md names its
+ * job): a feature module in a host app whose AuthModule may run without its global guard. It imports
+ * the auth barrel and nothing else of ours; test/module-options.e2e-spec.ts runs it and checks that
+ * docs/architecture.md quotes this file verbatim.
  */
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
 import { AccessTokenGuard, AuthModule, type Caller, ClientsService, CurrentUser, Public } from '../src/auth';
