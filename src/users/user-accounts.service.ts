@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { HttpError } from '../common/http-error';
+import { afterCursor, keysetPage } from '../common/keyset-page';
 import { ADMIN_ROLE, formatRoles, parseRoles } from './roles';
 import { User } from './user.entity';
 
@@ -89,20 +90,14 @@ export class UserAccountsService {
 
   /** Users newest first, optionally whose name contains `query`, with their live client counts. */
   async page(options: { query?: string; limit: number; cursor?: string }): Promise<UserListPage> {
-    const q = this.withLiveClients().orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC');
+    const q = this.withLiveClients();
     if (options.query) {
       const escaped = options.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
       q.andWhere(`u.username_key LIKE :pattern ESCAPE '\\'`, { pattern: `%${escaped}%` });
     }
-    if (options.cursor !== undefined) {
-      const after = decodeCursor(options.cursor);
-      if (!after) throw new HttpError(400, 'Bad Request', 'cursor is not one this server gave out');
-      q.andWhere('(u.created_at < :createdAt OR (u.created_at = :createdAt AND u.id < :afterId))', after);
-    }
-    const { entities, raw } = await q.limit(options.limit + 1).getRawAndEntities<{ live_clients: string | number }>();
-    const users = entities.slice(0, options.limit).map((user, i) => Object.assign(user, { liveClients: Number(raw[i].live_clients) }));
-    const last = users.at(-1);
-    return { users, nextCursor: entities.length > options.limit && last ? encodeCursor(last) : null };
+    const { entities, raw } = await afterCursor(q, { at: 'u.created_at', id: 'u.id' }, options).getRawAndEntities<{ live_clients: string | number }>();
+    const { items, nextCursor } = keysetPage(entities, options.limit, (user) => ({ at: user.createdAt, id: user.id }));
+    return { users: items.map((user, i) => Object.assign(user, { liveClients: Number(raw[i].live_clients) })), nextCursor };
   }
 
   private withLiveClients() {
@@ -122,13 +117,4 @@ export class UserAccountsService {
       return (await run(manager)).affected ?? 0;
     });
   }
-}
-
-function encodeCursor(user: User): string {
-  return Buffer.from(`${user.createdAt.getTime()}.${user.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: number; afterId: string } | null {
-  const match = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  return match ? { createdAt: Number(match[1]), afterId: match[2] } : null;
 }
