@@ -111,8 +111,8 @@ export abstract class OutboxWorker<Row extends OutboxRow> implements OnApplicati
     try {
       // With the lanes in flight here: their rows are claimed, and the caller waits for them too.
       const lanes = new Set([...this.lanes.keys(), ...(await this.dueLanes(this.clock.now()))]);
-      const sent = await Promise.all([...lanes].map((lane) => this.work(lane)));
-      await this.pruneIfDue();
+      // Pruning beside the lanes: a lane held by a receiver that never answers does not hold it back.
+      const [, ...sent] = await Promise.all([this.pruneIfDue(), ...[...lanes].map((lane) => this.work(lane))]);
       return sent.reduce((sum, count) => sum + count, 0);
     } catch (error) {
       this.logger.warn(`${this.schedule.kind} outbox run failed: ${(error as Error).message}`);
