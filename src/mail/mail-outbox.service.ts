@@ -19,7 +19,7 @@ const LANE = 'mail';
 /**
  * Mail is written to the outbox by the request and sent here (the shared OutboxWorker), off the
  * request path: a slow or down mail server neither fails nor slows a request, and retries with backoff
- * keep the mail (12 attempts, several hours). An entry is deleted once sent or given up.
+ * keep the mail (12 attempts over about an hour and a half). An entry is deleted once sent or given up.
  */
 @Injectable()
 export class MailOutbox extends OutboxWorker<ClaimedMail> {
