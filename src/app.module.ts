@@ -11,7 +11,7 @@ import type { Env } from './config/env';
 import { createDataSource } from './database/data-source';
 import { buildDataSourceOptions } from './database/database.options';
 import { entities } from './entities';
-import { EventsModule } from './events';
+import { EventsModule, WebhooksModule } from './events';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { MailModule } from './mail';
@@ -20,7 +20,7 @@ import { RecoveryModule } from './recovery/recovery.module';
 import { RateLimitModule } from './rate-limit';
 import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
-import { WebhooksModule } from './webhooks';
+
 
 /**
  * The shell: the environment, read once and validated (config/env.ts), becomes each module's

@@ -5,6 +5,7 @@ import { Caller, CurrentUser, Roles } from '../auth';
 import { ClientHistoryResponseDto, ClientResponseDto } from '../clients/dto/client.response.dto';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Clock } from '../common/clock';
+import { linkNext } from '../common/keyset-page';
 import { ADMIN_ROLE } from '../users/roles';
 import { AdminUsersService } from './admin-users.service';
 import { AdminActor, AuditService } from './audit.service';
@@ -126,8 +127,4 @@ function actorOf(caller: Caller): AdminActor {
 
 function pageSize(query: PageQueryDto): number {
   return query.limit ? Number(query.limit) : DEFAULT_PAGE_SIZE;
-}
-
-function linkNext(reply: FastifyReply, path: string, cursor: string | null, params: Record<string, string>): void {
-  if (cursor) reply.header('link', `<${path}?${new URLSearchParams({ ...params, cursor }).toString()}>; rel="next"`);
 }

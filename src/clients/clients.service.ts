@@ -1,8 +1,9 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
+import { afterCursor, keysetPage } from '../common/keyset-page';
 import { parseRoles } from '../users/roles';
 import { Actor, SessionEventsService } from '../events';
 import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
@@ -158,16 +159,9 @@ export class ClientsService {
    * nextCursor). The cursor names the last client shown, so pages stay stable while clients come and go.
    */
   async page(userId: string, options: { includeEnded?: boolean; limit: number; cursor?: string }): Promise<ClientPage> {
-    const query = this.listQuery(userId, options.includeEnded ?? false);
-    if (options.cursor !== undefined) {
-      const after = decodeCursor(options.cursor);
-      if (!after) throw new BadRequestException('cursor is not one this server gave out');
-      query.andWhere('(client.created_at < :createdAt OR (client.created_at = :createdAt AND client.id < :id))', after);
-    }
-    const rows = await query.take(options.limit + 1).getMany();
-    const clients = rows.slice(0, options.limit);
-    const last = clients.at(-1);
-    return { clients, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+    const query = afterCursor(this.listQuery(userId, options.includeEnded ?? false), { at: 'client.created_at', id: 'client.id' }, options, isClientId);
+    const { items, nextCursor } = keysetPage(await query.getMany(), options.limit, (client) => ({ at: client.createdAt, id: client.id }));
+    return { clients: items, nextCursor };
   }
 
   /** How many live clients each of these users has (the admin's user list); absent users have none. */
@@ -271,14 +265,4 @@ export class ClientsService {
       .execute();
     return result.affected ?? 0;
   }
-}
-
-/** base64url of `<createdAt ms>.<id>`: opaque to callers, checked strictly when it comes back. */
-function encodeCursor(client: Client): string {
-  return Buffer.from(`${client.createdAt.getTime()}.${client.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: number; id: string } | null {
-  const match = /^(\d{1,15})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  return match && isClientId(match[2]) ? { createdAt: Number(match[1]), id: match[2] } : null;
 }

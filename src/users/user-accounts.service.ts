@@ -3,6 +3,7 @@ import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { HttpError } from '../common/http-error';
+import { afterCursor, keysetPage } from '../common/keyset-page';
 import { ADMIN_ROLE, formatRoles, parseRoles } from './roles';
 import { User } from './user.entity';
 
@@ -137,20 +138,14 @@ export class UserAccountsService {
 
   /** Users newest first, optionally whose name contains `query`. */
   async page(options: { query?: string; limit: number; cursor?: string }): Promise<UserListPage> {
-    const q = this.users.createQueryBuilder('u').orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC');
+    const q = this.users.createQueryBuilder('u');
     if (options.query) {
       const escaped = options.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
       q.andWhere(`u.username_key LIKE :pattern ESCAPE '\\'`, { pattern: `%${escaped}%` });
     }
-    if (options.cursor !== undefined) {
-      const after = decodeCursor(options.cursor);
-      if (!after) throw new HttpError(400, 'Bad Request', 'cursor is not one this server gave out');
-      q.andWhere('(u.created_at < :createdAt OR (u.created_at = :createdAt AND u.id < :afterId))', after);
-    }
-    const rows = await q.limit(options.limit + 1).getMany();
-    const users = rows.slice(0, options.limit);
-    const last = users.at(-1);
-    return { users, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+    const rows = await afterCursor(q, { at: 'u.created_at', id: 'u.id' }, options).getMany();
+    const { items, nextCursor } = keysetPage(rows, options.limit, (user) => ({ at: user.createdAt, id: user.id }));
+    return { users: items, nextCursor };
   }
 
   private applied(before: User, change: UserChange): User {
@@ -171,13 +166,4 @@ export class UserAccountsService {
       return run(manager);
     });
   }
-}
-
-function encodeCursor(user: User): string {
-  return Buffer.from(`${user.createdAt.getTime()}.${user.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: number; afterId: string } | null {
-  const match = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  return match ? { createdAt: Number(match[1]), afterId: match[2] } : null;
 }

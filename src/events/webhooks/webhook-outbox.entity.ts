@@ -1,5 +1,5 @@
 import { Column, Entity, Index, PrimaryColumn } from 'typeorm';
-import { TimestampColumn } from '../database/timestamp.column';
+import { TimestampColumn } from '../../database/timestamp.column';
 
 /** One session event to deliver to one receiver URL; `eventId` is the `webhook-id` it is sent with. */
 @Entity('webhook_outbox')

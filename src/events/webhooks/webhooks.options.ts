@@ -1,5 +1,5 @@
-import type { Env } from '../config/env';
-import { moduleOptions } from '../common/module-options';
+import type { Env } from '../../config/env';
+import { moduleOptions } from '../../common/module-options';
 
 /** WebhooksModule's options: receivers, secret, event filter and timings, as Env['webhooks'] holds them. */
 export type WebhooksModuleOptions = Env['webhooks'];

@@ -1,7 +1,8 @@
 import { Inject, Injectable, OnModuleInit } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Clock } from '../common/clock';
-import { SESSION_EVENT_TYPES, SessionEvent, SessionEventsService, SessionEventType } from '../events';
+import { Clock } from '../../common/clock';
+import { SESSION_EVENT_TYPES, SessionEvent, SessionEventType } from '../session-event';
+import { SessionEventsService } from '../session-events.service';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookOutboxRepository } from './webhook-outbox.repository';
 import { WEBHOOKS_OPTIONS, WebhooksModuleOptions } from './webhooks.options';

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
-import { EventsModule } from '../events';
+import { EventsModule } from '../events.module';
 import { WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookOutboxEntry } from './webhook-outbox.entity';
 import { WebhookOutboxRepository } from './webhook-outbox.repository';

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { SqlStatement } from '../database/sql-statement';
+import { SqlStatement } from '../../database/sql-statement';
 import { WebhookOutboxEntry } from './webhook-outbox.entity';
 
 /** A claimed row, as the claim's RETURNING gives it (BIGINT is a string on PostgreSQL). */
-export interface ClaimedRow {
+interface ClaimedRow {
   id: string;
   event_id: string;
   url: string;
@@ -15,15 +15,26 @@ export interface ClaimedRow {
   claimed_until: string | number;
 }
 
+/** A row this instance holds until `claimedUntil`. */
+export interface WebhookClaim {
+  id: string;
+  eventId: string;
+  url: string;
+  payload: string;
+  attempts: number;
+  createdAt: number;
+  claimedUntil: number;
+}
+
 /*
- * The claim: the database decides who delivers. PostgreSQL's SKIP LOCKED lets instances claim
- * disjoint batches without waiting; on SQLite one statement on the one connection is atomic.
+ * The claim, one receiver's rows at a time: the database decides who delivers. PostgreSQL's SKIP LOCKED
+ * lets instances claim disjoint batches without waiting; on SQLite one statement on the one connection is atomic.
  */
 const CLAIM = (skipLocked: string) => `
 UPDATE webhook_outbox SET claimed_until = :leaseUntil
 WHERE id IN (
   SELECT id FROM webhook_outbox
-  WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= :now
+  WHERE url = :url AND delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= :now
     AND (claimed_until IS NULL OR claimed_until < :now)
   ORDER BY created_at LIMIT :limit${skipLocked})
   AND (claimed_until IS NULL OR claimed_until < :now)
@@ -31,11 +42,11 @@ RETURNING id, event_id, url, payload, attempts, created_at, claimed_until`;
 
 @Injectable()
 export class WebhookOutboxRepository {
-  private readonly claimStatement: SqlStatement<'leaseUntil' | 'now' | 'limit'>;
+  private readonly claimStatement: SqlStatement<'url' | 'leaseUntil' | 'now' | 'limit'>;
 
   constructor(@InjectRepository(WebhookOutboxEntry) private readonly entries: Repository<WebhookOutboxEntry>) {
     const postgres = entries.manager.connection.options.type === 'postgres';
-    this.claimStatement = new SqlStatement(entries.manager, CLAIM(postgres ? ' FOR UPDATE SKIP LOCKED' : ''), ['leaseUntil', 'now', 'limit']);
+    this.claimStatement = new SqlStatement(entries.manager, CLAIM(postgres ? ' FOR UPDATE SKIP LOCKED' : ''), ['url', 'leaseUntil', 'now', 'limit']);
   }
 
   async insert(rows: Array<Pick<WebhookOutboxEntry, 'id' | 'eventId' | 'url' | 'type' | 'payload'>>, now: number): Promise<void> {
@@ -43,20 +54,40 @@ export class WebhookOutboxRepository {
     await this.entries.insert(rows.map((row) => ({ ...row, attempts: 0, createdAt: at, nextAttemptAt: at })));
   }
 
-  claim(now: number, leaseUntil: number, limit: number): Promise<ClaimedRow[]> {
-    return this.claimStatement.rows<ClaimedRow>({ now, leaseUntil, limit });
+  /** The receivers with rows due and unclaimed at `now`. */
+  async dueUrls(now: number): Promise<string[]> {
+    const rows = await this.entries
+      .createQueryBuilder('entry')
+      .select('DISTINCT entry.url', 'url')
+      .where('entry.delivered_at IS NULL AND entry.failed_at IS NULL AND entry.next_attempt_at <= :now', { now })
+      .andWhere('(entry.claimed_until IS NULL OR entry.claimed_until < :now)', { now })
+      .getRawMany<{ url: string }>();
+    return rows.map((row) => row.url);
+  }
+
+  async claim(url: string, now: number, leaseUntil: number, limit: number): Promise<WebhookClaim[]> {
+    const rows = await this.claimStatement.rows<ClaimedRow>({ url, now, leaseUntil, limit });
+    return rows.map((row) => ({
+      id: row.id,
+      eventId: row.event_id,
+      url: row.url,
+      payload: row.payload,
+      attempts: row.attempts,
+      createdAt: Number(row.created_at),
+      claimedUntil: Number(row.claimed_until),
+    }));
   }
 
   /** Each outcome applies only while our lease holds: a row re-claimed after it expired is the other's. */
-  async delivered(row: ClaimedRow, now: number): Promise<void> {
+  async delivered(row: WebhookClaim, now: number): Promise<void> {
     await this.entries.update(this.ours(row), { deliveredAt: new Date(now), claimedUntil: null, attempts: row.attempts + 1, lastError: null });
   }
 
-  async retryAt(row: ClaimedRow, next: number, lastError: string): Promise<void> {
+  async retryAt(row: WebhookClaim, next: number, lastError: string): Promise<void> {
     await this.entries.update(this.ours(row), { nextAttemptAt: new Date(next), claimedUntil: null, attempts: row.attempts + 1, lastError });
   }
 
-  async failed(row: ClaimedRow, now: number, lastError: string): Promise<void> {
+  async failed(row: WebhookClaim, now: number, lastError: string): Promise<void> {
     await this.entries.update(this.ours(row), { failedAt: new Date(now), claimedUntil: null, attempts: row.attempts + 1, lastError });
   }
 
@@ -81,7 +112,7 @@ export class WebhookOutboxRepository {
     return { count: Number(row?.count ?? 0), oldest: row?.oldest == null ? null : Number(row.oldest) };
   }
 
-  private ours(row: ClaimedRow) {
-    return { id: row.id, claimedUntil: new Date(Number(row.claimed_until)) };
+  private ours(row: WebhookClaim) {
+    return { id: row.id, claimedUntil: new Date(row.claimedUntil) };
   }
 }
