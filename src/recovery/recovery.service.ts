@@ -1,4 +1,4 @@
-import { BadRequestException, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service';
 import { Caller } from '../common/current-user.decorator';
 import { RECOVERY_OPTIONS, type RecoveryModuleOptions } from './recovery.options';
@@ -39,10 +39,13 @@ export class RecoveryService implements OnModuleInit {
     this.events.addDurableSink({ wants: (type) => type === 'user.created', store: (event) => this.verifyNewUsersEmail(event.userId) });
   }
 
-  /** A user who signed up with an email is mailed a link to verify it. */
+  /** A user who signed up with an email is mailed a link to verify it; an event for no stored user (gone already) mails nothing. */
   private async verifyNewUsersEmail(userId: string): Promise<void> {
-    const user = await this.users.findById(userId);
-    if (user.email && !user.emailVerifiedAt) await this.outbox.enqueue('verify_email', user.email, user.id);
+    const user = await this.users.findById(userId).catch((error: unknown) => {
+      if (error instanceof NotFoundException) return null;
+      throw error;
+    });
+    if (user?.email && !user.emailVerifiedAt) await this.outbox.enqueue('verify_email', user.email, user.id);
   }
 
   async forgot(email: string, ip: string): Promise<void> {
