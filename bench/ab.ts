@@ -2,14 +2,16 @@
  * Same-run A/B of two builds: `BENCH_AB_BASELINE=/path/to/other/dist node dist/bench/ab.js` measures
  * `GET /me` (the token mix) and `POST /token` of the baseline build (A) and of this one (B), each server on
  * a fresh SQLite database of its own, in interleaved rounds (A B B A A B …, so neither build always runs
- * first on a machine whose speed drifts), after one uncounted warm-up pass, and prints the medians.
+ * first on a machine whose speed drifts), after one uncounted warm-up pass, and prints the medians: of
+ * requests/s, and of the server process's CPU time per request (user + system, the thread pool included),
+ * which a machine shared with other work disturbs far less than the rate.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CONNECTIONS, Measurement, RefreshChains, cannon, spread } from './load';
 import { CORES } from './raw';
-import { Servers, inParallel, post } from './servers';
+import { Servers, cpuSeconds, inParallel, post } from './servers';
 import { PASSWORD, tokenMix } from './tokens';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
@@ -17,10 +19,12 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const MIX_USERS = Number(process.env.BENCH_USERS ?? 400);
 const MIX_TOKENS = Number(process.env.BENCH_TOKENS ?? 10_000);
 
+type Round = Measurement & { cpuMicros: number };
+
 interface Build {
   name: string;
-  meMix(seconds?: number): Promise<Measurement>;
-  refresh(seconds?: number): Promise<Measurement>;
+  meMix(seconds?: number): Promise<Round>;
+  refresh(seconds?: number): Promise<Round>;
 }
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -41,10 +45,19 @@ async function prepare(servers: Servers, name: string, main: string, dir: string
   const mix = await tokenMix(app.url, MIX_USERS, MIX_TOKENS, CORES);
   const meMix = spread(mix.accessTokens, 'at random', (token) => ({ method: 'GET', path: '/me', headers: { authorization: `Bearer ${token}` } }));
   const logins = () => inParallel(CONNECTIONS, CORES, async () => (await post(`${app.url}/auth?permanent=true`, credentials)).token.refreshToken as string);
+  /** The run, and the server's CPU microseconds per request during it. */
+  const measured = async (run: () => Promise<Measurement>): Promise<Round> => {
+    const before = cpuSeconds(app.child.pid!);
+    const m = await run();
+    return { ...m, cpuMicros: ((cpuSeconds(app.child.pid!) - before) / m.requests) * 1e6 };
+  };
   return {
     name,
-    meMix: (seconds) => cannon({ url: app.url, requests: [meMix] }, seconds),
-    refresh: async (seconds) => cannon({ url: app.url, requests: [new RefreshChains(await logins()).request()] }, seconds),
+    meMix: (seconds) => measured(() => cannon({ url: app.url, requests: [meMix] }, seconds)),
+    refresh: async (seconds) => {
+      const chains = new RefreshChains(await logins());
+      return measured(() => cannon({ url: app.url, requests: [chains.request()] }, seconds));
+    },
   };
 }
 
@@ -56,7 +69,7 @@ async function main(): Promise<void> {
   try {
     const builds = [await prepare(servers, 'A', join(baseline, 'src/main.js'), dir), await prepare(servers, 'B', 'src/main.js', dir)];
     const cases = ['meMix', 'refresh'] as const;
-    const results = new Map(builds.flatMap((b) => cases.map((c) => [`${b.name} ${c}`, [] as Measurement[]])));
+    const results = new Map(builds.flatMap((b) => cases.map((c) => [`${b.name} ${c}`, [] as Round[]])));
     for (const c of cases) for (const b of builds) if (WARMUP_SECONDS > 0) await b[c](WARMUP_SECONDS);
     for (let round = 0; round < ROUNDS; round += 1) {
       const order = round % 2 ? [...builds].reverse() : builds;
@@ -64,7 +77,7 @@ async function main(): Promise<void> {
         for (const b of order) {
           const m = await b[c]();
           results.get(`${b.name} ${c}`)!.push(m);
-          console.error(`round ${round + 1} ${b.name} ${c}: ${Math.round(m.rps)} req/s (errors ${m.errors}, non-2xx ${m.non2xx})`);
+          console.error(`round ${round + 1} ${b.name} ${c}: ${Math.round(m.rps)} req/s, ${Math.round(m.cpuMicros)} µs CPU/request (errors ${m.errors}, non-2xx ${m.non2xx})`);
         }
       }
     }
@@ -73,11 +86,13 @@ async function main(): Promise<void> {
       const a = results.get(`A ${c}`)!;
       const b = results.get(`B ${c}`)!;
       const [ma, mb] = [median(a.map((m) => m.rps)), median(b.map((m) => m.rps))];
+      const [ca, cb] = [median(a.map((m) => m.cpuMicros)), median(b.map((m) => m.cpuMicros))];
       const ratios = a.map((m, i) => b[i].rps / m.rps);
       console.log(
-        `${c}: A ${Math.round(ma)}  B ${Math.round(mb)}  B/A ${(mb / ma * 100).toFixed(1)}%  ` +
-          `(per-round B/A ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(' ')}, median ${(median(ratios) * 100).toFixed(1)}%; ` +
-          `p50 ms A ${median(a.map((m) => m.p50!)).toFixed(2)} B ${median(b.map((m) => m.p50!)).toFixed(2)})`,
+        `${c}: req/s A ${Math.round(ma)}  B ${Math.round(mb)}  B/A ${((mb / ma) * 100).toFixed(1)}% ` +
+          `(per-round B/A ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(' ')}); ` +
+          `CPU µs/request A ${ca.toFixed(0)}  B ${cb.toFixed(0)}  B/A ${((cb / ca) * 100).toFixed(1)}%; ` +
+          `p50 ms A ${median(a.map((m) => m.p50!)).toFixed(2)} B ${median(b.map((m) => m.p50!)).toFixed(2)}`,
       );
     }
   } finally {
