@@ -67,7 +67,11 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'refresh-auth-ab-'));
   const servers = new Servers();
   try {
-    const builds = [await prepare(servers, 'A', join(baseline, 'src/main.js'), dir), await prepare(servers, 'B', 'src/main.js', dir)];
+    // BENCH_AB_PREPARE=BA sets up this build's server and token mix first: the first server waits idle
+    // while the second's mix is made, so swapping the order shows whether that wait matters.
+    const prepareB = () => prepare(servers, 'B', 'src/main.js', dir);
+    const prepareA = () => prepare(servers, 'A', join(baseline, 'src/main.js'), dir);
+    const builds = process.env.BENCH_AB_PREPARE === 'BA' ? [await prepareB(), await prepareA()].reverse() : [await prepareA(), await prepareB()];
     const cases = ['meMix', 'refresh'] as const;
     const results = new Map(builds.flatMap((b) => cases.map((c) => [`${b.name} ${c}`, [] as Round[]])));
     for (const c of cases) for (const b of builds) if (WARMUP_SECONDS > 0) await b[c](WARMUP_SECONDS);
