@@ -105,6 +105,7 @@ export class AccessTokensService {
     } catch (error) {
       throw error instanceof JwtRejected ? new AccessTokenInvalid(error.reason) : error;
     }
+    // jose checks that they are present, not what they are.
     if (typeof claims.sid !== 'string' || typeof claims.jti !== 'string' || typeof claims.sub !== 'string') throw new AccessTokenInvalid('invalid');
 
     const verified = claims as unknown as AccessTokenClaims;

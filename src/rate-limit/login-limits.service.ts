@@ -26,9 +26,10 @@ export class LoginLimitsService {
   ) {}
 
   /**
-   * A login's password check. From a trusted device (a valid device cookie of the account that holds
-   * this username) the failures count per device and per user across its devices; otherwise per username and address
-   * (strict), per username (loose) and per address. Successful logins count per address.
+   * A login's password check. From a trusted device (a valid device cookie of the account that now
+   * holds this username) the failures count per device and per user across its devices; otherwise per
+   * username and address (strict), per username (loose) and per address. Successful logins count per
+   * address.
    */
   async checkLogin<T>(attempt: LoginAttempt, check: () => Promise<T | null>): Promise<T | null> {
     const { limits } = this;
@@ -38,7 +39,7 @@ export class LoginLimitsService {
     const failures: Budget[] = trusted
       ? [
           { limiter: limits.loginFailuresPerDevice, key: trusted.device },
-          // All of the username's devices together: cookies stockpiled while the password was known
+          // All of the user's devices together: cookies stockpiled while the password was known
           // must not multiply the guesses. A key of its own, which no stranger without a cookie reaches.
           { limiter: limits.loginFailuresPerUser, key: `devices:${trusted.userId}` },
         ]
