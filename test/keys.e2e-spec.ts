@@ -177,7 +177,7 @@ describe('private keys at rest', () => {
       const first = await startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: secret });
       // A key stored in the clear, as an older version (or AUTH_ALLOW_PLAINTEXT_KEYS) left it.
       const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const kid = thumbprint(pair.publicKey);
+      const kid = await thumbprint(pair.publicKey);
       const now = new Date();
       await first.app.get(DataSource).getRepository(SigningKey).insert({
         kid,
