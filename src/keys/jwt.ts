@@ -50,10 +50,11 @@ export interface JwtRules {
  * another string). P-256's group order n:
  */
 const P256_N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
-const P256_HALF_N = P256_N >> 1n;
+/** n/2 as 32 big-endian bytes: comparing bytes is cheaper than a BigInt per signature. */
+const P256_HALF_N = Buffer.from((P256_N >> 1n).toString(16).padStart(64, '0'), 'hex');
 const scalar = (bytes: Buffer) => BigInt(`0x${bytes.toString('hex')}`);
 
-const isHighS = (signature: Buffer) => signature.length !== 64 || scalar(signature.subarray(32)) > P256_HALF_N;
+const isHighS = (signature: Buffer) => signature.length !== 64 || Buffer.compare(signature.subarray(32), P256_HALF_N) > 0;
 
 /** The same token with s replaced by n - s when s is high: WebCrypto emits either. */
 function withLowS(token: string): string {
