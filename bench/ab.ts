@@ -72,7 +72,8 @@ async function main(): Promise<void> {
     const prepareB = () => prepare(servers, 'B', 'src/main.js', dir);
     const prepareA = () => prepare(servers, 'A', join(baseline, 'src/main.js'), dir);
     const builds = process.env.BENCH_AB_PREPARE === 'BA' ? [await prepareB(), await prepareA()].reverse() : [await prepareA(), await prepareB()];
-    const cases = ['meMix', 'refresh'] as const;
+    // BENCH_AB_CASES=refresh measures one case only (with BENCH_TOKENS=BENCH_USERS the mix is not made).
+    const cases = (process.env.BENCH_AB_CASES ?? 'meMix,refresh').split(',') as Array<'meMix' | 'refresh'>;
     const results = new Map(builds.flatMap((b) => cases.map((c) => [`${b.name} ${c}`, [] as Round[]])));
     for (const c of cases) for (const b of builds) if (WARMUP_SECONDS > 0) await b[c](WARMUP_SECONDS);
     for (let round = 0; round < ROUNDS; round += 1) {
