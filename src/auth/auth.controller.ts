@@ -47,7 +47,7 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     const response = await this.auth.login(user, permanent === 'true', origin);
-    const device = this.deviceCookies.issue(user);
+    const device = await this.deviceCookies.issue(user);
     reply.setCookie(device.name, device.value, device.options);
     return response;
   }

@@ -33,7 +33,8 @@ export class AuthService {
    * any check. One message for an unknown user and a wrong password; both cost one argon2id verify.
    */
   async checkCredentials(username: string, password: string, from: { ip: string; cookies?: RequestCookies }): Promise<User> {
-    const user = await this.limits.checkLogin({ username, ...from }, () => this.users.verifyCredentials(username, password));
+    const attempt = { username, ...from, currentUserId: () => this.users.idOf(username) };
+    const user = await this.limits.checkLogin(attempt, () => this.users.verifyCredentials(username, password));
     if (!user) throw new UnauthorizedException('Invalid username or password');
     return user;
   }

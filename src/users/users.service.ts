@@ -91,6 +91,13 @@ export class UsersService {
     return user;
   }
 
+  /** The id of the user who holds this username now, or null; the same statement as a login's. */
+  async idOf(username: string): Promise<string | null> {
+    if (!USERNAME_PATTERN.test(username)) return null;
+    const [row] = await this.byUsernameKey.rows<UserRow>({ usernameKey: username.toLowerCase() });
+    return row?.id ?? null;
+  }
+
   async findById(id: string): Promise<User> {
     const user = await this.users.findOneBy({ id });
     if (!user) throw new NotFoundException('User not found');
