@@ -50,7 +50,7 @@ function deviceItem(client: ClientHistoryResponse): HTMLLIElement {
     const end = element('button', 'End');
     end.type = 'button';
     end.setAttribute('aria-label', `End ${deviceName(client)}, signed in ${ago(client.createdAt)}`);
-    end.addEventListener('click', () => act(() => auth.sessions.end(client.id)));
+    end.addEventListener('click', () => void act(() => auth.sessions.end(client.id)));
     item.append(end);
   }
   return item;

@@ -67,6 +67,8 @@ export class DrainingFastifyAdapter extends FastifyAdapter {
   }
 
   /** Called by Nest before the shutdown hooks: drain, then let Fastify close the listener. */
+  // Typed void by FastifyAdapter, but NestApplication.close() awaits it (`await httpAdapter.beforeClose?.()`).
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   override async beforeClose(): Promise<void> {
     this.draining = true;
     super.beforeClose();
