@@ -1,11 +1,11 @@
 import { NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { clientsServices, migratedDataSource } from './database';
+import { clientsServices, migratedDataSource } from './support/database';
 import { User } from '../src/users/user.entity';
 import { Client } from '../src/clients/client.entity';
 import { ClientsService } from '../src/clients/clients.service';
-import type { ManualClock } from './clock';
+import type { ManualClock } from './support/clock';
 
 /** Who ends clients in these service-level specs (the session events are test/events.e2e-spec.ts's). */
 const SYSTEM = { kind: 'system' } as const;

@@ -1,8 +1,8 @@
 import { getRepositoryToken } from '@nestjs/typeorm';
 import type { Repository } from 'typeorm';
 import { Client } from '../src/clients/client.entity';
-import { startApp, TestApp } from './app';
-import { bearer, login, signUp, TestUser } from './factories';
+import { startApp, TestApp } from './support/app';
+import { bearer, login, signUp, TestUser } from './support/factories';
 
 describe('GET /clients, DELETE /clients/:id, DELETE /clients', () => {
   let t: TestApp;

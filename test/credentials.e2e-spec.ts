@@ -2,8 +2,8 @@ import { DataSource } from 'typeorm';
 import { PasswordHasher } from '../src/users/password-hasher';
 import { User } from '../src/users/user.entity';
 import { UsersService } from '../src/users/users.service';
-import { startApp, TestApp } from './app';
-import { bearer, login, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { bearer, login, signUp } from './support/factories';
 
 const WRONG = 'not the password';
 const composed = 'caf\u00e9 au lait!';

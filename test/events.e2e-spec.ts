@@ -6,13 +6,13 @@ import { join } from 'node:path';
 import { ClientsPruner } from '../src/clients/clients-pruner.service';
 import { hashSecret, parseRefreshToken } from '../src/clients/refresh-token';
 import { SESSION_EVENT_TYPES, SessionEvent, SessionEvents } from '../src/events';
-import { startApp, TestApp } from './app';
-import { controlAppClock, ManualClock } from './clock';
-import { createTestDatabase, TestDatabase } from './engines';
-import { bearer, login, Session, signUp, TestUser } from './factories';
+import { startApp, TestApp } from './support/app';
+import { controlAppClock, ManualClock } from './support/clock';
+import { createTestDatabase, TestDatabase } from './support/engines';
+import { bearer, login, Session, signUp, TestUser } from './support/factories';
 
 const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
-const PROBE = join(__dirname, 'cli-events-probe.js');
+const PROBE = join(__dirname, 'support', 'cli-events-probe.js');
 const DAY = 24 * 3600 * 1000;
 
 /** One test per cause of each event of API.md section 9 (the admin-caused ones are the admin module's). */

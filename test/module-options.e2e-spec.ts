@@ -19,8 +19,8 @@ import { MailModule } from '../src/mail';
 import { RateLimitModule } from '../src/rate-limit';
 import { RedisModule } from '../src/redis/redis.module';
 import { UsersModule } from '../src/users/users.module';
-import { UNLIMITED_ADDRESS } from './app';
-import { createTestDatabase, createTestRedis, type TestDatabase } from './engines';
+import { UNLIMITED_ADDRESS } from './support/app';
+import { createTestDatabase, createTestRedis, type TestDatabase } from './support/engines';
 import { NotesModule } from './feature-module.example';
 
 const README = join(__dirname, '..', 'README.md');

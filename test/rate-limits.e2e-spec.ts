@@ -1,9 +1,9 @@
 import type TestAgent from 'supertest/lib/agent';
 import { RateLimitsService } from '../src/rate-limit/rate-limits.service';
 import { UsersService } from '../src/users/users.service';
-import { startApp, TestApp } from './app';
-import { controlAppClock } from './clock';
-import { bearer, signUp, TestUser } from './factories';
+import { startApp, TestApp } from './support/app';
+import { controlAppClock } from './support/clock';
+import { bearer, signUp, TestUser } from './support/factories';
 
 /*
  * The attacks of issue 12 (items 1, 9, 11, 12) as tests. Addresses come from X-Forwarded-For

@@ -2,10 +2,10 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { MailOutbox } from '../src/mail';
-import { freePort, startApp, TestApp } from './app';
-import { controlAppClock } from './clock';
-import { bearer, credentials, login, Session, signUp } from './factories';
-import { linkToken, SmtpSink } from './smtp-sink';
+import { freePort, startApp, TestApp } from './support/app';
+import { controlAppClock } from './support/clock';
+import { bearer, credentials, login, Session, signUp } from './support/factories';
+import { linkToken, SmtpSink } from './support/smtp-sink';
 
 const PUBLIC_URL = 'https://auth.example.test';
 const NEW_PASSWORD = 'a brand new password';

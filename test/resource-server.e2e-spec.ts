@@ -1,7 +1,7 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KeysService } from '../src/keys/keys.service';
-import { ListeningApp, startListeningApp } from './app';
-import { login, signUp } from './factories';
+import { ListeningApp, startListeningApp } from './support/app';
+import { login, signUp } from './support/factories';
 import { createResourceServer } from './resource-server.example';
 
 describe('another NestJS service guarding its routes with our JWKS (docs/resource-server.md)', () => {

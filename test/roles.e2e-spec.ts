@@ -4,9 +4,9 @@ import { AccessTokenClaimsRegistry, AuthService } from '../src/auth';
 import { UsersService } from '../src/users/users.service';
 import { ClientsService } from '../src/clients/clients.service';
 import { User } from '../src/users/user.entity';
-import { startApp, TestApp } from './app';
-import { claimsOf, userWithRoles } from './admin-helpers';
-import { bearer, login, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { claimsOf, userWithRoles } from './support/admin-helpers';
+import { bearer, login, signUp } from './support/factories';
 
 describe('roles, disabled users and access-token claims (API.md §8)', () => {
   let t: TestApp;

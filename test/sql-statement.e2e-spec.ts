@@ -1,5 +1,5 @@
 import { DataSource, QueryFailedError } from 'typeorm';
-import { migratedDataSource } from './database';
+import { migratedDataSource } from './support/database';
 import { SqlStatement, SqlStatementTransactionError } from '../src/database/sql-statement';
 
 const INSERT_USER = `INSERT INTO users (id, username, username_key, password_hash, created_at, password_changed_at)

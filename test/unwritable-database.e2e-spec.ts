@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { startApp } from './app';
-import { createTestDatabase, postgresUrl, TestDatabase } from './engines';
-import { credentials } from './factories';
+import { startApp } from './support/app';
+import { createTestDatabase, postgresUrl, TestDatabase } from './support/engines';
+import { credentials } from './support/factories';
 
 /*
  * A SQLite file that reads fine but cannot be written (read-only, disk full, I/O errors) must not

@@ -4,10 +4,10 @@ import { loadEnv } from '../src/config/env';
 import { SessionEvents } from '../src/events';
 import { WebhookDelivery } from '../src/webhooks/webhook-delivery.service';
 import { WebhookOutboxRepository } from '../src/webhooks/webhook-outbox.repository';
-import { freePort, startApp, TestApp } from './app';
-import { controlAppClock } from './clock';
-import { bearer, credentials, login, signUp } from './factories';
-import { startReceiver, webhookSecret, WebhookReceiver } from './webhooks-receiver';
+import { freePort, startApp, TestApp } from './support/app';
+import { controlAppClock } from './support/clock';
+import { bearer, credentials, login, signUp } from './support/factories';
+import { startReceiver, webhookSecret, WebhookReceiver } from './support/webhooks-receiver';
 
 interface OutboxRow {
   event_id: string;

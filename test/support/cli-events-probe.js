@@ -4,7 +4,7 @@
  */
 const { appendFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { SessionEvents } = require(join(__dirname, '..', 'dist', 'src', 'events', 'session-events.service.js'));
+const { SessionEvents } = require(join(__dirname, '..', '..', 'dist', 'src', 'events', 'session-events.service.js'));
 
 const emit = SessionEvents.prototype.emit;
 SessionEvents.prototype.emit = async function (...args) {

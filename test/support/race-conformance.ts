@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../src/app.factory';
+import { createApp } from '../../src/app.factory';
 import { bearerHeader, httpCall } from './http-client';
 
 /**

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import 'reflect-metadata';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
-import { createApp } from '../src/app.factory';
+import { createApp } from '../../src/app.factory';
 import { createTestDatabase, createTestRedis } from './engines';
 
 export { createTestDatabase as tempDatabase } from './engines';
