@@ -5,11 +5,14 @@ import { bearer, login, signUp, TestUser } from './support/factories';
 describe('GET /clients, DELETE /clients/:id, DELETE /clients', () => {
   let t: TestApp;
   let user: TestUser;
-  beforeEach(async () => {
+  beforeAll(async () => {
     t = await startApp();
+  });
+  afterAll(() => t.close());
+  // One app for the file; each test has a user of its own.
+  beforeEach(async () => {
     user = await signUp(t.http);
   });
-  afterEach(() => t.close());
 
   it('lists the caller’s live clients, newest first, with the current one marked', async () => {
     const phone = await login(t.http, user, true, 'phone');
