@@ -14,11 +14,18 @@ describe('credentials', () => {
   let t: TestApp;
   let verify: jest.SpyInstance;
   beforeAll(async () => {
-    t = await startApp({ AUTH_OAUTH_PASSWORD_GRANT: 'true' });
+    // The cost of a check is the point here: argon2id at the production cost, not the tests' cheap one.
+    t = await startApp({ AUTH_OAUTH_PASSWORD_GRANT: 'true' }, [], { productionHashing: true });
     verify = jest.spyOn(t.app.get(PasswordHasher), 'verify');
   });
   afterAll(() => t.close());
   beforeEach(() => verify.mockClear());
+
+  it('stores a new password as argon2id at the production cost', async () => {
+    const user = await signUp(t.http);
+    const { passwordHash } = await t.app.get(DataSource).getRepository(User).findOneByOrFail({ id: user.id });
+    expect(passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
 
   const auth = (username: unknown, password: unknown) => t.http.post('/auth').send({ username, password });
   const grant = (username: string, password: string) =>
