@@ -87,17 +87,19 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
     await app.close().catch(() => undefined);
     throw error;
   }
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('refresh-auth')
-      .setDescription('Short-lived JWT access tokens, rotating refresh tokens, one client per device. See the README.')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .addBasicAuth()
-      .build(),
-  );
-  // After init(): Nest's middleware (the request log) must be registered first.
+  const document = () =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('refresh-auth')
+        .setDescription('Short-lived JWT access tokens, rotating refresh tokens, one client per device. See the README.')
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .addBasicAuth()
+        .build(),
+    );
+  // After init(): Nest's middleware (the request log) must be registered first. The document is built on
+  // its first request (then kept): building it costs more than the rest of the start.
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

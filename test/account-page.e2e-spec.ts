@@ -2,10 +2,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
 import { MailOutboxService } from '../src/mail';
-import { freePort, ListeningApp, startListeningApp, UNLIMITED_ADDRESS } from './app';
-import { credentials } from './factories';
-import { bearerHeader, httpCall } from './http-client';
-import { linkToken, SmtpSink } from './smtp-sink';
+import { freePort, ListeningApp, startListeningApp, UNLIMITED_ADDRESS } from './support/app';
+import { credentials } from './support/factories';
+import { bearerHeader, httpCall } from './support/http-client';
+import { linkToken, SmtpSink } from './support/smtp-sink';
 
 /*
  * The account page (/account, built from account/) in headless Chromium: two browser contexts are

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
-import { freePort, ListeningApp, startListeningApp } from './app';
-import { controlAppClock, ManualClock } from './clock';
-import { credentials } from './factories';
-import { httpCall } from './http-client';
-import { SmtpSink } from './smtp-sink';
+import { freePort, ListeningApp, startListeningApp } from './support/app';
+import { controlAppClock, ManualClock } from './support/clock';
+import { credentials } from './support/factories';
+import { httpCall } from './support/http-client';
+import { SmtpSink } from './support/smtp-sink';
 
 /*
  * The account page and recent authentication (issue 24 item 2) in headless Chromium: changing the

@@ -1,8 +1,8 @@
 import { AdminUsersService } from '../src/admin/admin-users.service';
-import { startApp, TestApp } from './app';
-import { userWithRoles } from './admin-helpers';
-import { engineName } from './engines';
-import { bearer, login, Session, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { userWithRoles } from './support/admin-helpers';
+import { engineName } from './support/engines';
+import { bearer, login, Session, signUp } from './support/factories';
 
 /*
  * Issue 24 #1: concurrent admin changes, each raced several rounds (a race that loses once in a

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { startApp, TestApp } from './app';
-import { userWithRoles } from './admin-helpers';
-import { engineName } from './engines';
-import { bearer, Session, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { userWithRoles } from './support/admin-helpers';
+import { engineName } from './support/engines';
+import { bearer, Session, signUp } from './support/factories';
 
 /** Issue 24 #4: details are stored whole, and a page of the audit never fails. */
 describe(`the audit trail never breaks (${engineName})`, () => {

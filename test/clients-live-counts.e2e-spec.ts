@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { ClientsService } from '../src/clients/clients.service';
 import { User } from '../src/users/user.entity';
-import type { ManualClock } from './clock';
-import { clientsServices, migratedDataSource } from './database';
+import type { ManualClock } from './support/clock';
+import { clientsServices, migratedDataSource } from './support/database';
 
 /*
  * ClientsService.liveCounts: the admin's user list asks Clients how many devices each user has

@@ -1,4 +1,4 @@
-import { startApp, TestApp } from './app';
+import { startApp, TestApp } from './support/app';
 
 /** Issue 24 #11: an app on a CORS_ORIGINS origin can call every method the API has (API.md §7). */
 describe('CORS preflights for every method of the API', () => {

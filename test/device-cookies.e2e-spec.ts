@@ -1,8 +1,8 @@
 import type TestAgent from 'supertest/lib/agent';
 import { UsersService } from '../src/users/users.service';
-import { userWithRoles } from './admin-helpers';
-import { startApp, TestApp } from './app';
-import { bearer, credentials, signUp, TestUser } from './factories';
+import { userWithRoles } from './support/admin-helpers';
+import { startApp, TestApp } from './support/app';
+import { bearer, credentials, signUp, TestUser } from './support/factories';
 
 /*
  * Issue 24 item 7: a device cookie names the user by id. A deleted account's cookies must be nothing to

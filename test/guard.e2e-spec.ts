@@ -2,9 +2,9 @@ import * as jose from 'jose';
 import { createHmac, generateKeyPairSync, sign } from 'node:crypto';
 import { signJwt } from '../src/keys/jwt';
 import { KeysService } from '../src/keys/keys.service';
-import { startApp, TestApp } from './app';
-import { controlAppClock } from './clock';
-import { bearer, login, signUp, Session } from './factories';
+import { startApp, TestApp } from './support/app';
+import { controlAppClock } from './support/clock';
+import { bearer, login, signUp, Session } from './support/factories';
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 

@@ -11,11 +11,11 @@ import { thumbprint } from '../src/keys/key-material';
 import { KeysSchedulerService } from '../src/keys/keys-scheduler.service';
 import { KeysService } from '../src/keys/keys.service';
 import { SigningKey } from '../src/keys/signing-key.entity';
-import { ListeningApp, startApp, startListeningApp } from './app';
-import { controlAppClock, ManualClock } from './clock';
-import { createTestDatabase, postgresUrl, TestDatabase } from './engines';
-import { bearer, login, signUp } from './factories';
-import { startServerProcess } from './server-process';
+import { ListeningApp, startApp, startListeningApp } from './support/app';
+import { controlAppClock, ManualClock } from './support/clock';
+import { createTestDatabase, postgresUrl, TestDatabase } from './support/engines';
+import { bearer, login, signUp } from './support/factories';
+import { startServerProcess } from './support/server-process';
 
 const run = promisify(execFile);
 

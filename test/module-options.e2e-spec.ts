@@ -18,8 +18,8 @@ import { KeysModule } from '../src/keys/keys.module';
 import { RateLimitModule } from '../src/rate-limit';
 import { RedisModule } from '../src/redis/redis.module';
 import { UsersModule } from '../src/users/users.module';
-import { UNLIMITED_ADDRESS } from './app';
-import { createTestDatabase, createTestRedis, type TestDatabase } from './engines';
+import { UNLIMITED_ADDRESS } from './support/app';
+import { createTestDatabase, createTestRedis, type TestDatabase } from './support/engines';
 import { NotesModule } from './feature-module.example';
 
 const GUIDE = join(__dirname, '..', 'docs', 'architecture.md');

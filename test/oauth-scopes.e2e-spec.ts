@@ -1,8 +1,8 @@
 import { Controller, Get, Module } from '@nestjs/common';
 import { Scopes } from '../src/auth';
-import { startApp, TestApp } from './app';
-import { claimsOf, userWithRoles } from './admin-helpers';
-import { signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { claimsOf, userWithRoles } from './support/admin-helpers';
+import { signUp } from './support/factories';
 
 /** A resource guarded by a scope alone, as a feature module would guard it. */
 @Controller('scoped')

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import type { Test } from 'supertest';
 import { SessionRelayService } from '../src/events/session-relay.service';
 import { RedisService } from '../src/redis/redis.service';
-import { startApp, TestApp } from './app';
-import { createTestDatabase, postgresUrl, redisUrl, TestDatabase } from './engines';
-import { bearer, credentials } from './factories';
-import { TcpProxy } from './tcp-proxy';
+import { startApp, TestApp } from './support/app';
+import { createTestDatabase, postgresUrl, redisUrl, TestDatabase } from './support/engines';
+import { bearer, credentials } from './support/factories';
+import { TcpProxy } from './support/tcp-proxy';
 
 /*
  * A dependency that stalls (accepts, never answers) or refuses must never hold a request: every

@@ -3,10 +3,10 @@ import request from 'supertest';
 import { RecentAuth } from '../src/auth';
 import { EnvError, loadEnv } from '../src/config/env';
 import { MailOutboxService } from '../src/mail';
-import { freePort, ListeningApp, startListeningApp, TestApp } from './app';
-import { controlAppClock, ManualClock } from './clock';
-import { bearer, login, Session, signUp, TestUser } from './factories';
-import { linkToken, SmtpSink } from './smtp-sink';
+import { freePort, ListeningApp, startListeningApp, TestApp } from './support/app';
+import { controlAppClock, ManualClock } from './support/clock';
+import { bearer, login, Session, signUp, TestUser } from './support/factories';
+import { linkToken, SmtpSink } from './support/smtp-sink';
 
 /*
  * Recent authentication (API.md §11, issue 24 item 2): a stolen access token must not be enough to

@@ -1,8 +1,8 @@
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AuthClient, AuthClientOptions, createAuthClient, ReauthenticationRequest, TokenStorage } from '../sdk/src/index';
-import { freePort, ListeningApp, startListeningApp } from './app';
-import { controlAppClock, ManualClock } from './clock';
-import { credentials } from './factories';
+import { freePort, ListeningApp, startListeningApp } from './support/app';
+import { controlAppClock, ManualClock } from './support/clock';
+import { credentials } from './support/factories';
 
 /*
  * The sdk and recent authentication (issue 24 item 2), and where header mode sends the access token

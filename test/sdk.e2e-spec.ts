@@ -5,10 +5,10 @@ import { promisify } from 'node:util';
 import { AuthClient, AuthError, AuthState, createAuthClient, TokenStorage } from '../sdk/src/index';
 import type { ClientHistoryResponse, ClientResponse, EmailResponse, ErrorBody, ForgotPasswordResponse, LoginResponse, MeResponse, RefreshResponse, TokensResponse, UserResponse } from '../sdk/src/types';
 import { MailOutboxService } from '../src/mail';
-import { freePort, ListeningApp, startListeningApp } from './app';
-import { credentials } from './factories';
-import { linkToken, SmtpSink } from './smtp-sink';
-import { startServerProcess } from './server-process';
+import { freePort, ListeningApp, startListeningApp } from './support/app';
+import { credentials } from './support/factories';
+import { linkToken, SmtpSink } from './support/smtp-sink';
+import { startServerProcess } from './support/server-process';
 
 /*
  * The typed client (sdk/) in Node, header mode: against the real server, against a scripted fetch

@@ -1,4 +1,4 @@
-import { startApp, TestApp } from './app';
+import { startApp, TestApp } from './support/app';
 
 /** helmet's defaults, as @fastify/helmet sets them: the same on every response, errors and the docs page included. */
 const HELMET_HEADERS = {

@@ -1,8 +1,8 @@
-import { ListeningApp, startListeningApp } from './app';
+import { ListeningApp, startListeningApp } from './support/app';
 import { SessionNotifierService } from '../src/auth';
-import { bearer, login, Session, signUp } from './factories';
+import { bearer, login, Session, signUp } from './support/factories';
 import { DeviceHistoryModule } from './feature.example';
-import { openStream } from './session-stream-client';
+import { openStream } from './support/session-stream-client';
 
 describe('GET /clients/current/events (API.md section 9: the per-device stream)', () => {
   let t: ListeningApp;

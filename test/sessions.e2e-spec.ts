@@ -4,11 +4,11 @@ import { Client } from '../src/clients/client.entity';
 import { User } from '../src/users/user.entity';
 import { ClientsPrunerService } from '../src/clients/clients-pruner.service';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { controlAppClock } from './clock';
-import { startApp, TestApp } from './app';
-import { createTestDatabase, createTestRedis, TestDatabase } from './engines';
-import { bearer, login, signUp, TestUser } from './factories';
-import { startServerProcess } from './server-process';
+import { controlAppClock } from './support/clock';
+import { startApp, TestApp } from './support/app';
+import { createTestDatabase, createTestRedis, TestDatabase } from './support/engines';
+import { bearer, login, signUp, TestUser } from './support/factories';
+import { startServerProcess } from './support/server-process';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

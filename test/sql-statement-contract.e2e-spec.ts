@@ -1,7 +1,7 @@
 import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { SqlStatement } from '../src/database/sql-statement';
-import { migratedDataSource } from './database';
+import { migratedDataSource } from './support/database';
 
 /**
  * SqlStatement (src/database/sql-statement.ts) reaches past TypeORM's public API: the driver's

@@ -1,7 +1,7 @@
 import { MailOutboxService } from '../src/mail';
-import { freePort, startApp, TestApp } from './app';
-import { bearer, login, signUp } from './factories';
-import { linkToken, SmtpSink } from './smtp-sink';
+import { freePort, startApp, TestApp } from './support/app';
+import { bearer, login, signUp } from './support/factories';
+import { linkToken, SmtpSink } from './support/smtp-sink';
 
 /*
  * Issue 24 item 8: a verify link is checked against the signed-in account before it is spent, so

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { DataSource } from 'typeorm';
 import { SessionEventsService } from '../src/events';
-import { startApp } from './app';
-import { startReceiver, webhookSecret } from './webhooks-receiver';
+import { startApp } from './support/app';
+import { startReceiver, webhookSecret } from './support/webhooks-receiver';
 
 /** A receiver that takes each request and never answers: the worst neighbour a healthy receiver can have. */
 async function startSilentReceiver(): Promise<{ url: string; requests: IncomingMessage[]; close(): Promise<void> }> {

@@ -1,5 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
-import { Clock } from '../src/common/clock';
+import { Clock } from '../../src/common/clock';
 
 export interface ManualClock {
   now(): number;

@@ -4,7 +4,7 @@
  */
 const { appendFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { SessionEventsService } = require(join(__dirname, '..', 'dist', 'src', 'events', 'session-events.service.js'));
+const { SessionEventsService } = require(join(__dirname, '..', '..', 'dist', 'src', 'events', 'session-events.service.js'));
 
 const emit = SessionEventsService.prototype.emit;
 SessionEventsService.prototype.emit = async function (...args) {

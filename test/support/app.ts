@@ -4,7 +4,10 @@ import { createServer } from 'node:net';
 import 'reflect-metadata';
 import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
-import { createApp } from '../src/app.factory';
+import { Algorithm, hash } from '@node-rs/argon2';
+import { createApp } from '../../src/app.factory';
+import { loadEnv } from '../../src/config/env';
+import { PasswordHasher } from '../../src/users/password-hasher';
 import { createTestDatabase, createTestRedis } from './engines';
 
 export { createTestDatabase as tempDatabase } from './engines';
@@ -21,19 +24,31 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface StartOptions {
+  /**
+   * Hash new passwords at the production cost. Off by default: argon2id at OWASP's setting takes tens of
+   * milliseconds a hash on this machine, and most tests sign users up for a reason other than the hash.
+   * Off, hashes are still argon2id (real verifies, real format), at the lowest cost argon2 accepts.
+   */
+  productionHashing?: boolean;
+}
+
+/** argon2id at its cheapest: the same code and format as production, a fraction of the time. */
+const CHEAP_ARGON2ID = { algorithm: Algorithm.Argon2id, memoryCost: 8, timeCost: 1, parallelism: 1 } as const;
+
 /**
  * The real application, in-process, on a database of its own built by the real migrations
  * (SQLite in memory, or a fresh PostgreSQL database under npm run test:postgres). `env` overrides
- * variables for this app only; a DATABASE_URL given there is used as it is and not dropped.
+ * variables for this app only (it is handed to createApp, process.env is never changed); a
+ * DATABASE_URL given there is used as it is and not dropped.
  * `imports`: feature modules mounted beside AppModule (test/feature.example.ts).
  */
-export async function startApp(env: Record<string, string> = {}, imports: Type[] = []): Promise<TestApp> {
+export async function startApp(env: Record<string, string> = {}, imports: Type[] = [], options: StartOptions = {}): Promise<TestApp> {
   const database = env.DATABASE_URL ? null : await createTestDatabase();
   const redis = createTestRedis();
-  const saved = { ...process.env };
-  Object.assign(process.env, { DATABASE_URL: database?.url, LOG_LEVEL: 'silent', ...UNLIMITED_ADDRESS, ...redis.env, ...env });
   try {
-    const app = await createApp({ logger: false, imports });
+    const app = await createApp({ logger: false, imports, env: testEnv({ DATABASE_URL: database?.url, ...redis.env, ...env }) });
+    if (!options.productionHashing) cheapHashing(app.get(PasswordHasher));
     await app.getHttpAdapter().getInstance().ready();
     const http = request.agent(app.getHttpServer());
     return {
@@ -48,9 +63,16 @@ export async function startApp(env: Record<string, string> = {}, imports: Type[]
   } catch (error) {
     await database?.drop();
     throw error;
-  } finally {
-    process.env = saved;
   }
+}
+
+/** The environment of a test app: the process's (engines.ts sets what a whole run shares), then this app's. */
+export function testEnv(env: Record<string, string | undefined> = {}) {
+  return loadEnv({ ...process.env, LOG_LEVEL: 'silent', ...UNLIMITED_ADDRESS, ...env });
+}
+
+function cheapHashing(hasher: PasswordHasher): void {
+  hasher.hash = (password) => hash(password, CHEAP_ARGON2ID);
 }
 
 export function freePort(): Promise<number> {
@@ -70,10 +92,10 @@ export interface ListeningApp extends TestApp {
 }
 
 /** The real app listening on 127.0.0.1, its issuer its own URL, for clients that speak HTTP themselves. */
-export async function startListeningApp(env: Record<string, string> = {}, imports: Type[] = []): Promise<ListeningApp> {
+export async function startListeningApp(env: Record<string, string> = {}, imports: Type[] = [], options: StartOptions = {}): Promise<ListeningApp> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const t = await startApp({ PORT: String(port), AUTH_ISSUER: url, ...env }, imports);
+  const t = await startApp({ PORT: String(port), AUTH_ISSUER: url, ...env }, imports, options);
   await t.app.listen(port, '127.0.0.1');
   return { ...t, url };
 }

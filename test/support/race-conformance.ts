@@ -1,5 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createApp } from '../src/app.factory';
+import { createApp } from '../../src/app.factory';
+import { testEnv } from './app';
 import { bearerHeader, httpCall } from './http-client';
 
 /**
@@ -20,15 +21,9 @@ export function describeRaceConformance(engine: string, setup: () => Promise<Rac
 
     beforeAll(async () => {
       engineSetup = await setup();
-      const saved = { ...process.env };
-      Object.assign(process.env, engineSetup.env);
-      try {
-        app = await createApp({ logger: false });
-        await app.listen(0, '127.0.0.1');
-        base = await app.getUrl();
-      } finally {
-        process.env = saved;
-      }
+      app = await createApp({ logger: false, env: testEnv(engineSetup.env) });
+      await app.listen(0, '127.0.0.1');
+      base = await app.getUrl();
     });
     afterAll(async () => {
       await app.close();

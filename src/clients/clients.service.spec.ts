@@ -1,11 +1,12 @@
 import { NotFoundException } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { clientsServices, migratedDataSource } from './database';
-import { User } from '../src/users/user.entity';
-import { Client } from '../src/clients/client.entity';
-import { ClientsService } from '../src/clients/clients.service';
-import type { ManualClock } from './clock';
+import { clientsServices, migratedDataSource } from '../../test/support/database';
+import { User } from '../users/user.entity';
+import { Client } from './client.entity';
+import { ClientStateCache } from './client-state.cache';
+import { ClientsService } from './clients.service';
+import type { ManualClock } from '../../test/support/clock';
 
 /** Who ends clients in these service-level specs (the session events are test/events.e2e-spec.ts's). */
 const SYSTEM = { kind: 'system' } as const;
@@ -18,6 +19,7 @@ describe('ClientsService', () => {
   let dataSource: DataSource;
   let clients: ClientsService;
   let clock: ManualClock;
+  let cache: ClientStateCache;
   const open = async (userId: string, permanent: boolean) => (await clients.open({ id: userId, passwordChangedAt: CHANGED_AT }, permanent, origin))!;
 
   const newUser = async () => {
@@ -35,7 +37,7 @@ describe('ClientsService', () => {
 
   beforeEach(async () => {
     dataSource = await migratedDataSource();
-    ({ clients, clock } = clientsServices(dataSource, { AUTH_ACCESS_TTL: '60s', AUTH_CLIENT_CACHE_TTL: '10m' }));
+    ({ clients, clock, cache } = clientsServices(dataSource, { AUTH_ACCESS_TTL: '60s', AUTH_CLIENT_CACHE_TTL: '10m' }));
   });
   afterEach(() => dataSource.destroy());
 
@@ -107,45 +109,46 @@ describe('ClientsService', () => {
     await expect(clients.prune()).resolves.toBe(0); // idempotent: several instances may run it
   });
 
+  /*
+   * Holds the next cache fill: the read has seen the client live and is about to remember it. The hold
+   * sits on the cache, not on the query the read happens to make today, and `reached` proves the fill ran.
+   */
+  function holdNextFill() {
+    const fill = cache.set.bind(cache);
+    let reached!: () => void;
+    const filling = new Promise<void>((resolve) => (reached = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let filled!: Promise<void>;
+    jest.spyOn(cache, 'set').mockImplementationOnce((...args) => {
+      reached();
+      filled = released.then(() => fill(...args));
+    });
+    return { reached: filling, release: () => (release(), filled) };
+  }
+
   it('lets an ending win over a cache fill whose read began before it', async () => {
     const userId = await newUser();
     const { client } = await open(userId, true);
-    const repository = dataSource.getRepository(Client);
-    const read = repository.findOne.bind(repository);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    // The read sees the client live, then its answer is held until the client has ended.
-    jest.spyOn(repository, 'findOne').mockImplementationOnce(async (options) => {
-      const state = await read(options);
-      await held;
-      return state;
-    });
-    const pending = clients.findActive(client.id);
-    await new Promise((resolve) => setImmediate(resolve));
+    const hold = holdNextFill();
+    // The read began first: it may answer what it saw...
+    await expect(clients.findActive(client.id)).resolves.not.toBeNull();
+    await hold.reached;
     await clients.end(userId, client.id, 'logout', SYSTEM);
-    release();
-    await expect(pending).resolves.not.toBeNull(); // the read began first: it may answer what it saw
-    await expect(clients.findActive(client.id)).resolves.toBeNull(); // but it must not be remembered
+    await hold.release();
+    // ...but it must not be remembered.
+    await expect(clients.findActive(client.id)).resolves.toBeNull();
   });
 
   it('lets a user-wide ending win over a cache fill whose read began before it', async () => {
     const userId = await newUser();
     const keep = await open(userId, true);
     const { client } = await open(userId, true);
-    const repository = dataSource.getRepository(Client);
-    const read = repository.findOne.bind(repository);
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    jest.spyOn(repository, 'findOne').mockImplementationOnce(async (options) => {
-      const state = await read(options);
-      await held;
-      return state;
-    });
-    const pending = clients.findActive(client.id);
-    await new Promise((resolve) => setImmediate(resolve));
+    const hold = holdNextFill();
+    await expect(clients.findActive(client.id)).resolves.not.toBeNull();
+    await hold.reached;
     await clients.endAllExcept(userId, keep.client.id, 'revoked', SYSTEM);
-    release();
-    await pending;
+    await hold.release();
     await expect(clients.findActive(client.id)).resolves.toBeNull();
   });
 

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { clientsServices, migratedDataSource } from './database';
-import { User } from '../src/users/user.entity';
-import { Client } from '../src/clients/client.entity';
-import { ClientsService } from '../src/clients/clients.service';
-import { RefreshRejectedException } from '../src/clients/refresh-rejected.exception';
-import { hashSecret, parseRefreshToken } from '../src/clients/refresh-token';
-import type { ClientsRepository } from '../src/clients/clients.repository';
-import type { ManualClock } from './clock';
+import { clientsServices, migratedDataSource } from '../../test/support/database';
+import { User } from '../users/user.entity';
+import { Client } from './client.entity';
+import { ClientsService } from './clients.service';
+import { RefreshRejectedException } from './refresh-rejected.exception';
+import { hashSecret, parseRefreshToken } from './refresh-token';
+import type { ClientsRepository } from './clients.repository';
+import type { ManualClock } from '../../test/support/clock';
 
 /** Who ends clients in these service-level specs (the session events are test/events.e2e-spec.ts's). */
 const SYSTEM = { kind: 'system' } as const;

@@ -1,19 +1,19 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
-import { Client } from '../src/clients/client.entity';
-import { ClientStateCache } from '../src/clients/client-state.cache';
-import { ClientsRepository } from '../src/clients/clients.repository';
-import { Clock } from '../src/common/clock';
+import { Client } from '../../src/clients/client.entity';
+import { ClientStateCache } from '../../src/clients/client-state.cache';
+import { ClientsRepository } from '../../src/clients/clients.repository';
+import { Clock } from '../../src/common/clock';
 import { controlClock } from './clock';
-import { ClientsService } from '../src/clients/clients.service';
-import { RefreshTokensService } from '../src/clients/refresh-tokens.service';
-import { RevocationNewsService } from '../src/clients/revocation-news.service';
-import { RedisService } from '../src/redis/redis.service';
-import { SessionEventsService } from '../src/events';
+import { ClientsService } from '../../src/clients/clients.service';
+import { RefreshTokensService } from '../../src/clients/refresh-tokens.service';
+import { RevocationNewsService } from '../../src/clients/revocation-news.service';
+import { RedisService } from '../../src/redis/redis.service';
+import { SessionEventsService } from '../../src/events';
 import { createTestDatabase } from './engines';
-import { loadEnv } from '../src/config/env';
-import { buildDataSourceOptions } from '../src/database/database.options';
-import { entities } from '../src/entities';
+import { loadEnv } from '../../src/config/env';
+import { buildDataSourceOptions } from '../../src/database/database.options';
+import { entities } from '../../src/entities';
 
 /**
  * A fresh database built by the real migrations, for service-level specs: SQLite in memory, or its

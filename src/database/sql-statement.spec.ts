@@ -1,6 +1,6 @@
 import { DataSource, QueryFailedError } from 'typeorm';
-import { migratedDataSource } from './database';
-import { SqlStatement, SqlStatementTransactionError } from '../src/database/sql-statement';
+import { migratedDataSource } from '../../test/support/database';
+import { SqlStatement, SqlStatementTransactionError } from './sql-statement';
 
 const INSERT_USER = `INSERT INTO users (id, username, username_key, password_hash, created_at, password_changed_at)
   VALUES (:id, :id, :id, 'h', :at, :at)`;

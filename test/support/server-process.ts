@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, UNLIMITED_ADDRESS } from './app';
 
-const MAIN = join(__dirname, '..', 'dist', 'src', 'main.js');
+const MAIN = join(__dirname, '..', '..', 'dist', 'src', 'main.js');
 
 export interface ServerProcess {
   url: string;

@@ -1,4 +1,4 @@
-import { AdminUsersService } from '../src/admin/admin-users.service';
+import { AdminUsersService } from '../../src/admin/admin-users.service';
 import type { TestApp } from './app';
 import { login, Session, signUp, TestUser } from './factories';
 
