@@ -136,6 +136,6 @@ export class AccessTokensService {
     if (!client || client.userId !== claims.sub) throw new AccessTokenRejectedException('invalid', true);
     const dead = client.userDisabled ? 'revoked' : deadReason(client, this.clock.now());
     if (dead) throw new AccessTokenRejectedException(dead, true);
-    return { claims, caller: { userId: client.userId, clientId: client.id }, roles: client.userRoles };
+    return { claims, caller: { userId: client.userId, clientId: client.id, tokenExpiresAt: claims.exp }, roles: client.userRoles };
   }
 }

@@ -11,6 +11,7 @@ export { UsersService } from '../users/users.service';
 export { bearerToken } from './bearer-token';
 export { LoginDto } from './dto/login.dto';
 export { RequestOrigin } from './origin.decorator';
+export { OriginChecked } from './origin-checked.decorator';
 export { Roles } from './roles.decorator';
 export { Scopes } from './scopes.decorator';
 export { AccessTokenClaimsRegistry, ACCESS_TOKEN_MAX_BYTES, RESERVED_CLAIMS } from './access-token-claims.registry';

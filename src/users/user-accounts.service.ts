@@ -64,14 +64,31 @@ export class UserAccountsService {
     return { before, after: Object.assign(new User(), before, { roles, disabledAt }) };
   }
 
-  /** Deletes the user (its clients go with it: ON DELETE CASCADE); 404 unknown, 409 the last admin. */
-  async delete(id: string): Promise<User> {
+  /**
+   * Deletes the user (its clients go with it: ON DELETE CASCADE); 404 unknown, 409 the last admin.
+   * Answers the live clients the deletion took, read in the same transaction after the user row is
+   * locked (a login's INSERT holds it FOR SHARE), so each gets its one session.ended and no login
+   * slips in between; on SQLite the transaction's write lock does the same.
+   */
+  async delete(id: string): Promise<{ user: User; endedClientIds: string[] }> {
     const user = await this.find(id);
-    const affected = await this.guarded((manager) =>
-      manager.createQueryBuilder().delete().from(User).where('id = :id', { id }).andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: 0 }).execute(),
-    );
-    if (affected === 0) throw (await this.users.existsBy({ id })) ? lastAdmin() : new NotFoundException('User not found');
-    return user;
+    const now = this.clock.now();
+    const endedClientIds = await this.users.manager.transaction(async (manager) => {
+      if (this.postgres) {
+        await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_LOCK]);
+        await manager.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [id]);
+      }
+      const live = await manager
+        .createQueryBuilder()
+        .select('c.id', 'id')
+        .from('clients', 'c')
+        .where('c.user_id = :id AND c.ended_at IS NULL AND c.expires_at > :now', { id, now })
+        .getRawMany<{ id: string }>();
+      const deleted = await manager.createQueryBuilder().delete().from(User).where('id = :id', { id }).andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: 0 }).execute();
+      return deleted.affected ? live.map((row) => row.id) : null;
+    });
+    if (endedClientIds === null) throw (await this.users.existsBy({ id })) ? lastAdmin() : new NotFoundException('User not found');
+    return { user, endedClientIds };
   }
 
   async find(id: string): Promise<User> {
