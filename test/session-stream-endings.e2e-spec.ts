@@ -133,7 +133,7 @@ describe('GET /clients/current/events: a stream ends with what authorised it', (
     it('admits its own origin, CORS_ORIGINS, no Origin at all, and Bearer requests from anywhere', async () => {
       const ivy = await signUp(t.http);
       const cookie = await cookieOf(ivy);
-      for (const headers of [{ cookie, origin: APP_ORIGIN }, { cookie }]) {
+      for (const headers of [{ cookie, origin: APP_ORIGIN }, { cookie }] as Record<string, string>[]) {
         const stream = await openStream(t.url, headers);
         expect(stream.status).toBe(200);
         stream.close();

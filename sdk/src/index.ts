@@ -120,9 +120,10 @@ export interface AuthClient {
      * Calls `onEvent` for each event of this device's stream, once each, in order; returns the stop.
      * The stream outlives access tokens: the server ends it at each token's exp, and this client
      * opens the next one with the refreshed token before the old one ends. `onEnd` is called once,
-     * when the session is over (this client's `session.ended`, or signed out): the reason.
+     * when the session is over (this client's `session.ended`, or signed out): the reason. `onOpen`
+     * is called each time a connection is open (the server then holds it for this device).
      */
-    subscribe(onEvent: (event: StreamedEvent) => void, options?: { onEnd?: (reason: string) => void }): () => void;
+    subscribe(onEvent: (event: StreamedEvent) => void, options?: { onEnd?: (reason: string) => void; onOpen?: () => void }): () => void;
   };
   /** fetch for the app's own API: authenticated, refreshed once and retried once on an expired token. */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
@@ -314,7 +315,7 @@ class Client implements AuthClient {
   };
 
   readonly events = {
-    subscribe: (onEvent: (event: StreamedEvent) => void, { onEnd }: { onEnd?: (reason: string) => void } = {}): (() => void) => {
+    subscribe: (onEvent: (event: StreamedEvent) => void, { onEnd, onOpen }: { onEnd?: (reason: string) => void; onOpen?: () => void } = {}): (() => void) => {
       const stream: EventStream = new EventStream({
         state: () => this.current,
         onChange: (listener) => this.onChange(listener),
@@ -327,6 +328,7 @@ class Client implements AuthClient {
         // The server said this client ended: a request lets this client learn why, and sign out.
         learnEnding: () => void this.me().catch(() => undefined),
         onEvent,
+        onOpen: () => onOpen?.(),
         onEnd: (reason) => {
           this.streams.delete(stream);
           onEnd?.(reason);
@@ -555,6 +557,7 @@ interface EventStreamHooks {
   /** GET /clients/current/events, authenticated (and refreshed once on an expired token). */
   open(signal: AbortSignal): Promise<Response>;
   learnEnding(): void;
+  onOpen(): void;
   onEvent(event: StreamedEvent): void;
   onEnd(reason: string): void;
 }
@@ -619,6 +622,7 @@ class EventStream {
       }
       if (!response.ok || !response.body) throw new AuthError(response.status, `The event stream answered ${response.status}`);
       closeOlder();
+      this.hooks.onOpen();
       const openedAt = Date.now();
       await this.read(response.body, connection);
       // Ended by the server (at the token's exp, most likely): the next connection now, unless a newer
