@@ -50,16 +50,21 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
     await t.close();
   });
 
-  /** A header-mode client that counts the streams the server opened for it. */
-  async function signedIn(user: TestUser, permanent: boolean) {
+  /**
+   * A header-mode client that counts the streams the server opened for it; `hold` may delay a stream
+   * request before it is sent and after it was answered (the switch between two connections).
+   */
+  async function signedIn(user: TestUser, permanent: boolean, hold?: { before(): Promise<void>; after(): Promise<void> }) {
     const opened = { count: 0 };
     const auth = createAuthClient({
       baseUrl: t.url,
       transport: 'header',
       storage: memory(),
       fetch: async (input, init) => {
+        const stream = (input instanceof Request ? input.url : String(input)).endsWith('/clients/current/events');
+        if (stream && opened.count > 0) await hold?.before();
         const response = await fetch(input, init);
-        if ((input instanceof Request ? input.url : String(input)).endsWith('/clients/current/events') && response.ok) opened.count += 1;
+        if (stream && response.ok && ++opened.count > 1) await hold?.after();
         return response;
       },
     });
@@ -96,17 +101,33 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
 
   it('a refresh opens the next connection before the old one closes: events around the switch arrive once each', async () => {
     const user = await signUp(t.http, credentials());
-    const { auth, opened } = await signedIn(user, true);
-    const app = subscriber(auth, opened);
+    let app!: ReturnType<typeof subscriber>;
+    const held: string[] = [];
+    const { auth, opened } = await signedIn(user, true, {
+      // While the new connection is not yet sent, the old one still carries events...
+      before: async () => {
+        await signIn(user, 'before the new one is sent');
+        await app.until(() => app.events.length === 2);
+        held.push('before');
+      },
+      // ...and while its answer is held, both carry the next one, which must reach the app once.
+      after: async () => {
+        await signIn(user, 'carried by both');
+        await app.until(() => app.events.length === 3);
+        held.push('after');
+      },
+    });
+    app = subscriber(auth, opened);
     await signIn(user, 'warm-up');
     await app.until(() => app.events.length === 1);
-
-    const ids = await Promise.all([auth.refresh().then(() => signIn(user, 'during')), signIn(user, 'around'), signIn(user, 'switch')]);
-    ids.push(await signIn(user, 'after'));
-    await app.until(() => app.events.length === 5);
+    await auth.refresh();
+    await app.until(() => held.length === 2);
+    // On the new connection, after the one both carried: a duplicate would have come first.
+    await signIn(user, 'after');
+    await app.until(() => app.events.length === 4);
+    expect(held).toEqual(['before', 'after']);
     expect(opened.count).toBe(2);
-    expect(new Set(app.events.map((e) => e.id)).size).toBe(5);
-    expect(app.events.slice(1).map((e) => e.clientId).sort()).toEqual([...ids].sort());
+    expect(new Set(app.events.map((e) => e.id)).size).toBe(4);
     expect(app.ends).toEqual([]);
     app.stop();
   });
