@@ -141,9 +141,11 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
     await t.http.delete(`/clients/${auth.state.status === 'signed-in' ? auth.state.user.clientId : ''}`).set({ authorization: `Bearer ${other.accessToken}` }).expect(204);
     await app.until(() => app.ends.length > 0);
     await app.until(() => auth.state.status === 'signed-out');
-    expect(app.ends).toEqual(['revoked']);
     expect(app.events.at(-1)).toMatchObject({ type: 'session.ended', current: true });
     expect(opened.count).toBe(1);
+    app.stop(); // the app's own stop afterwards: still one end
+    auth.close();
+    expect(app.ends).toEqual(['revoked']);
   });
 
   it('a non-permanent client’s stream ends at its deadline, and the app hears “expired” once', async () => {
