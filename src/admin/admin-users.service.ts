@@ -63,7 +63,7 @@ export class AdminUsersService {
 
   /** Deletes the user; their clients are deleted with them, each with its session.ended, and every instance forgets them. */
   async delete(actor: AdminActor, id: string): Promise<void> {
-    const { user, endedClientIds } = await this.accounts.delete(checkedId(id));
+    const { user, taken: endedClientIds } = await this.accounts.delete(checkedId(id), (manager) => this.clients.liveIds(id, manager));
     await this.clients.userChanged(id);
     await this.audit.record(actor, 'user.deleted', id, { username: user.username, endedClients: endedClientIds.length });
     const by = eventActor(actor);

@@ -66,29 +66,24 @@ export class UserAccountsService {
 
   /**
    * Deletes the user (its clients go with it: ON DELETE CASCADE); 404 unknown, 409 the last admin.
-   * Answers the live clients the deletion took, read in the same transaction after the user row is
-   * locked (a login's INSERT holds it FOR SHARE), so each gets its one session.ended and no login
-   * slips in between; on SQLite the transaction's write lock does the same.
+   * `takes` runs in the same transaction just before the DELETE, once the user row is locked (a
+   * login's INSERT holds it FOR SHARE; on SQLite the transaction's write lock), and says what the
+   * deletion takes with it: the admin asks Clients for the live clients, so each gets its one
+   * session.ended and no login slips in between. Its answer counts only if the DELETE happened.
    */
-  async delete(id: string): Promise<{ user: User; endedClientIds: string[] }> {
+  async delete<T>(id: string, takes: (manager: EntityManager) => Promise<T>): Promise<{ user: User; taken: T }> {
     const user = await this.find(id);
-    const now = this.clock.now();
-    const endedClientIds = await this.users.manager.transaction(async (manager) => {
+    const outcome = await this.users.manager.transaction(async (manager) => {
       if (this.postgres) {
         await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_LOCK]);
         await manager.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [id]);
       }
-      const live = await manager
-        .createQueryBuilder()
-        .select('c.id', 'id')
-        .from('clients', 'c')
-        .where('c.user_id = :id AND c.ended_at IS NULL AND c.expires_at > :now', { id, now })
-        .getRawMany<{ id: string }>();
+      const taken = await takes(manager);
       const deleted = await manager.createQueryBuilder().delete().from(User).where('id = :id', { id }).andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: 0 }).execute();
-      return deleted.affected ? live.map((row) => row.id) : null;
+      return deleted.affected ? { taken } : null;
     });
-    if (endedClientIds === null) throw (await this.users.existsBy({ id })) ? lastAdmin() : new NotFoundException('User not found');
-    return { user, endedClientIds };
+    if (outcome === null) throw (await this.users.existsBy({ id })) ? lastAdmin() : new NotFoundException('User not found');
+    return { user, taken: outcome.taken };
   }
 
   async find(id: string): Promise<User> {
