@@ -28,7 +28,8 @@ export async function cannonTogether(runs: autocannon.Options[], seconds = SECON
     runs.map((options) => {
       // Without a callback autocannon returns its emitter, made thenable; the typings show only the promise.
       const run = autocannon({ connections: CONNECTIONS, duration: seconds, ...options }) as Promise<autocannon.Result> & autocannon.Instance;
-      run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+      // `on` hands back the same thenable emitter, which the Promise.all below awaits.
+      void run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
       return run;
     }),
   );

@@ -1,7 +1,6 @@
 import { verify } from '@node-rs/argon2';
-import { createPublicKey } from 'node:crypto';
+import { createPublicKey, verify as verifySignature } from 'node:crypto';
 import { availableParallelism } from 'node:os';
-import { decodeJws, verifyJwsSignature } from '../src/keys/jws';
 import { Measurement, SECONDS } from './load';
 
 export const CORES = availableParallelism();
@@ -23,14 +22,15 @@ export async function rawArgon2VerifyRate(stored: string, password: string, seco
   return { rps: count / ((Date.now() - started) / 1000), requests: count, errors: 0, non2xx: 0 };
 }
 
-/** The physical limit of token verification: ES256 verifies of one token in this thread, for 2 s. */
+/** The physical limit of token verification: ES256 signature checks of one token in this thread (node:crypto, no parsing), for 2 s. */
 export function rawJwsVerifyRate(token: string, jwk: Record<string, string>): number {
   const key = createPublicKey({ key: jwk, format: 'jwk' });
   const started = process.hrtime.bigint();
   let count = 0;
   while (process.hrtime.bigint() - started < 2_000_000_000n) {
-    const jws = decodeJws(token)!;
-    if (!verifyJwsSignature(jws, jwk.alg as 'ES256', key)) throw new Error('verification failed');
+    const dot = token.lastIndexOf('.');
+    const signature = Buffer.from(token.slice(dot + 1), 'base64url');
+    if (!verifySignature('sha256', Buffer.from(token.slice(0, dot)), { key, dsaEncoding: 'ieee-p1363' }, signature)) throw new Error('verification failed');
     count += 1;
   }
   return count / 2;

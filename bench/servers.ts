@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 /** dist/, where `nest build` puts the server and these scripts. */
 const DIST = join(__dirname, '..');
@@ -20,10 +20,10 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Starts dist/<script> on 127.0.0.1 and waits until `ready` answers 2xx. */
+/** Starts dist/<script> (or an absolute path) on 127.0.0.1 and waits until `ready` answers 2xx. */
 export async function start(script: string, env: Record<string, string>, ready: string, nodeOptions: string[] = []): Promise<Server> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeOptions, join(DIST, script)], {
+  const child = spawn(process.execPath, [...nodeOptions, resolve(DIST, script)], {
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

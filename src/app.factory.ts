@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import { DynamicModule, Module, Type, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -11,7 +12,6 @@ import { DrainingFastifyAdapter } from './common/draining-fastify.adapter';
 import { jsonBodyParser } from './common/json-body';
 import { logRequests, requestId } from './common/logging.module';
 import { routeOptions } from './common/route-options';
-import { securityHeaders } from './common/security-headers';
 import { InputValidationPipe } from './common/validate-input';
 import { Env, loadEnv } from './config/env';
 
@@ -50,19 +50,25 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
   // Cookie parsing for cookie-mode sessions (API.md section 7) and device cookies; no signing secret here.
   await app.register(fastifyCookie);
   if (http.corsOrigins.length > 0) {
-    // Credentials and X-Session-Transport: cookie mode (API.md §7) for apps on those origins.
+    // Credentials and X-Session-Transport: cookie mode (API.md §7) for apps on those origins, and
+    // every method the API has (@fastify/cors allows only GET, HEAD and POST unless told).
+    // Another origin gets no CORS header at all, not even Allow-Credentials (origin: false).
+    const origins = new Set(http.corsOrigins);
     app.enableCors({
-      origin: http.corsOrigins,
+      origin: (origin: string | undefined, allow: (error: Error | null, origin: string | false) => void) =>
+        allow(null, origin !== undefined && origins.has(origin) ? origin : false),
+      methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       maxAge: 600,
       credentials: true,
       allowedHeaders: ['content-type', 'authorization', 'x-session-transport', 'x-request-id'],
       exposedHeaders: ['link', 'retry-after', 'www-authenticate', 'x-request-id'],
     });
   }
-  const headers = securityHeaders();
+  // helmet's default headers (CSP script-src 'self' among them) on every response, errors included.
+  await app.register(fastifyHelmet);
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     // no-store unless a route says otherwise (the JWKS): nearly every answer here is personal or a token.
-    reply.headers(headers).header('x-request-id', request.id).header('cache-control', 'no-store');
+    reply.header('x-request-id', request.id).header('cache-control', 'no-store');
     // Bodies are JSON; routes that say so (the OAuth endpoints, RFC 6749) also take form parameters.
     const type = request.headers['content-type'];
     const { formBody } = routeOptions(request);
@@ -81,17 +87,19 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
     await app.close().catch(() => undefined);
     throw error;
   }
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('refresh-auth')
-      .setDescription('Short-lived JWT access tokens, rotating refresh tokens, one client per device. See the README.')
-      .setVersion('0.1.0')
-      .addBearerAuth()
-      .addBasicAuth()
-      .build(),
-  );
-  // After init(): Nest's middleware (the request log) must be registered first.
+  const document = () =>
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('refresh-auth')
+        .setDescription('Short-lived JWT access tokens, rotating refresh tokens, one client per device. See the README.')
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .addBasicAuth()
+        .build(),
+    );
+  // After init(): Nest's middleware (the request log) must be registered first. The document is built on
+  // its first request (then kept): building it costs more than the rest of the start.
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs-json' });
   return app;
 }

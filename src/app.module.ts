@@ -11,7 +11,7 @@ import type { Env } from './config/env';
 import { createDataSource } from './database/data-source';
 import { buildDataSourceOptions } from './database/database.options';
 import { entities } from './entities';
-import { EventsModule } from './events';
+import { EventsModule, WebhooksModule } from './events';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { MailModule } from './mail';
@@ -20,22 +20,22 @@ import { RecoveryModule } from './recovery/recovery.module';
 import { RateLimitModule } from './rate-limit';
 import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
-import { WebhooksModule } from './webhooks';
+
 
 /**
  * The shell: the environment, read once and validated (config/env.ts), becomes each module's
- * options here. No module reads process.env or another module's options.
+ * options here, holding only what that module reads. No module reads process.env or another
+ * module's options. Global, because everything uses them: the clock, the logger, the database, the
+ * scheduler (and the event emitter, through EventsModule). Every other module is imported where it is used.
  */
 @Module({})
 export class AppModule {
   static forRoot(env: Env): DynamicModule {
-    const { auth, database, http } = env;
+    const { auth, database, http, recovery } = env;
     return {
       module: AppModule,
       imports: [
         ClockModule,
-        EventsModule.forRoot(auth),
-        MailModule.forRoot(env.recovery),
         LoggingModule.forRoot({ level: http.logLevel }),
         ScheduleModule.forRoot(),
         TypeOrmModule.forRootAsync({
@@ -43,18 +43,43 @@ export class AppModule {
           dataSourceFactory: (options) => createDataSource(options!),
         }),
         RedisModule.forRoot(env.redis),
+        EventsModule.forRoot(pick(auth, ['eventStreamsPerClient', 'eventStreamsPerUser', 'eventStreamsPerInstance', 'eventStreamKeepAlive'])),
+        MailModule.forRoot(pick(recovery, ['smtpUrl', 'smtpFrom', 'mailFolder'])),
         KeysModule.forRoot({ ...env.keys, accessTtl: auth.accessTtl, databaseUrl: database.url }),
-        RateLimitModule.forRoot({ ...auth, recovery: env.recovery }),
-        UsersModule.forRoot(auth),
-        ClientsModule.forRoot(auth),
-        AuthModule.forRoot({ ...auth, sessionCookies: env.sessionCookies, corsOrigins: http.corsOrigins, globalGuard: true }),
-        OAuthModule.forRoot(auth),
+        RateLimitModule.forRoot({
+          ...pick(auth, [...LOGIN_LIMITS, 'signupMaxPerAddress', 'signupWindow', 'refreshMaxPerMinute', 'issuer', 'cookieSecure']),
+          recovery: pick(recovery, ['window', 'maxPerAddress', 'maxPerAccount']),
+        }),
+        UsersModule.forRoot(pick(auth, ['signup'])),
+        ClientsModule.forRoot(pick(auth, [...SESSION_LIFETIMES, 'accessTtl', 'pruneInterval', 'maxClientsPerUser'])),
+        AuthModule.forRoot({
+          ...pick(auth, [...SESSION_LIFETIMES, ...LOGIN_LIMITS, 'issuer', 'audience', 'accessTtl', 'signup', 'reauthMaxAge', 'openScopes']),
+          sessionCookies: env.sessionCookies,
+          corsOrigins: http.corsOrigins,
+          globalGuard: true,
+        }),
+        OAuthModule.forRoot(pick(auth, ['issuer', 'introspectionSecret', 'oauthPasswordGrant', 'openScopes'])),
+        RecoveryModule.forRoot(pick(recovery, ['publicUrl', 'resetTtl', 'emailVerifyTtl'])),
+        WebhooksModule.forRoot(env.webhooks),
         AdminModule,
         HealthModule,
         AccountPageModule,
-        RecoveryModule.forRoot(env.recovery),
-        WebhooksModule.forRoot(env.webhooks),
       ],
     };
   }
+}
+
+const SESSION_LIFETIMES = ['refreshIdleTtl', 'refreshAbsoluteTtl', 'refreshGrace', 'clientCacheTtl', 'clientRetention'] as const;
+const LOGIN_LIMITS = [
+  'loginWindow',
+  'loginMaxFailuresPerUserAddress',
+  'loginMaxFailuresPerUser',
+  'loginMaxFailuresPerDevice',
+  'loginMaxFailuresPerAddress',
+  'loginMaxSuccessesPerAddress',
+] as const;
+
+/** Only these fields of an env slice: a module is given what it reads, not the whole slice. */
+function pick<Slice extends object, Field extends keyof Slice>(slice: Slice, fields: readonly Field[]): Pick<Slice, Field> {
+  return Object.fromEntries(fields.map((field) => [field, slice[field]])) as Pick<Slice, Field>;
 }

@@ -45,13 +45,20 @@ const FORBIDDEN: Array<[RegExp, string]> = [
   [/^common -> /, 'common is a leaf'],
   [/^database -> (?!config$)/, 'database knows only config'],
   [/ -> $/, 'nothing imports the shell'],
-  [/^users -> (clients|auth|oauth|keys)$/, 'users knows nothing of clients or auth'],
+  [/^users -> (clients|auth|oauth|keys|mail|recovery)$/, 'users knows nothing of clients, auth, or the mail recovery sends'],
   [/^clients -> (auth|oauth)$/, 'clients knows users, not auth'],
   [/^keys -> (auth|oauth|clients|users)$/, 'keys sits below auth'],
   [/^(rate-limit|redis|health) -> (auth|oauth)$/, 'only what sits above auth may use it'],
   [/ -> admin$/, 'nothing depends on admin'],
   [/ -> oauth$/, 'nothing depends on oauth'],
+  [/^oauth -> (users|clients|keys)$/, 'oauth reaches users and clients through the auth barrel'],
 ];
+
+/** The only globals, each for a reason; every other module is imported by what uses it. */
+const GLOBALS: Record<string, string> = {
+  'common/clock.ts': 'the one clock every rule of time reads (and tests move)',
+  'common/module-options.ts': 'a module\'s options token, so the one instance its importers share finds what the shell gave it',
+};
 
 function cycles(arrows: Iterable<string>): string[] {
   const edges = new Map<string, Set<string>>();
@@ -107,6 +114,18 @@ describe('architecture: import arrows', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('declares no global module besides the few that everyone uses (GLOBALS)', () => {
+    const declaring = sourceFiles(SRC)
+      .filter((file) => /@Global\(|\bglobal:\s*true|isGlobal/.test(readFileSync(file, 'utf8')))
+      .map((file) => relative(SRC, file));
+    expect(declaring.sort()).toEqual(Object.keys(GLOBALS).sort());
+  });
+
+  it('users never reads the clients table (Clients answers for its own table)', () => {
+    const wrong = sourceFiles(join(SRC, 'users')).filter((file) => /\b(from|join)\b\s*\(?\s*['"`]?clients\b/i.test(readFileSync(file, 'utf8')));
+    expect(wrong.map((file) => relative(SRC, file))).toEqual([]);
+  });
+
   it('only the shell and config read process.env', () => {
     const readers = sourceFiles(SRC)
       .filter((file) => /process\.env\b/.test(readFileSync(file, 'utf8')))
@@ -118,5 +137,7 @@ describe('architecture: import arrows', () => {
   it('finds a cycle and a forbidden arrow when one is drawn', () => {
     expect(cycles(['a -> b', 'b -> c', 'c -> a'])).toEqual(['a -> b -> c -> a']);
     expect(FORBIDDEN.some(([pattern]) => pattern.test('common -> config'))).toBe(true);
+    expect(FORBIDDEN.some(([pattern]) => pattern.test('users -> clients'))).toBe(true);
+    expect(FORBIDDEN.some(([pattern]) => pattern.test('oauth -> users'))).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { SigningKey } from './keys/signing-key.entity';
 import { MailOutboxEntry } from './mail/mail-outbox.entity';
 import { RecoveryToken } from './recovery/recovery-token.entity';
 import { User } from './users/user.entity';
-import { WebhookOutboxEntry } from './webhooks/webhook-outbox.entity';
+import { WebhookOutboxEntry } from './events/webhooks/webhook-outbox.entity';
 
 /** Every entity, for the app's and the TypeORM CLI's data source (database/ imports no feature). */
 export const entities = [User, Client, SigningKey, AuditEvent, RecoveryToken, MailOutboxEntry, WebhookOutboxEntry];

@@ -1,11 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
-import { MailOutbox } from '../src/mail';
-import { freePort, ListeningApp, startListeningApp, UNLIMITED_ADDRESS } from './app';
-import { credentials } from './factories';
-import { bearerHeader, httpCall } from './http-client';
-import { linkToken, SmtpSink } from './smtp-sink';
+import { MailOutboxService } from '../src/mail';
+import { freePort, ListeningApp, startListeningApp, UNLIMITED_ADDRESS } from './support/app';
+import { credentials } from './support/factories';
+import { bearerHeader, httpCall } from './support/http-client';
+import { linkToken, SmtpSink } from './support/smtp-sink';
 
 /*
  * The account page (/account, built from account/) in headless Chromium: two browser contexts are
@@ -288,8 +288,8 @@ describeInBrowser('the account page (headless Chromium)', () => {
 
   /** The token of the last link mailed to the address, once the outbox has run. */
   async function mailedToken(address: string, kind: 'reset' | 'verify'): Promise<string> {
-    await t.app.get(MailOutbox).deliverDue();
-    await t.app.get(MailOutbox).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
     return linkToken(sink.to(address).at(-1)!, kind);
   }
   /** Waits (up to 2 s, no action of the page's own) until the page shows signed out. */

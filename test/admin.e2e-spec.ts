@@ -1,8 +1,8 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AdminUsersService } from '../src/admin/admin-users.service';
-import { startApp, TestApp } from './app';
-import { userWithRoles } from './admin-helpers';
-import { bearer, login, Session, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { userWithRoles } from './support/admin-helpers';
+import { bearer, login, Session, signUp } from './support/factories';
 
 const UNKNOWN = '00000000-0000-4000-8000-000000000000';
 

@@ -1,5 +1,5 @@
-import { startApp, TestApp } from './app';
-import { bearer, login, signUp, TestUser } from './factories';
+import { startApp, TestApp } from './support/app';
+import { bearer, login, signUp, TestUser } from './support/factories';
 
 const REFRESH_TOKEN = /^[0-9a-f-]{36}\.[A-Za-z0-9_-]{43}$/;
 

@@ -3,9 +3,9 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { AuthService } from '../src/auth/auth.service';
-import { ListeningApp, startListeningApp } from './app';
-import { credentials } from './factories';
-import { bearerHeader, httpCall } from './http-client';
+import { ListeningApp, startListeningApp } from './support/app';
+import { credentials } from './support/factories';
+import { bearerHeader, httpCall } from './support/http-client';
 
 /*
  * Cookie mode and the browser client (sdk/, as served at /sdk/auth-client.js) in headless Chromium.

@@ -1,5 +1,5 @@
-import { startApp, TestApp } from './app';
-import { bearer, login, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { bearer, login, signUp } from './support/factories';
 
 /** Personal data and tokens must not be kept by a browser or a shared cache (OWASP ASVS V8.2.1). */
 describe('Cache-Control: no-store', () => {

@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { startApp, TestApp } from './app';
-import { createTestDatabase, TestDatabase } from './engines';
-import { controlAppClock } from './clock';
-import { bearer, login } from './factories';
+import { startApp, TestApp } from './support/app';
+import { createTestDatabase, TestDatabase } from './support/engines';
+import { controlAppClock } from './support/clock';
+import { bearer, login } from './support/factories';
 
 const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
 

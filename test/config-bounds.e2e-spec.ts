@@ -1,4 +1,4 @@
-import { startServerProcess } from './server-process';
+import { startServerProcess } from './support/server-process';
 
 /*
  * Durations past what their use can hold are refused at start, naming the variable: a 30-day

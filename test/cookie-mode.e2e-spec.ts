@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { ListeningApp, startListeningApp } from './app';
-import { credentials, login, signUp, TestUser } from './factories';
+import { ListeningApp, startListeningApp } from './support/app';
+import { credentials, login, signUp, TestUser } from './support/factories';
 
 /*
  * Cookie mode (API.md §7): tokens in HttpOnly cookies, and the CSRF rule that guards them. Every CSRF

@@ -2,8 +2,8 @@ import { DataSource } from 'typeorm';
 import { PasswordHasher } from '../src/users/password-hasher';
 import { User } from '../src/users/user.entity';
 import { UsersService } from '../src/users/users.service';
-import { startApp, TestApp } from './app';
-import { bearer, login, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { bearer, login, signUp } from './support/factories';
 
 const WRONG = 'not the password';
 const composed = 'caf\u00e9 au lait!';
@@ -14,11 +14,18 @@ describe('credentials', () => {
   let t: TestApp;
   let verify: jest.SpyInstance;
   beforeAll(async () => {
-    t = await startApp({ AUTH_OAUTH_PASSWORD_GRANT: 'true' });
+    // The cost of a check is the point here: argon2id at the production cost, not the tests' cheap one.
+    t = await startApp({ AUTH_OAUTH_PASSWORD_GRANT: 'true' }, [], { productionHashing: true });
     verify = jest.spyOn(t.app.get(PasswordHasher), 'verify');
   });
   afterAll(() => t.close());
   beforeEach(() => verify.mockClear());
+
+  it('stores a new password as argon2id at the production cost', async () => {
+    const user = await signUp(t.http);
+    const { passwordHash } = await t.app.get(DataSource).getRepository(User).findOneByOrFail({ id: user.id });
+    expect(passwordHash).toMatch(/^\$argon2id\$v=19\$m=19456,t=2,p=1\$/);
+  });
 
   const auth = (username: unknown, password: unknown) => t.http.post('/auth').send({ username, password });
   const grant = (username: string, password: string) =>

@@ -1,6 +1,6 @@
-import { createTestDatabase } from './engines';
-import { freshGet, FreshResponse, openSocket } from './raw-http';
-import { startServerProcess } from './server-process';
+import { createTestDatabase } from './support/engines';
+import { freshGet, FreshResponse, openSocket } from './support/raw-http';
+import { startServerProcess } from './support/server-process';
 
 describe('the drain after SIGTERM', () => {
   it('answers late requests 503 with Retry-After and Connection: close until the listener closes, then exits 0', async () => {

@@ -1,5 +1,5 @@
-import { startApp, TestApp } from './app';
-import { bearer, login, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { bearer, login, signUp } from './support/factories';
 
 /** Bad input of every shape gets a 4xx JSON body {statusCode, error, message}: never a 500 or a stack. */
 describe('bad input', () => {

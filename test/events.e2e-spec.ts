@@ -3,16 +3,16 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ClientsPruner } from '../src/clients/clients-pruner.service';
+import { ClientsPrunerService } from '../src/clients/clients-pruner.service';
 import { hashSecret, parseRefreshToken } from '../src/clients/refresh-token';
-import { SESSION_EVENT_TYPES, SessionEvent, SessionEvents } from '../src/events';
-import { startApp, TestApp } from './app';
-import { controlAppClock, ManualClock } from './clock';
-import { createTestDatabase, TestDatabase } from './engines';
-import { bearer, login, Session, signUp, TestUser } from './factories';
+import { SESSION_EVENT_TYPES, SessionEvent, SessionEventsService } from '../src/events';
+import { startApp, TestApp } from './support/app';
+import { controlAppClock, ManualClock } from './support/clock';
+import { createTestDatabase, TestDatabase } from './support/engines';
+import { bearer, login, Session, signUp, TestUser } from './support/factories';
 
 const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
-const PROBE = join(__dirname, 'cli-events-probe.js');
+const PROBE = join(__dirname, 'support', 'cli-events-probe.js');
 const DAY = 24 * 3600 * 1000;
 
 /** One test per cause of each event of API.md section 9 (the admin-caused ones are the admin module's). */
@@ -24,11 +24,6 @@ describe('session events (API.md section 9)', () => {
   /** Every secret the tests handle: none may appear in any payload. */
   const secrets = new Set<string>();
   const record = (event: SessionEvent) => void seen.push(event);
-  let advanced = 0;
-  const travel = (ms: number) => {
-    advanced += ms;
-    clock.advance(ms);
-  };
 
   beforeAll(async () => {
     database = await createTestDatabase({ shared: true });
@@ -40,12 +35,15 @@ describe('session events (API.md section 9)', () => {
       AUTH_REFRESH_ABSOLUTE_TTL: '3d',
       AUTH_REFRESH_GRACE: '0',
     });
-    clock = controlAppClock(t.app);
     for (const type of SESSION_EVENT_TYPES) t.app.get(EventEmitter2).on(type, record);
   });
   afterAll(async () => {
     await t.close();
     await database.drop();
+  });
+  // Each test starts at the real time: no test inherits another's travels.
+  beforeEach(() => {
+    clock = controlAppClock(t.app);
   });
 
   const of = (userId: string, type?: string) => seen.filter((e) => e.userId === userId && (!type || e.type === type));
@@ -147,7 +145,7 @@ describe('session events (API.md section 9)', () => {
       const s = await session(u);
       const emitter = t.app.get(EventEmitter2);
       const emit = jest.spyOn(emitter, 'emit');
-      const built = jest.spyOn(t.app.get(SessionEvents), 'emit');
+      const built = jest.spyOn(t.app.get(SessionEventsService), 'emit');
       emitter.off('session.refreshed', record);
       let emitted: unknown[][] = [];
       let results: unknown[] = [];
@@ -263,12 +261,12 @@ describe('session events (API.md section 9)', () => {
     it('idle expiry: when a refresh first finds it expired, exactly once (pruning later adds none)', async () => {
       const u = await user();
       const s = await session(u);
-      travel(DAY + 1000);
+      clock.advance(DAY + 1000);
       await t.http.post('/token').send({ refreshToken: s.refreshToken }).expect(401);
       const announced = [expect.objectContaining({ clientId: s.clientId, data: { reason: 'idle', by: { kind: 'system' } } })];
       expect(ended(u.id)).toEqual(announced);
       await t.http.post('/token').send({ refreshToken: s.refreshToken }).expect(401);
-      await t.app.get(ClientsPruner).run();
+      await t.app.get(ClientsPrunerService).run();
       expect(ended(u.id)).toEqual(announced);
     });
 
@@ -277,12 +275,12 @@ describe('session events (API.md section 9)', () => {
       const permanent = await session(u);
       const temporary = await session(u, 'jest', false);
       for (let day = 0; day < 3; day++) {
-        travel(DAY - 60_000);
+        clock.advance(DAY - 60_000);
         permanent.refreshToken = await refresh(permanent.refreshToken!);
       }
-      travel(60_000 * 4);
-      await t.app.get(ClientsPruner).run();
-      await t.app.get(ClientsPruner).run();
+      clock.advance(60_000 * 4);
+      await t.app.get(ClientsPrunerService).run();
+      await t.app.get(ClientsPrunerService).run();
       expect(ended(u.id).map((e) => [e.clientId, e.data.reason, e.data.by])).toEqual(
         expect.arrayContaining([
           [temporary.clientId, 'expired', { kind: 'system' }],
@@ -302,7 +300,7 @@ describe('session events (API.md section 9)', () => {
         expect.arrayContaining([expect.objectContaining({ clientId: b.clientId, data: { reason: 'revoked', by: { kind: 'cli' } } })]),
       );
       // The CLI reads the real time: this client, opened 20 minutes ago by the app's clock, expired by it.
-      clock.advance(-advanced - 20 * 60_000);
+      clock.advance(-20 * 60_000);
       const expired = await session(await user(), 'jest', false);
       expect(cli(['prune'])).toEqual(
         expect.arrayContaining([expect.objectContaining({ clientId: expired.clientId, data: { reason: 'expired', by: { kind: 'system' } } })]),

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { claimsOf, userWithRoles } from './admin-helpers';
-import { startApp, TestApp } from './app';
-import { bearer, login, signUp } from './factories';
+import { claimsOf, userWithRoles } from './support/admin-helpers';
+import { startApp, TestApp } from './support/app';
+import { bearer, login, signUp } from './support/factories';
 import { DeviceHistoryModule } from './feature.example';
 
 const GUIDE = join(__dirname, '..', 'docs', 'extending.md');

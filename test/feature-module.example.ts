@@ -1,11 +1,11 @@
 /*
- * The embedding example (README, "Embedding the modules"; docs/extending.md names its job): a
- * feature module in a host app whose AuthModule may run without its global guard. It imports the
- * auth barrel and nothing else of ours; test/module-options.e2e-spec.ts runs it and checks README
- * quotes this file verbatim.
+ * The embedding example (docs/architecture.md, "Embedding the modules"; docs/extending.md names its
+ * job): a feature module in a host app whose AuthModule may run without its global guard. It imports
+ * the auth barrel and nothing else of ours; test/module-options.e2e-spec.ts runs it and checks that
+ * docs/architecture.md quotes this file verbatim.
  */
 import { Controller, Get, Module, UseGuards } from '@nestjs/common';
-import { AccessTokenGuard, type Caller, ClientsService, CurrentUser, Public } from '../src/auth';
+import { AccessTokenGuard, AuthModule, type Caller, ClientsService, CurrentUser, Public } from '../src/auth';
 
 @Controller('notes')
 export class NotesController {
@@ -33,5 +33,6 @@ export class NotesBoardController {
   }
 }
 
-@Module({ controllers: [NotesController, NotesBoardController] })
+// AuthModule: the guard and ClientsService come from it (its modules are not global).
+@Module({ imports: [AuthModule], controllers: [NotesController, NotesBoardController] })
 export class NotesModule {}

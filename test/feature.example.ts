@@ -5,7 +5,7 @@
  * mounts it in the real app and checks the guide quotes this file verbatim, so the guide cannot rot.
  */
 import { Controller, Get, HttpCode, Injectable, Module, type OnModuleInit, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { AccessTokenClaimsRegistry, type Caller, CurrentUser, OnEvent, Roles, type SessionEvent, SessionNotifier } from '../src/auth';
+import { AccessTokenClaimsRegistry, AuthModule, type Caller, CurrentUser, OnEvent, Roles, type SessionEvent, SessionNotifierService } from '../src/auth';
 
 export interface DeviceEnding {
   clientId: string;
@@ -65,7 +65,7 @@ export class DeviceHistoryClaims implements OnModuleInit {
 
 @Controller('device-history/wave')
 export class DeviceWaveController {
-  constructor(private readonly notifier: SessionNotifier) {}
+  constructor(private readonly notifier: SessionNotifierService) {}
 
   // Every open stream of the caller's devices, on any instance, gets `event: app.wave`; nothing is stored.
   @Post()
@@ -75,5 +75,10 @@ export class DeviceWaveController {
   }
 }
 
-@Module({ controllers: [DeviceHistoryController, DeviceWaveController], providers: [DeviceHistory, DeviceHistoryClaims] })
+@Module({
+  // One import: AuthModule brings the claims registry and the session events (SessionNotifierService) with it.
+  imports: [AuthModule],
+  controllers: [DeviceHistoryController, DeviceWaveController],
+  providers: [DeviceHistory, DeviceHistoryClaims],
+})
 export class DeviceHistoryModule {}

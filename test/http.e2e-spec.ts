@@ -1,5 +1,5 @@
-import { startApp, TestApp } from './app';
-import { login, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { login, signUp } from './support/factories';
 
 describe('CORS (CORS_ORIGINS)', () => {
   let t: TestApp;

@@ -6,16 +6,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import * as jose from 'jose';
 import { DataSource } from 'typeorm';
-import { signJws } from '../src/keys/jws';
+import { signJwt } from '../src/keys/jwt';
 import { thumbprint } from '../src/keys/key-material';
-import { KeysScheduler } from '../src/keys/keys-scheduler.service';
+import { KeysSchedulerService } from '../src/keys/keys-scheduler.service';
 import { KeysService } from '../src/keys/keys.service';
 import { SigningKey } from '../src/keys/signing-key.entity';
-import { ListeningApp, startApp, startListeningApp } from './app';
-import { controlAppClock, ManualClock } from './clock';
-import { createTestDatabase, postgresUrl, TestDatabase } from './engines';
-import { bearer, login, signUp } from './factories';
-import { startServerProcess } from './server-process';
+import { ListeningApp, startApp, startListeningApp } from './support/app';
+import { controlAppClock, ManualClock } from './support/clock';
+import { createTestDatabase, postgresUrl, TestDatabase } from './support/engines';
+import { bearer, login, signUp } from './support/factories';
+import { startServerProcess } from './support/server-process';
 
 const run = promisify(execFile);
 
@@ -64,7 +64,7 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
       env: { ...process.env, DATABASE_URL: database.url, AUTH_KEY_ACTIVATION_DELAY: '2s' },
     });
     expect(cli.stdout).toMatch(/^new signing key \S+ \(ES256\) signs from /);
-    await t.app.get(KeysScheduler).run();
+    await t.app.get(KeysSchedulerService).run();
     // Published before it signs: the set already holds it, tokens still come from the old key.
     const published = (await t.http.get('/.well-known/jwks.json').expect(200)).body.keys;
     expect(published).toHaveLength(2);
@@ -90,23 +90,23 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
     const keys = t.app.get(KeysService);
     const old = keys.signingKey();
     /** A fresh token from the old key, as if it had just signed one. */
-    const fromOldKey = () => {
+    const fromOldKey = async () => {
       const iat = Math.floor(clock.now() / 1000);
       const claims = { ...jose.decodeJwt(session.accessToken), jti: randomUUID(), iat, exp: iat + 60 };
-      return `Bearer ${signJws({ alg: old.algorithm, kid: old.kid, typ: 'at+jwt' }, claims, old.privateKey)}`;
+      return `Bearer ${await signJwt(claims, old, { typ: 'at+jwt' })}`;
     };
     await keys.rotate({ immediately: true });
-    await t.http.get('/me').set('authorization', fromOldKey()).expect(200);
+    await t.http.get('/me').set('authorization', await fromOldKey()).expect(200);
     // Its last token (signed just before the new key took over) expires after one access TTL; other
     // instances take up to a reload interval to switch; plus the clock tolerance.
     clock.advance((900 + 60 + 5) * 1000 - 1000);
-    await t.app.get(KeysScheduler).run();
-    await t.http.get('/me').set('authorization', fromOldKey()).expect(200);
+    await t.app.get(KeysSchedulerService).run();
+    await t.http.get('/me').set('authorization', await fromOldKey()).expect(200);
     clock.advance(2000);
-    await t.app.get(KeysScheduler).run();
+    await t.app.get(KeysSchedulerService).run();
     const { body } = await t.http.get('/.well-known/jwks.json').expect(200);
     expect(body.keys.map((k: { kid: string }) => k.kid)).not.toContain(old.kid);
-    await t.http.get('/me').set('authorization', fromOldKey()).expect(401);
+    await t.http.get('/me').set('authorization', await fromOldKey()).expect(401);
   });
 });
 
@@ -118,10 +118,10 @@ describe('scheduled rotation (AUTH_KEY_ROTATION_INTERVAL)', () => {
       const keys = t.app.get(KeysService);
       const first = keys.signingKey().kid;
       clock.advance(30 * 86400_000 - 60_000);
-      await t.app.get(KeysScheduler).run();
+      await t.app.get(KeysSchedulerService).run();
       expect(keys.jwks().keys).toHaveLength(1);
       clock.advance(60_000);
-      await t.app.get(KeysScheduler).run();
+      await t.app.get(KeysSchedulerService).run();
       expect(keys.jwks().keys).toHaveLength(2);
       expect(keys.signingKey().kid).toBe(first);
       clock.advance(10 * 60_000);
@@ -177,7 +177,7 @@ describe('private keys at rest', () => {
       const first = await startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: secret });
       // A key stored in the clear, as an older version (or AUTH_ALLOW_PLAINTEXT_KEYS) left it.
       const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-      const kid = thumbprint(pair.publicKey);
+      const kid = await thumbprint(pair.publicKey);
       const now = new Date();
       await first.app.get(DataSource).getRepository(SigningKey).insert({
         kid,

@@ -1,10 +1,10 @@
 import { Logger } from '@nestjs/common';
 import { UsersService } from '../src/users/users.service';
-import { startApp } from './app';
-import { createTestDatabase, TestDatabase } from './engines';
-import { bearer, login, signUp } from './factories';
-import { httpCall } from './http-client';
-import { ServerProcess, startServerProcess } from './server-process';
+import { startApp } from './support/app';
+import { createTestDatabase, TestDatabase } from './support/engines';
+import { bearer, login, signUp } from './support/factories';
+import { httpCall } from './support/http-client';
+import { ServerProcess, startServerProcess } from './support/server-process';
 
 describe('the request log', () => {
   let database: TestDatabase;

@@ -15,15 +15,14 @@ import { buildDataSourceOptions } from '../src/database/database.options';
 import { entities } from '../src/entities';
 import { EventsModule } from '../src/events';
 import { KeysModule } from '../src/keys/keys.module';
-import { MailModule } from '../src/mail';
 import { RateLimitModule } from '../src/rate-limit';
 import { RedisModule } from '../src/redis/redis.module';
 import { UsersModule } from '../src/users/users.module';
-import { UNLIMITED_ADDRESS } from './app';
-import { createTestDatabase, createTestRedis, type TestDatabase } from './engines';
+import { UNLIMITED_ADDRESS } from './support/app';
+import { createTestDatabase, createTestRedis, type TestDatabase } from './support/engines';
 import { NotesModule } from './feature-module.example';
 
-const README = join(__dirname, '..', 'README.md');
+const GUIDE = join(__dirname, '..', 'docs', 'architecture.md');
 const EXAMPLE = join(__dirname, 'feature-module.example.ts');
 
 /*
@@ -48,7 +47,6 @@ describe('modules with options, embedded in a host app', () => {
       imports: [
         ClockModule,
         EventsModule.forRoot(env.auth),
-        MailModule.forRoot(env.recovery),
         ScheduleModule.forRoot(),
         TypeOrmModule.forRoot(buildDataSourceOptions(env.database.url, entities, env.database)),
         RedisModule.forRoot(env.redis),
@@ -122,8 +120,8 @@ describe('modules with options, embedded in a host app', () => {
     });
   });
 
-  describe('README, "Embedding the modules", quotes what this spec runs', () => {
-    const section = readFileSync(README, 'utf8').split('### Embedding the modules')[1].split('\n## ')[0];
+  describe('docs/architecture.md, "Embedding the modules", quotes what this spec runs', () => {
+    const section = readFileSync(GUIDE, 'utf8').split('### Embedding the modules')[1].split('\n## ')[0];
     const modulesOf = (code: string) => new Set(code.match(/\b[A-Z]\w*Module\b/g));
 
     it('its ts example blocks appear in test/feature-module.example.ts verbatim', () => {

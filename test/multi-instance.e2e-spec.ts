@@ -1,6 +1,6 @@
-import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase, TestRedis } from './engines';
-import { bearerHeader, httpCall } from './http-client';
-import { ServerProcess, startServerProcess } from './server-process';
+import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase, TestRedis } from './support/engines';
+import { bearerHeader, httpCall } from './support/http-client';
+import { ServerProcess, startServerProcess } from './support/server-process';
 
 /**
  * Two instances as separate processes (the built server) on one PostgreSQL database and one Redis,

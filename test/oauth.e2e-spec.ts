@@ -1,7 +1,7 @@
 import * as client from 'openid-client';
-import { ListeningApp, startListeningApp } from './app';
+import { ListeningApp, startListeningApp } from './support/app';
 import { UsersService } from '../src/users/users.service';
-import { bearer, login, signUp, TestUser } from './factories';
+import { bearer, login, signUp, TestUser } from './support/factories';
 
 describe('the OAuth 2.0 surface', () => {
   let t: ListeningApp;
@@ -36,7 +36,6 @@ describe('the OAuth 2.0 surface', () => {
         username: user.username,
         password: user.password,
         client_id: 'my-app',
-        scope: 'ignored',
       }).expect(200);
       expect(response.body).toEqual({
         access_token: expect.any(String),

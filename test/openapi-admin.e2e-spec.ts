@@ -1,4 +1,4 @@
-import { startApp, TestApp } from './app';
+import { startApp, TestApp } from './support/app';
 
 /** API.md section 8: every admin route, and the reasons of roles and administration, in GET /docs-json. */
 const ADMIN_ROUTES = [

@@ -1,7 +1,7 @@
-import { freePort, startApp } from './app';
-import { createTestDatabase, postgresUrl } from './engines';
-import { credentials, login, signUp } from './factories';
-import { startServerProcess } from './server-process';
+import { freePort, startApp } from './support/app';
+import { createTestDatabase, postgresUrl } from './support/engines';
+import { credentials, login, signUp } from './support/factories';
+import { startServerProcess } from './support/server-process';
 
 describe('when Redis is down', () => {
   it('reports it in GET /health (503), keeps serving logins and still limits failures per instance', async () => {

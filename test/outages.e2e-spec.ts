@@ -1,12 +1,12 @@
 import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import type { Test } from 'supertest';
-import { SessionRelay } from '../src/events/session-relay.service';
+import { SessionRelayService } from '../src/events/session-relay.service';
 import { RedisService } from '../src/redis/redis.service';
-import { startApp, TestApp } from './app';
-import { createTestDatabase, postgresUrl, redisUrl, TestDatabase } from './engines';
-import { bearer, credentials } from './factories';
-import { TcpProxy } from './tcp-proxy';
+import { startApp, TestApp } from './support/app';
+import { createTestDatabase, postgresUrl, redisUrl, TestDatabase } from './support/engines';
+import { bearer, credentials } from './support/factories';
+import { TcpProxy } from './support/tcp-proxy';
 
 /*
  * A dependency that stalls (accepts, never answers) or refuses must never hold a request: every
@@ -142,7 +142,7 @@ async function untilHealthy(t: TestApp): Promise<void> {
       await proxy.restore();
       await untilHealthy(t);
       const heard: string[] = [];
-      t.app.get(SessionRelay).onDelivery((event) => heard.push(event.userId!));
+      t.app.get(SessionRelayService).onDelivery((event) => heard.push(event.userId!));
       expect(await publishFromAnotherInstance(t, 'user-1')).toBe(1);
       for (let wait = 0; wait < 50 && heard.length === 0; wait++) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(heard).toEqual(['user-1']);

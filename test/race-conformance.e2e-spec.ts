@@ -1,6 +1,6 @@
-import { UNLIMITED_ADDRESS } from './app';
-import { createTestDatabase, createTestRedis, engineName } from './engines';
-import { describeRaceConformance } from './race-conformance';
+import { UNLIMITED_ADDRESS } from './support/app';
+import { createTestDatabase, createTestRedis, engineName } from './support/engines';
+import { describeRaceConformance } from './support/race-conformance';
 
 describeRaceConformance(engineName, async () => {
   const database = await createTestDatabase({ shared: true });

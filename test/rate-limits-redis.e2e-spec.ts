@@ -1,7 +1,7 @@
 import { createServer, Server, Socket } from 'node:net';
-import { freePort, startApp, TestApp } from './app';
-import { createTestRedis, redisUrl } from './engines';
-import { signUp } from './factories';
+import { freePort, startApp, TestApp } from './support/app';
+import { createTestRedis, redisUrl } from './support/engines';
+import { signUp } from './support/factories';
 
 /** A TCP proxy in front of the test Redis that can be frozen: connections stay open, nothing is answered. */
 async function freezableProxy(target: URL): Promise<{ url: string; freeze(): void; close(): Promise<void> }> {

@@ -1,14 +1,14 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { MailOutbox } from '../src/mail';
-import { freePort, startApp, TestApp } from './app';
-import { controlAppClock } from './clock';
-import { createTestDatabase, TestDatabase } from './engines';
-import { credentials } from './factories';
-import { httpCall } from './http-client';
-import { startServerProcess, ServerProcess } from './server-process';
-import { linkToken, SmtpSink, SunkMail } from './smtp-sink';
+import { MailOutboxService } from '../src/mail';
+import { freePort, startApp, TestApp } from './support/app';
+import { controlAppClock } from './support/clock';
+import { createTestDatabase, TestDatabase } from './support/engines';
+import { credentials } from './support/factories';
+import { httpCall } from './support/http-client';
+import { startServerProcess, ServerProcess } from './support/server-process';
+import { linkToken, SmtpSink, SunkMail } from './support/smtp-sink';
 
 /* The mail side of recovery: a mail server that is down, mail as files without SMTP, and the log. */
 const PUBLIC_URL = 'https://auth.example.test';
@@ -17,8 +17,8 @@ let counter = 0;
 const newEmail = () => `Mailed${++counter}.${Date.now()}@Example.COM`;
 
 async function flush(t: TestApp): Promise<void> {
-  await t.app.get(MailOutbox).deliverDue();
-  await t.app.get(MailOutbox).deliverDue();
+  await t.app.get(MailOutboxService).deliverDue();
+  await t.app.get(MailOutboxService).deliverDue();
 }
 
 describe('a mail server that is down', () => {

@@ -1,7 +1,8 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { KeysService } from '../src/keys/keys.service';
-import { ListeningApp, startListeningApp } from './app';
-import { login, signUp } from './factories';
+import { ListeningApp, startListeningApp } from './support/app';
+import { controlAppClock } from './support/clock';
+import { login, signUp } from './support/factories';
 import { createResourceServer } from './resource-server.example';
 
 describe('another NestJS service guarding its routes with our JWKS (docs/resource-server.md)', () => {
@@ -9,9 +10,10 @@ describe('another NestJS service guarding its routes with our JWKS (docs/resourc
   let resource: NestFastifyApplication;
   let base: string;
   beforeAll(async () => {
-    // Time scaled down: keys activate 1 s after publication, jose re-fetches at most every 0.5 s.
+    // Keys activate 1 s after publication, passed on refresh-auth's clock (within the verifier's 5 s
+    // tolerance); jose may re-fetch at once (its cooldown runs on the real clock, which the test does not move).
     auth = await startListeningApp({ AUTH_KEY_ACTIVATION_DELAY: '1s' });
-    resource = await createResourceServer({ issuer: auth.url, audience: 'refresh-auth', jwks: { cooldownDuration: 500 } });
+    resource = await createResourceServer({ issuer: auth.url, audience: 'refresh-auth', jwks: { cooldownDuration: 0 } });
     await resource.listen(0, '127.0.0.1');
     base = await resource.getUrl();
   });
@@ -42,7 +44,8 @@ describe('another NestJS service guarding its routes with our JWKS (docs/resourc
     const user = await signUp(auth.http);
     await orders((await login(auth.http, user)).accessToken); // the resource server has cached the set
     const kid = (await auth.app.get(KeysService).rotate()).kid;
-    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const clock = controlAppClock(auth.app);
+    clock.advance(1100);
     const fresh = await login(auth.http, user);
     expect(JSON.parse(Buffer.from(fresh.accessToken.split('.')[0], 'base64url').toString()).kid).toBe(kid);
     expect((await orders(fresh.accessToken)).status).toBe(200);

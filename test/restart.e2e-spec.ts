@@ -1,6 +1,6 @@
-import { startApp } from './app';
-import { createTestDatabase, TestDatabase } from './engines';
-import { bearer, login, signUp } from './factories';
+import { startApp } from './support/app';
+import { createTestDatabase, TestDatabase } from './support/engines';
+import { bearer, login, signUp } from './support/factories';
 
 describe('a restart on the same database file', () => {
   let database: TestDatabase;

@@ -2,8 +2,8 @@ import { Logger } from '@nestjs/common';
 import request from 'supertest';
 import { QueryFailedError } from 'typeorm';
 import { UsersService } from '../src/users/users.service';
-import { ListeningApp, startApp, startListeningApp, TestApp } from './app';
-import { login, signUp, TestUser } from './factories';
+import { ListeningApp, startApp, startListeningApp, TestApp } from './support/app';
+import { login, signUp, TestUser } from './support/factories';
 
 /*
  * Release review after the merge of issue 12's branches with cookie mode: rules that two branches each

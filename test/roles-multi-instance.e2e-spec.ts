@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase, TestRedis } from './engines';
-import { bearerHeader, httpCall } from './http-client';
-import { ServerProcess, startServerProcess } from './server-process';
+import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase, TestRedis } from './support/engines';
+import { bearerHeader, httpCall } from './support/http-client';
+import { ServerProcess, startServerProcess } from './support/server-process';
 
 /**
  * A role taken on one instance stops working on another within the revocation bound: through

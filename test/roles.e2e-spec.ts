@@ -4,9 +4,9 @@ import { AccessTokenClaimsRegistry, AuthService } from '../src/auth';
 import { UsersService } from '../src/users/users.service';
 import { ClientsService } from '../src/clients/clients.service';
 import { User } from '../src/users/user.entity';
-import { startApp, TestApp } from './app';
-import { claimsOf, userWithRoles } from './admin-helpers';
-import { bearer, login, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { claimsOf, userWithRoles } from './support/admin-helpers';
+import { bearer, login, signUp } from './support/factories';
 
 describe('roles, disabled users and access-token claims (API.md §8)', () => {
   let t: TestApp;
@@ -87,7 +87,7 @@ describe('roles, disabled users and access-token claims (API.md §8)', () => {
   });
 
   it('OAuth scope: granted at login, carried in the token, narrowed but never widened by a refresh', async () => {
-    const user = await signUp(t.http);
+    const { user } = await userWithRoles(t, ['read', 'write']); // a scope is earned by a role of its name
     const form = (body: Record<string, string>) => t.http.post('/oauth/token').type('form').send(body);
     const granted = await form({ grant_type: 'password', username: user.username, password: user.password, scope: 'read write read' }).expect(200);
     expect(claimsOf(granted.body.access_token).scope).toBe('read write');
@@ -102,19 +102,27 @@ describe('roles, disabled users and access-token claims (API.md §8)', () => {
     const plain = await login(t.http, user);
     expect(claimsOf(plain.accessToken).scope).toBeUndefined();
   });
+});
+
+/** A claims provider stays registered for the app's life: this test has an app of its own. */
+describe('access-token claims providers', () => {
+  let own: TestApp;
+  beforeAll(async () => {
+    own = await startApp();
+  });
+  afterAll(() => own.close());
 
   it('claims providers add claims, never over a reserved one, and an oversized token is refused at issue', async () => {
-    const registry = t.app.get(AccessTokenClaimsRegistry);
+    const registry = own.app.get(AccessTokenClaimsRegistry);
     let size = 10;
     registry.register((subject) => ({ tenant: `t-${subject.userId.slice(0, 4)}`, sub: 'someone else', roles: ['admin'], scope: 'everything', pad: 'x'.repeat(size) }));
-    const user = await signUp(t.http);
-    const session = await login(t.http, user);
+    const user = await signUp(own.http);
+    const session = await login(own.http, user);
     const claims = claimsOf(session.accessToken);
     expect(claims).toMatchObject({ tenant: `t-${user.id.slice(0, 4)}`, sub: user.id, roles: [] });
     expect(claims.scope).toBeUndefined();
     size = 5000;
-    const refused = await t.http.post('/auth').send({ username: user.username, password: user.password }).expect(500);
+    const refused = await own.http.post('/auth').send({ username: user.username, password: user.password }).expect(500);
     expect(refused.body).toMatchObject({ statusCode: 500, reason: 'token_too_large', message: expect.stringContaining('size budget') });
-    size = 10;
   });
 });

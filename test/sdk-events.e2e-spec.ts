@@ -1,7 +1,7 @@
 import { AuthClient, createAuthClient, StreamedEvent, TokenStorage } from '../sdk/src/index';
-import { ListeningApp, startListeningApp } from './app';
-import { controlAppClock, ManualClock } from './clock';
-import { credentials, login, signUp, TestUser } from './factories';
+import { ListeningApp, startListeningApp } from './support/app';
+import { controlAppClock, ManualClock } from './support/clock';
+import { credentials, login, signUp, TestUser } from './support/factories';
 
 /*
  * The SDK's events.subscribe in Node (header mode) against the real server: the server ends each

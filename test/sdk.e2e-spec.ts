@@ -4,11 +4,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AuthClient, AuthError, AuthState, createAuthClient, TokenStorage } from '../sdk/src/index';
 import type { ClientHistoryResponse, ClientResponse, EmailResponse, ErrorBody, ForgotPasswordResponse, LoginResponse, MeResponse, RefreshResponse, TokensResponse, UserResponse } from '../sdk/src/types';
-import { MailOutbox } from '../src/mail';
-import { freePort, ListeningApp, startListeningApp } from './app';
-import { credentials } from './factories';
-import { linkToken, SmtpSink } from './smtp-sink';
-import { startServerProcess } from './server-process';
+import { MailOutboxService } from '../src/mail';
+import { freePort, ListeningApp, startListeningApp } from './support/app';
+import { credentials } from './support/factories';
+import { linkToken, SmtpSink } from './support/smtp-sink';
+import { startServerProcess } from './support/server-process';
 
 /*
  * The typed client (sdk/) in Node, header mode: against the real server, against a scripted fetch
@@ -160,8 +160,8 @@ describe('the client\'s recovery calls (a real SMTP server)', () => {
     await sink?.stop();
   });
   async function lastLink(address: string, kind: 'reset' | 'verify'): Promise<string> {
-    await t.app.get(MailOutbox).deliverDue();
-    await t.app.get(MailOutbox).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
     return linkToken(sink.to(address).at(-1)!, kind);
   }
 
@@ -192,7 +192,8 @@ describe('the client\'s recovery calls (a real SMTP server)', () => {
 describe('the client\'s refresh rules (scripted server)', () => {
   const opened: AuthClient[] = [];
   const open = (fetch: typeof globalThis.fetch) => {
-    const auth = createAuthClient({ baseUrl: 'http://auth.test', transport: 'header', fetch });
+    // The app's API is another origin: named, so auth.fetch sends it the token (issue 24 item 12).
+    const auth = createAuthClient({ baseUrl: 'http://auth.test', transport: 'header', fetch, tokenOrigins: ['http://api.test'] });
     opened.push(auth);
     return auth;
   };
@@ -344,7 +345,7 @@ describe('the client\'s types', () => {
     RefreshResponseDto: { token: true } satisfies Record<keyof RefreshResponse, true>,
     TokensDto: { accessToken: true, tokenType: true, expiresIn: true, refreshToken: true, refreshExpiresAt: true, sessionExpiresAt: true } satisfies Record<keyof TokensResponse, true>,
     ClientResponseDto: { id: true, createdAt: true, lastUsedAt: true, expiresAt: true, userAgent: true, ip: true, browser: true, os: true, permanent: true, current: true } satisfies Record<keyof ClientResponse, true>,
-    EmailResponseDto: { email: true, verified: true } satisfies Record<keyof EmailResponse, true>,
+    EmailResponseDto: { email: true, verified: true, pendingEmail: true } satisfies Record<keyof EmailResponse, true>,
     ForgotPasswordResponseDto: { message: true } satisfies Record<keyof ForgotPasswordResponse, true>,
     ErrorResponseDto: { statusCode: true, error: true, message: true, reason: true, action: true } satisfies Record<keyof ErrorBody, true>,
   };

@@ -1,9 +1,9 @@
-import { userWithRoles } from './admin-helpers';
-import { ListeningApp, startListeningApp } from './app';
-import { controlAppClock } from './clock';
-import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase, TestRedis } from './engines';
-import { bearer, login, signUp } from './factories';
-import { openStream } from './session-stream-client';
+import { userWithRoles } from './support/admin-helpers';
+import { ListeningApp, startListeningApp } from './support/app';
+import { controlAppClock } from './support/clock';
+import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase, TestRedis } from './support/engines';
+import { bearer, login, signUp } from './support/factories';
+import { openStream } from './support/session-stream-client';
 
 /**
  * Streams end with what authorised them on every instance: two in-process instances on one

@@ -1,11 +1,11 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { AdminUsersService } from '../src/admin/admin-users.service';
 import type { SessionEvent } from '../src/events';
-import { userWithRoles } from './admin-helpers';
-import { ListeningApp, startApp, startListeningApp } from './app';
-import { controlAppClock, ManualClock } from './clock';
-import { bearer, login, signUp } from './factories';
-import { openStream } from './session-stream-client';
+import { userWithRoles } from './support/admin-helpers';
+import { ListeningApp, startApp, startListeningApp } from './support/app';
+import { controlAppClock, ManualClock } from './support/clock';
+import { bearer, login, signUp } from './support/factories';
+import { openStream } from './support/session-stream-client';
 
 /*
  * A stream ends with what authorised it (issue 24, items 3, 6, 9 and 12): at its access token's exp

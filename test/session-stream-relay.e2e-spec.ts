@@ -1,7 +1,7 @@
-import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase, TestRedis } from './engines';
-import { bearerHeader, httpCall } from './http-client';
-import { ServerProcess, startServerProcess } from './server-process';
-import { openStream } from './session-stream-client';
+import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase, TestRedis } from './support/engines';
+import { bearerHeader, httpCall } from './support/http-client';
+import { ServerProcess, startServerProcess } from './support/server-process';
+import { openStream } from './support/session-stream-client';
 
 /**
  * The per-device stream across two instances (separate processes of the built server) on one

@@ -1,8 +1,8 @@
-import { ListeningApp, startListeningApp } from './app';
-import { SessionNotifier } from '../src/auth';
-import { bearer, login, Session, signUp } from './factories';
+import { ListeningApp, startListeningApp } from './support/app';
+import { SessionNotifierService } from '../src/auth';
+import { bearer, login, Session, signUp } from './support/factories';
 import { DeviceHistoryModule } from './feature.example';
-import { openStream } from './session-stream-client';
+import { openStream } from './support/session-stream-client';
 
 describe('GET /clients/current/events (API.md section 9: the per-device stream)', () => {
   let t: ListeningApp;
@@ -96,7 +96,7 @@ describe('GET /clients/current/events (API.md section 9: the per-device stream)'
     const [phone, laptop] = [await device(frank, 'phone'), await device(frank, 'laptop')];
     const [onPhone, onLaptop] = [await openStream(t.url, bearer(phone)), await openStream(t.url, bearer(laptop))];
     const stranger = await openStream(t.url, bearer(await device(await signUp(t.http), 'other')));
-    const notifier = t.app.get(SessionNotifier);
+    const notifier = t.app.get(SessionNotifierService);
     notifier.toClient(laptop.clientId, 'app.sync', { folder: 'inbox' });
     notifier.toUser(frank.id, 'app.news', { count: 2 });
     await Promise.all([onPhone.next(1), onLaptop.next(2)]);

@@ -2,13 +2,13 @@ import { DataSource } from 'typeorm';
 import { AuthService } from '../src/auth/auth.service';
 import { Client } from '../src/clients/client.entity';
 import { User } from '../src/users/user.entity';
-import { ClientsPruner } from '../src/clients/clients-pruner.service';
+import { ClientsPrunerService } from '../src/clients/clients-pruner.service';
 import { SchedulerRegistry } from '@nestjs/schedule';
-import { controlAppClock } from './clock';
-import { startApp, TestApp } from './app';
-import { createTestDatabase, createTestRedis, TestDatabase } from './engines';
-import { bearer, login, signUp, TestUser } from './factories';
-import { startServerProcess } from './server-process';
+import { controlAppClock } from './support/clock';
+import { startApp, TestApp } from './support/app';
+import { createTestDatabase, createTestRedis, TestDatabase } from './support/engines';
+import { bearer, login, signUp, TestUser } from './support/factories';
+import { startServerProcess } from './support/server-process';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -267,10 +267,10 @@ describe('the scheduled pruning of ended clients', () => {
       const live = await login(t.http, user);
       await t.http.post('/auth/logout').set(bearer(ended)).expect(204);
       const clients = t.app.get(DataSource).getRepository(Client);
-      await t.app.get(ClientsPruner).run();
+      await t.app.get(ClientsPrunerService).run();
       await expect(clients.existsBy({ id: ended.clientId })).resolves.toBe(true); // not yet a second ago
       clock.advance(1100);
-      await t.app.get(ClientsPruner).run();
+      await t.app.get(ClientsPrunerService).run();
       await expect(clients.existsBy({ id: ended.clientId })).resolves.toBe(false);
       await expect(clients.existsBy({ id: live.clientId })).resolves.toBe(true);
     } finally {

@@ -1,5 +1,5 @@
-import { ListeningApp, startListeningApp } from './app';
-import { freshGet, OpenSocket, openSocket, trickle } from './raw-http';
+import { ListeningApp, startListeningApp } from './support/app';
+import { freshGet, OpenSocket, openSocket, trickle } from './support/raw-http';
 
 /*
  * Slow clients must not make the service unreachable. All test traffic comes from 127.0.0.1, so

@@ -1,7 +1,7 @@
 import { Injectable, Module } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RedisService } from '../src/redis/redis.service';
-import { startApp, tempDatabase } from './app';
+import { startApp, tempDatabase } from './support/app';
 
 /** Throws once the database is connected, as a service that rejects its options would. */
 @Injectable()

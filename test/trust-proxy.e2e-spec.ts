@@ -1,5 +1,5 @@
-import { startApp, TestApp } from './app';
-import { bearer, credentials, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { bearer, credentials, signUp } from './support/factories';
 
 /**
  * The client address (GET /clients `ip`, the per-address login limit, the log) comes from

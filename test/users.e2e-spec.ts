@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { User } from '../src/users/user.entity';
-import { startApp, TestApp } from './app';
-import { controlAppClock } from './clock';
-import { bearer, credentials, login, signUp } from './factories';
+import { startApp, TestApp } from './support/app';
+import { controlAppClock } from './support/clock';
+import { bearer, credentials, login, signUp } from './support/factories';
 
 describe('POST /users and GET /me', () => {
   let t: TestApp;

@@ -1,9 +1,9 @@
 import { Webhook } from 'standardwebhooks';
-import { freePort } from './app';
-import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase } from './engines';
-import { bearerHeader, httpCall } from './http-client';
-import { ServerProcess, startServerProcess } from './server-process';
-import { startReceiver, webhookSecret, WebhookReceiver } from './webhooks-receiver';
+import { freePort } from './support/app';
+import { createTestDatabase, createTestRedis, postgresUrl, redisUrl, TestDatabase } from './support/engines';
+import { bearerHeader, httpCall } from './support/http-client';
+import { ServerProcess, startServerProcess } from './support/server-process';
+import { startReceiver, webhookSecret, WebhookReceiver } from './support/webhooks-receiver';
 
 /** The outbox across processes: a kill -9 between the change and its delivery, and two instances sharing one database. */
 describe('webhooks across server processes', () => {

@@ -4,7 +4,7 @@
  * the server says, never what the page assumes.
  */
 // First: recovery.js takes a mailed link's token out of the address bar as it loads.
-import { resetting, setupRecovery, showEmail, verifyPending, type RecoveryHooks } from './recovery.js';
+import { confirmPassword, resetting, setupRecovery, showEmail, verifyPending, type RecoveryHooks } from './recovery.js';
 import { createAuthClient, type ClientHistoryResponse } from '../sdk/auth-client.js';
 import { $, element, field, onSubmit, say, show } from './dom.js';
 import { watchSessionEvents } from './events.js';
@@ -20,6 +20,8 @@ const auth = createAuthClient({
     retryAfter = Number(response.headers.get('retry-after')) || null;
     return response;
   },
+  // Changing the email needs a recent password: asked beside the form, then the change is sent once more.
+  onReauthenticate: confirmPassword,
 });
 /** Words for the next signed-out view, when the page knows better than the sdk's reason why. */
 let signedOutWords: string | null = null;
@@ -48,7 +50,7 @@ function deviceItem(client: ClientHistoryResponse): HTMLLIElement {
     const end = element('button', 'End');
     end.type = 'button';
     end.setAttribute('aria-label', `End ${deviceName(client)}, signed in ${ago(client.createdAt)}`);
-    end.addEventListener('click', () => act(() => auth.sessions.end(client.id)));
+    end.addEventListener('click', () => void act(() => auth.sessions.end(client.id)));
     item.append(end);
   }
   return item;

@@ -47,8 +47,36 @@ export async function showEmail(auth: AuthClient, hooks: RecoveryHooks): Promise
       say('email-error', hooks.failure(error, 'email'));
     }
   }
-  const { email, verified } = await auth.email.get();
-  $('email-state').textContent = !email ? EMAIL_NONE : verified ? `${email} (verified)` : `We sent a link to ${email}. Open it to verify the address.`;
+  const { email, verified, pendingEmail } = await auth.email.get();
+  $('email-state').textContent = !email
+    ? EMAIL_NONE
+    : pendingEmail
+      ? `We sent a link to ${pendingEmail}. Until you open it, ${email} stays the address for password resets.`
+      : verified
+        ? `${email} (verified)`
+        : `We sent a link to ${email}. Open it to verify the address.`;
+}
+
+/** Settles the password prompt that is open, if any. */
+let settlePrompt: ((confirmed: boolean) => void) | null = null;
+
+/**
+ * The sdk's onReauthenticate: asks for the password beside the email form; true once the server took
+ * it (the sdk then sends the change once more), false when the user cancels.
+ */
+export function confirmPassword(): Promise<boolean> {
+  settlePrompt?.(false);
+  say('reauth-error', null);
+  show('reauth-form', true);
+  $('reauth-password').focus();
+  return new Promise((resolve) => (settlePrompt = resolve));
+}
+
+function closePrompt(confirmed: boolean): void {
+  $<HTMLFormElement>('reauth-form').reset();
+  show('reauth-form', false);
+  settlePrompt?.(confirmed);
+  settlePrompt = null;
 }
 
 export function setupRecovery(auth: AuthClient, hooks: RecoveryHooks): void {
@@ -99,6 +127,17 @@ export function setupRecovery(auth: AuthClient, hooks: RecoveryHooks): void {
       say('email-error', hooks.failure(error, 'email'));
     }
   });
+
+  onSubmit('reauth-form', async (form) => {
+    say('reauth-error', null);
+    try {
+      await auth.reauthenticate(field(form, 'password'));
+      closePrompt(true);
+    } catch (error) {
+      say('reauth-error', hooks.failure(error, 'reauth'));
+    }
+  });
+  $('reauth-cancel').addEventListener('click', () => closePrompt(false));
 
   // A link opened while the page is already open in this tab.
   window.addEventListener('hashchange', () => {

@@ -80,7 +80,7 @@ export function ago(iso: string, now = Date.now()): string {
 }
 
 /** A failed action, said plainly; `retryAfter` is the 429's Retry-After in seconds. */
-export function failureWords(error: unknown, action: 'sign-in' | 'sign-up' | 'password' | 'email' | 'reset' | 'other', retryAfter: number | null): string {
+export function failureWords(error: unknown, action: 'sign-in' | 'sign-up' | 'password' | 'email' | 'reset' | 'reauth' | 'other', retryAfter: number | null): string {
   const e = error as Partial<AuthError>;
   if (e?.status === 0 || !(typeof e?.status === 'number')) return "We can't reach the server. Check your connection and try again.";
   if (e.status === 429) return `Too many attempts. Try again ${retryAfter ? `in ${duration(retryAfter)}` : 'later'}.`;
@@ -91,6 +91,8 @@ export function failureWords(error: unknown, action: 'sign-in' | 'sign-up' | 'pa
   if (action === 'sign-up' && e.status === 400) return 'Usernames are 3 to 64 letters, digits or . _ @ -; passwords 8 to 128 characters.';
   if (action === 'password' && e.status === 403) return 'Your current password is not right.';
   if (action === 'password' && e.status === 400) return 'The new password must be 8 to 128 characters.';
+  if (action === 'reauth' && e.reason === 'invalid_credentials') return 'That password is not right.';
+  if (action === 'email' && e.reason === 'reauthentication_required') return 'The email was not changed: confirm your password to change it.';
   if (action === 'email' && e.status === 409) return 'Another account already uses this email address.';
   if (action === 'email' && e.reason === 'invalid_token') return 'This verification link has expired or was already used. Save the address again for a new one.';
   if (action === 'email' && e.status === 400) return 'Enter a valid email address.';

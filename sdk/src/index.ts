@@ -11,6 +11,7 @@ import type {
   LoggedInUser,
   LoginResponse,
   MeResponse,
+  ReauthenticateResponse,
   RefreshResponse,
   TokensResponse,
   UserResponse,
@@ -26,6 +27,7 @@ export type {
   LoggedInUser,
   LoginResponse,
   MeResponse,
+  ReauthenticateResponse,
   RefreshResponse,
   TokensResponse,
   UserResponse,
@@ -72,6 +74,23 @@ export interface AuthClientOptions {
   fetch?: typeof fetch;
   /** How long to wait for another tab's refresh before refreshing anyway (default 10 s). */
   lockTimeoutMs?: number;
+  /**
+   * Header mode: the origins besides `baseUrl`'s that `auth.fetch()` sends the access token to (your
+   * APIs, e.g. `https://api.example.com`). Any other URL gets the request without the token.
+   */
+  tokenOrigins?: string[];
+  /**
+   * Called when the server wants recent authentication for a request (`reauthentication_required`):
+   * ask the user for the password and call `auth.reauthenticate(password)`. The request is then sent
+   * once more (once only). Return false when the user cancels: the request then fails with that 401.
+   * Without it, such a request fails with an AuthError whose reason is `reauthentication_required`.
+   */
+  onReauthenticate?: (request: ReauthenticationRequest) => Promise<boolean | void> | boolean | void;
+}
+
+/** What the server asked for: authentication within `maxAge` seconds (RFC 9470; null when not readable). */
+export interface ReauthenticationRequest {
+  maxAge: number | null;
 }
 
 /** Every failure of this client: the HTTP status (0: no answer), and the server's reason and action. */
@@ -97,6 +116,11 @@ export interface AuthClient {
   logout(): Promise<void>;
   me(): Promise<MeResponse>;
   changePassword(input: { currentPassword: string; newPassword: string }): Promise<void>;
+  /**
+   * Proves who the user is again, for actions that need recent authentication: this client gets a
+   * fresh access token. A wrong password rejects with status 401 and reason `invalid_credentials`.
+   */
+  reauthenticate(password: string): Promise<void>;
   sessions: {
     /** Every live client of the user, newest first; with `includeEnded`, also those that ended lately, and why. */
     list<Ended extends boolean = false>(options?: { includeEnded?: Ended }): Promise<Ended extends true ? ClientHistoryResponse[] : ClientResponse[]>;
@@ -125,7 +149,10 @@ export interface AuthClient {
      */
     subscribe(onEvent: (event: StreamedEvent) => void, options?: { onEnd?: (reason: string) => void; onOpen?: () => void }): () => void;
   };
-  /** fetch for the app's own API: authenticated, refreshed once and retried once on an expired token. */
+  /**
+   * fetch for the app's own API: authenticated, refreshed once and retried once on an expired token.
+   * Header mode sends the token only to `baseUrl`'s origin and `tokenOrigins`, never to any other URL.
+   */
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** Refreshes now (single-flight); false when there is nothing to refresh or the session ended. */
   refresh(): Promise<boolean>;
@@ -188,6 +215,13 @@ function localStorageOrNull(): TokenStorage | null {
   }
 }
 
+/** The origin of an absolute http(s) URL; a TypeError for anything else (a misconfigured tokenOrigins fails early). */
+function originOf(url: string): string {
+  const parsed = URL.canParse(url) ? new URL(url) : null;
+  if (parsed?.protocol !== 'https:' && parsed?.protocol !== 'http:') throw new TypeError(`not an http(s) URL: ${url}`);
+  return parsed.origin;
+}
+
 export function createAuthClient(options: AuthClientOptions): AuthClient {
   return new Client(options);
 }
@@ -204,6 +238,9 @@ class Client implements AuthClient {
   private current: AuthState = { status: 'signed-out', reason: null };
   private loaded: Promise<void>;
   private refreshing: Promise<boolean> | null = null;
+  private reauthenticating: Promise<boolean> | null = null;
+  /** Header mode: where an access token may go. */
+  private readonly tokenOrigins: Set<string>;
   private queue: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
@@ -213,6 +250,7 @@ class Client implements AuthClient {
     if (options.transport !== 'cookie' && options.transport !== 'header') throw new TypeError('transport must be "cookie" or "header"');
     this.base = options.baseUrl.replace(/\/+$/, '');
     this.cookie = options.transport === 'cookie';
+    this.tokenOrigins = new Set([this.base, ...(options.tokenOrigins ?? [])].map(originOf));
     const local = this.cookie && !options.storage ? localStorageOrNull() : null;
     this.storage = options.storage ?? local ?? memoryStorage();
     this.send = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
@@ -271,6 +309,19 @@ class Client implements AuthClient {
 
   async changePassword(input: { currentPassword: string; newPassword: string }): Promise<void> {
     await this.json(await this.authed(() => this.request('POST', '/me/password', input)));
+  }
+
+  async reauthenticate(password: string): Promise<void> {
+    const response = await this.authed(() => this.request('POST', '/auth/reauthenticate', { password }), false);
+    const { token } = await this.json<ReauthenticateResponse>(response);
+    // Under the refresh lock, on the latest record: only the access token changes, never a refresh
+    // token another tab rotated meanwhile.
+    await this.withLock(async () => {
+      await this.reload();
+      if (!this.record) return;
+      const accessToken = this.cookie ? undefined : token.accessToken;
+      await this.save({ ...this.record, accessToken, accessTtl: token.expiresIn * 1000, accessExpiresAt: Date.now() + token.expiresIn * 1000 }, null);
+    });
   }
 
   readonly sessions = {
@@ -342,6 +393,8 @@ class Client implements AuthClient {
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     // A Request can be sent once; the retry after a refresh sends a fresh clone, body included.
     const original = new Request(input, init);
+    // Header mode: a URL the app did not name gets no token, whoever wrote that URL.
+    if (!this.cookie && !this.tokenOrigins.has(new URL(original.url).origin)) return this.transmit(original);
     return this.authed(() => {
       const request = new Request(original.clone(), this.cookie ? { credentials: 'include' } : {});
       if (this.cookie) request.headers.set('x-session-transport', 'cookie');
@@ -368,7 +421,27 @@ class Client implements AuthClient {
    * the browser already dropped) is refreshed once and the request sent once more; a 401 that ends
    * the session (revoked, reused, idle_expired, absolute_expired) signs out and says why.
    */
-  private async authed(build: () => Request): Promise<Response> {
+  private async authed(build: () => Request, reauthenticate = true): Promise<Response> {
+    const first = await this.authedOnce(build);
+    if (!reauthenticate || first.status !== 401 || (await this.reasonOf(first)) !== 'reauthentication_required') return first;
+    if (!(await this.askToReauthenticate(first))) return first;
+    // Once: a second reauthentication_required is the caller's answer, never another prompt.
+    return this.authedOnce(build);
+  }
+
+  /** The app's onReauthenticate, once for any number of requests that asked at the same time. */
+  private askToReauthenticate(response: Response): Promise<boolean> {
+    const hook = this.options.onReauthenticate;
+    if (!hook) return Promise.resolve(false);
+    const maxAge = /max_age="?(\d+)/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
+    this.reauthenticating ??= Promise.resolve()
+      .then(() => hook({ maxAge: maxAge ? Number(maxAge) : null }))
+      .then((result) => result !== false)
+      .finally(() => (this.reauthenticating = null));
+    return this.reauthenticating;
+  }
+
+  private async authedOnce(build: () => Request): Promise<Response> {
     await this.loaded;
     const seen = this.record;
     // A timer may not have fired (a throttled background tab): refresh first rather than collect a 401.
@@ -381,6 +454,8 @@ class Client implements AuthClient {
       if (this.record) await this.save(null, reason as SignOutReason);
       return first;
     }
+    // The token is fine; the user is asked (authed), or gave a wrong password: a refresh cures neither.
+    if (reason === 'reauthentication_required' || reason === 'invalid_credentials') return first;
     if (!this.record) return first;
     if (!(await this.refreshOnce(seenExpiry))) return first;
     return this.transmit(build());
@@ -514,9 +589,11 @@ class Client implements AuthClient {
   private request(method: string, path: string, body?: unknown, authenticated = true): Request {
     const headers: Record<string, string> = {};
     if (body !== undefined) headers['content-type'] = 'application/json';
+    const url = /^https?:/.test(path) ? path : `${this.base}${path}`;
     if (this.cookie) headers['x-session-transport'] = 'cookie';
-    else if (authenticated && this.record?.accessToken) headers.authorization = `Bearer ${this.record.accessToken}`;
-    return new Request(/^https?:/.test(path) ? path : `${this.base}${path}`, {
+    // Only to the service itself: a `Link` to follow could name another origin.
+    else if (authenticated && this.record?.accessToken && originOf(url) === originOf(this.base)) headers.authorization = `Bearer ${this.record.accessToken}`;
+    return new Request(url, {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

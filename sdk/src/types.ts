@@ -83,6 +83,13 @@ export interface ClientHistoryResponse extends ClientResponse {
 export interface EmailResponse {
   email: string | null;
   verified: boolean;
+  /** A new address asked for while `email` is verified: it replaces `email` once its link is followed. */
+  pendingEmail?: string;
+}
+
+/** POST /auth/reauthenticate: a fresh access token (cookie mode: in its cookie, so only the deadline here). */
+export interface ReauthenticateResponse {
+  token: Pick<TokensResponse, 'accessToken' | 'tokenType' | 'expiresIn'>;
 }
 
 /** POST /password/forgot: one body for every address, known or not. */
@@ -95,6 +102,7 @@ export interface ErrorBody {
   statusCode: number;
   error: string;
   message: string | string[];
+  /** e.g. `expired`, `revoked`; `reauthentication_required` (ask for the password, then retry), `invalid_credentials`. */
   reason?: string;
   action?: 'refresh' | 'reauthenticate';
 }

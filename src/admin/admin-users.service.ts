@@ -1,18 +1,23 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
 import { ClientPage, ClientsService } from '../clients/clients.service';
 import { isClientId } from '../clients/refresh-token';
-import { type Actor, SessionEvents } from '../events';
+import { type Actor, SessionEventsService } from '../events';
 import { UserAccountsService, UserChange } from '../users/user-accounts.service';
 import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { AdminActor, AuditService } from './audit.service';
 
+/** A user as the admin API shows them: with how many devices are signed in. */
+export type UserView = User & { liveClients: number };
+
 const USER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /**
  * Every admin action, for the admin API and the CLI alike: the change, then the cache news that makes
- * the guard see it on the next request, the audit row and log line, and the session event.
+ * the guard see it on the next request, the audit row and log line, and the session event. The
+ * guard checked the caller's role when the request came in; each write checks it again (the caller
+ * may have been demoted or disabled meanwhile).
  */
 @Injectable()
 export class AdminUsersService {
@@ -21,20 +26,25 @@ export class AdminUsersService {
     private readonly users: UsersService,
     private readonly clients: ClientsService,
     private readonly audit: AuditService,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
-  page(options: { query?: string; limit: number; cursor?: string }) {
-    return this.accounts.page(options);
+  /** Users newest first, each with their live client count (asked of Clients for the whole page at once). */
+  async page(options: { query?: string; limit: number; cursor?: string }): Promise<{ users: UserView[]; nextCursor: string | null }> {
+    const { users, nextCursor } = await this.accounts.page(options);
+    const live = await this.clients.liveCounts(users.map((user) => user.id));
+    return { users: users.map((user) => Object.assign(user, { liveClients: live.get(user.id) ?? 0 })), nextCursor };
   }
 
-  view(id: string): Promise<User & { liveClients: number }> {
-    return this.accounts.view(checkedId(id));
+  async view(id: string): Promise<UserView> {
+    const user = await this.accounts.find(checkedId(id));
+    const live = await this.clients.liveCounts([id]);
+    return Object.assign(user, { liveClients: live.get(id) ?? 0 });
   }
 
-  async change(actor: AdminActor, id: string, change: UserChange): Promise<User & { liveClients: number }> {
+  async change(actor: AdminActor, id: string, change: UserChange): Promise<UserView> {
     if (change.roles === undefined && change.disabled === undefined) throw new BadRequestException('give roles, disabled or both');
-    const { before, after } = await this.accounts.change(checkedId(id), change);
+    const { before, after } = await this.accounts.change(actorId(actor), checkedId(id), change);
     await this.clients.userChanged(id);
     const by = eventActor(actor);
     const [previous, roles] = [parseRoles(before.roles), parseRoles(after.roles)];
@@ -49,12 +59,13 @@ export class AdminUsersService {
       await this.audit.record(actor, disabled ? 'user.disabled' : 'user.enabled', id, disabled ? { endedClients: ended } : {});
       await this.events.emit('user.disabled', id, { disabled, by });
     }
-    return this.accounts.view(id);
+    return this.view(id);
   }
 
   /** Sets the password (never audited or logged) and ends every client of the user. */
   async setPassword(actor: AdminActor, id: string, newPassword: string): Promise<void> {
     await this.accounts.find(checkedId(id));
+    await this.accounts.checkActor(actorId(actor));
     await this.users.setPassword(id, newPassword);
     const ended = await this.clients.endAll(id, 'password_changed', eventActor(actor));
     await this.audit.record(actor, 'user.password_set', id, { endedClients: ended });
@@ -63,7 +74,7 @@ export class AdminUsersService {
 
   /** Deletes the user; their clients are deleted with them, each with its session.ended, and every instance forgets them. */
   async delete(actor: AdminActor, id: string): Promise<void> {
-    const { user, taken: endedClientIds } = await this.accounts.delete(checkedId(id), (manager) => this.clients.liveIds(id, manager));
+    const { user, taken: endedClientIds } = await this.accounts.delete(actorId(actor), checkedId(id), (manager) => this.clients.liveIds(id, manager));
     await this.clients.userChanged(id);
     await this.audit.record(actor, 'user.deleted', id, { username: user.username, endedClients: endedClientIds.length });
     const by = eventActor(actor);
@@ -80,12 +91,14 @@ export class AdminUsersService {
   async endClient(actor: AdminActor, id: string, clientId: string): Promise<void> {
     await this.accounts.find(checkedId(id));
     if (!isClientId(clientId)) throw new NotFoundException('Client not found');
+    await this.accounts.checkActor(actorId(actor));
     await this.clients.end(id, clientId, 'revoked', eventActor(actor));
     await this.audit.record(actor, 'client.ended', id, { clientId });
   }
 
   async endClients(actor: AdminActor, id: string): Promise<number> {
     await this.accounts.find(checkedId(id));
+    await this.accounts.checkActor(actorId(actor));
     const ended = await this.clients.endAll(id, 'revoked', eventActor(actor));
     await this.audit.record(actor, 'clients.ended', id, { endedClients: ended });
     return ended;
@@ -96,6 +109,11 @@ export class AdminUsersService {
 function checkedId(id: string): string {
   if (!USER_ID.test(id)) throw new NotFoundException('User not found');
   return id;
+}
+
+/** The acting admin's user id, re-checked by the account rules; null for the CLI. */
+function actorId(actor: AdminActor): string | null {
+  return actor.kind === 'admin' ? actor.userId : null;
 }
 
 function eventActor(actor: AdminActor): Actor {

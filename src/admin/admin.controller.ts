@@ -5,6 +5,7 @@ import { Caller, CurrentUser, Roles } from '../auth';
 import { ClientHistoryResponseDto, ClientResponseDto } from '../clients/dto/client.response.dto';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Clock } from '../common/clock';
+import { linkNext } from '../common/keyset-page';
 import { ADMIN_ROLE } from '../users/roles';
 import { AdminUsersService } from './admin-users.service';
 import { AdminActor, AuditService } from './audit.service';
@@ -49,7 +50,7 @@ export class AdminController {
     return AdminUserResponseDto.of(await this.admin.view(id));
   }
 
-  @ApiOperation({ summary: 'Set roles (replacing them), disable (every client ends) or enable; 409 `last_admin` would leave no enabled admin' })
+  @ApiOperation({ summary: 'Set roles (replacing them), disable (every client ends) or enable; only the fields given are written; 409 `last_admin` would leave no enabled admin; 403 once the caller is no longer an enabled admin' })
   @ApiOkResponse({ type: AdminUserResponseDto })
   @ApiErrors(400, 404, 409)
   @Patch('users/:id')
@@ -126,8 +127,4 @@ function actorOf(caller: Caller): AdminActor {
 
 function pageSize(query: PageQueryDto): number {
   return query.limit ? Number(query.limit) : DEFAULT_PAGE_SIZE;
-}
-
-function linkNext(reply: FastifyReply, path: string, cursor: string | null, params: Record<string, string>): void {
-  if (cursor) reply.header('link', `<${path}?${new URLSearchParams({ ...params, cursor }).toString()}>; rel="next"`);
 }

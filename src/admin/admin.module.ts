@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AuthModule } from '../auth';
 import { AdminController } from './admin.controller';
 import { AdminUsersService } from './admin-users.service';
 import { AuditEvent } from './audit-event.entity';
@@ -7,7 +8,8 @@ import { AuditService } from './audit.service';
 
 /** The admin API and its audit trail (API.md §8); nothing else depends on it. */
 @Module({
-  imports: [TypeOrmModule.forFeature([AuditEvent])],
+  // AuthModule brings the users, clients and events it is built on (see its exports).
+  imports: [TypeOrmModule.forFeature([AuditEvent]), AuthModule],
   controllers: [AdminController],
   providers: [AdminUsersService, AuditService],
   exports: [AdminUsersService],

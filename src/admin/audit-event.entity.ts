@@ -28,7 +28,7 @@ export class AuditEvent {
   @Column({ name: 'target_user_id', type: 'varchar', length: 36, nullable: true })
   targetUserId!: string | null;
 
-  /** JSON object of what changed (roles before and after, a client id...). */
-  @Column({ type: 'varchar', length: 4000, default: '{}' })
+  /** JSON object of what changed (roles before and after, a client id...), whole: text of any length. */
+  @Column({ type: 'text', default: '{}' })
   details!: string;
 }

@@ -1,8 +1,9 @@
-import { BadRequestException, Injectable, Logger } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
+import { afterCursor, keysetPage } from '../common/keyset-page';
 import { AuditEvent } from './audit-event.entity';
 
 /** Who acts through the admin API (an admin on one of their clients) or the CLI. */
@@ -41,7 +42,7 @@ export class AuditService {
       actorClientId: actor.kind === 'admin' ? actor.clientId : null,
       action,
       targetUserId,
-      details: JSON.stringify(details).slice(0, 4000),
+      details: JSON.stringify(details),
     };
     await this.events.insert(event);
     this.logger.log({ audit: { ...event, details } }, `admin action ${action}`);
@@ -49,15 +50,8 @@ export class AuditService {
 
   /** Newest first, `limit` at a time, from the previous page's opaque cursor. */
   async page(limit: number, cursor?: string): Promise<AuditPage> {
-    const query = this.events.createQueryBuilder('e').orderBy('e.at', 'DESC').addOrderBy('e.id', 'DESC');
-    if (cursor !== undefined) {
-      const match = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
-      if (!match) throw new BadRequestException('cursor is not one this server gave out');
-      query.where('(e.at < :at OR (e.at = :at AND e.id < :id))', { at: Number(match[1]), id: match[2] });
-    }
-    const rows = await query.take(limit + 1).getMany();
-    const events = rows.slice(0, limit);
-    const last = events.at(-1);
-    return { events, nextCursor: rows.length > limit && last ? Buffer.from(`${last.at.getTime()}.${last.id}`).toString('base64url') : null };
+    const query = afterCursor(this.events.createQueryBuilder('e'), { at: 'e.at', id: 'e.id' }, { limit, cursor });
+    const { items, nextCursor } = keysetPage(await query.getMany(), limit, (event) => ({ at: event.at, id: event.id }));
+    return { events: items, nextCursor };
   }
 }

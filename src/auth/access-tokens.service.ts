@@ -7,12 +7,13 @@ import { ClientsService } from '../clients/clients.service';
 import { Clock } from '../common/clock';
 import type { Caller } from '../common/current-user.decorator';
 import { AUTH_OPTIONS, type AuthModuleOptions } from './auth.options';
-import { decodeJws, signJwsAsync, verifyJwsSignature } from '../keys/jws';
+import { JwtRejected, signJwt, verifyJwt } from '../keys/jwt';
 import { CLOCK_TOLERANCE_SECONDS, KeysService } from '../keys/keys.service';
 import { ACCESS_TOKEN_MAX_BYTES, AccessTokenClaimsRegistry } from './access-token-claims.registry';
 import { AccessTokenTooLargeException } from './access-token-too-large.exception';
 import { AccessRejection, AccessTokenRejectedException } from './access-token-rejected.exception';
 import { AccessTokenDto } from './dto/tokens.response.dto';
+import { earnedScope } from './scope-policy';
 
 /** The claims of our access tokens (RFC 9068 profile, `typ: at+jwt`). */
 export interface AccessTokenClaims {
@@ -27,6 +28,8 @@ export interface AccessTokenClaims {
   roles: string[];
   /** Space-separated (RFC 6749 §3.3), only when the client was granted a scope. */
   scope?: string;
+  /** When the user last proved who they are on this client, seconds (OIDC Core §2; @RecentAuth reads it). */
+  auth_time: number;
 }
 
 export class AccessTokenInvalid extends Error {
@@ -58,11 +61,13 @@ export class AccessTokensService {
    * An access token for the client; it never outlives the client's own deadline. Claims providers
    * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
    */
-  async issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt'>, grant: { roles: readonly string[]; scope: string | null }): Promise<AccessTokenDto> {
+  async issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'>, grant: { roles: readonly string[]; scope: string | null }): Promise<AccessTokenDto> {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();
-    const subject = { userId: client.userId, clientId: client.id, roles: grant.roles, scope: grant.scope };
+    // Only what the user's current roles still earn: a role taken away takes its scope with it at the next refresh.
+    const scope = earnedScope(grant.scope, grant.roles, this.config.openScopes);
+    const subject = { userId: client.userId, clientId: client.id, roles: grant.roles, scope };
     const claims: AccessTokenClaims = {
       ...this.extraClaims.extraClaims(subject),
       iss: this.config.issuer,
@@ -72,10 +77,11 @@ export class AccessTokensService {
       jti: randomUUID(),
       iat: now,
       exp,
+      auth_time: Math.floor(client.authenticatedAt.getTime() / 1000),
       roles: [...grant.roles],
-      ...(grant.scope && { scope: grant.scope }),
+      ...(scope && { scope }),
     };
-    const accessToken = await signJwsAsync({ alg: key.algorithm, kid: key.kid, typ: 'at+jwt' }, claims, key.privateKey);
+    const accessToken = await signJwt(claims, key, { typ: 'at+jwt' });
     if (Buffer.byteLength(accessToken) > ACCESS_TOKEN_MAX_BYTES) throw new AccessTokenTooLargeException();
     return { accessToken, tokenType: 'Bearer', expiresIn: exp - now };
   }
@@ -90,28 +96,23 @@ export class AccessTokensService {
     const now = this.clock.now() / 1000;
     const cached = this.verified.get(token);
     if (cached && cached.exp + CLOCK_TOLERANCE_SECONDS > now) return cached;
-    const jws = decodeJws(token);
-    if (!jws) throw new AccessTokenInvalid('invalid');
-    const typ = typeof jws.header.typ === 'string' ? jws.header.typ.toLowerCase() : '';
-    if (typ !== 'at+jwt' && typ !== 'application/at+jwt') throw new AccessTokenInvalid('invalid');
-    const key = await this.keys.verificationKey(jws.header.kid);
-    if (!key || !verifyJwsSignature(jws, key.algorithm, key.publicKey)) throw new AccessTokenInvalid('invalid');
-
-    const claims = jws.payload;
-    const audience = claims.aud;
-    const valid =
-      claims.iss === this.config.issuer &&
-      (audience === this.config.audience || (Array.isArray(audience) && audience.includes(this.config.audience))) &&
-      typeof claims.sub === 'string' &&
-      typeof claims.sid === 'string' &&
-      typeof claims.jti === 'string' &&
-      typeof claims.iat === 'number' &&
-      typeof claims.exp === 'number' &&
-      claims.iat - CLOCK_TOLERANCE_SECONDS <= now &&
-      claims.exp - claims.iat <= this.config.accessTtl + CLOCK_TOLERANCE_SECONDS &&
-      (claims.nbf === undefined || (typeof claims.nbf === 'number' && claims.nbf - CLOCK_TOLERANCE_SECONDS <= now));
-    if (!valid) throw new AccessTokenInvalid('invalid');
-    if ((claims.exp as number) + CLOCK_TOLERANCE_SECONDS <= now) throw new AccessTokenInvalid('expired');
+    let claims;
+    try {
+      claims = await verifyJwt(token, {
+        typ: 'at+jwt',
+        key: (kid) => this.keys.verificationKey(kid),
+        issuer: this.config.issuer,
+        audience: this.config.audience,
+        maxLifetime: this.config.accessTtl,
+        now: this.clock.now(),
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sub', 'sid', 'jti'],
+      });
+    } catch (error) {
+      throw error instanceof JwtRejected ? new AccessTokenInvalid(error.reason) : error;
+    }
+    // jose checks that they are present, not what they are.
+    if (typeof claims.sid !== 'string' || typeof claims.jti !== 'string' || typeof claims.sub !== 'string') throw new AccessTokenInvalid('invalid');
 
     const verified = claims as unknown as AccessTokenClaims;
     const ttl = Math.floor((verified.exp + CLOCK_TOLERANCE_SECONDS - now) * 1000);
@@ -119,12 +120,17 @@ export class AccessTokensService {
     return verified;
   }
 
+  /** AUTH_REAUTH_MAX_AGE (seconds): how recent auth_time must be on a @RecentAuth() route without a max age of its own. */
+  get reauthMaxAge(): number {
+    return this.config.reauthMaxAge;
+  }
+
   /**
    * A verified token whose client is still live, or AccessTokenRejectedException. A valid signature
    * is not enough: an ended client's tokens are refused at once (ClientStateCache states the bound
    * across instances).
    */
-  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller; roles: string[] }> {
+  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller; roles: string[]; scope: string | null }> {
     let claims: AccessTokenClaims;
     try {
       claims = await this.verify(token);
@@ -136,6 +142,8 @@ export class AccessTokensService {
     if (!client || client.userId !== claims.sub) throw new AccessTokenRejectedException('invalid', true);
     const dead = client.userDisabled ? 'revoked' : deadReason(client, this.clock.now());
     if (dead) throw new AccessTokenRejectedException(dead, true);
-    return { claims, caller: { userId: client.userId, clientId: client.id, tokenExpiresAt: claims.exp }, roles: client.userRoles };
+    // roles: the user's current ones; scope: what of the token's scope they still earn (a role scope goes with its role).
+    const scope = earnedScope(claims.scope ?? null, client.userRoles, this.config.openScopes);
+    return { claims, caller: { userId: client.userId, clientId: client.id, tokenExpiresAt: claims.exp }, roles: client.userRoles, scope };
   }
 }

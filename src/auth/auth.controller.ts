@@ -10,9 +10,10 @@ import { DeviceCookiesService, RefreshRateLimitGuard } from '../rate-limit';
 import type { User } from '../users/user.entity';
 import { AuthService } from './auth.service';
 import { ChangePasswordDto } from './dto/change-password.dto';
+import { ReauthenticateDto } from './dto/reauthenticate.dto';
 import { LoginQueryDto } from './dto/login-query.dto';
 import { RefreshTokenDto } from './dto/refresh-token.dto';
-import { LoginResponseDto, RefreshResponseDto } from './dto/tokens.response.dto';
+import { LoginResponseDto, ReauthenticateResponseDto, RefreshResponseDto } from './dto/tokens.response.dto';
 import { LocalAuthGuard } from './guards/local-auth.guard';
 import { LoggedInUser } from './logged-in-user.decorator';
 import { CookieTransport } from './cookie-transport.decorator';
@@ -46,7 +47,7 @@ export class AuthController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<LoginResponseDto> {
     const response = await this.auth.login(user, permanent === 'true', origin);
-    const device = this.deviceCookies.issue(user);
+    const device = await this.deviceCookies.issue(user);
     reply.setCookie(device.name, device.value, device.options);
     return response;
   }
@@ -58,6 +59,19 @@ export class AuthController {
   @HttpCode(204)
   logout(@CurrentUser() caller: Caller, @RequestOrigin() origin: Origin): Promise<void> {
     return this.auth.logout(caller, origin);
+  }
+
+  /**
+   * Prove who you are again (password) for @RecentAuth routes: a fresh access token for this client
+   * with a new auth_time. A wrong password is 401 `invalid_credentials` and counts like one of POST /me/password.
+   */
+  @ApiBearerAuth()
+  @ApiErrors(400, 401, 429)
+  @CookieTransport({ setsAccessOnly: true })
+  @Post('auth/reauthenticate')
+  @HttpCode(200)
+  reauthenticate(@CurrentUser() caller: Caller, @Body() body: ReauthenticateDto): Promise<ReauthenticateResponseDto> {
+    return this.auth.reauthenticate(caller, body.password);
   }
 
   /** Change the password; every other client of the user ends, the current one stays. */

@@ -1,6 +1,11 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
+import { ClientsModule } from '../clients/clients.module';
+import { EventsModule } from '../events';
+import { KeysModule } from '../keys/keys.module';
+import { RateLimitModule } from '../rate-limit';
+import { UsersModule } from '../users/users.module';
 import { AccessTokenClaimsRegistry } from './access-token-claims.registry';
 import { AccessTokensService } from './access-tokens.service';
 import { AuthController } from './auth.controller';
@@ -14,11 +19,11 @@ import { SessionPolicyController } from './session-policy.controller';
 import { LocalStrategy } from './local.strategy';
 
 /**
- * Login, access tokens, cookie mode: `AuthModule.forRoot({ ...options, globalGuard })`. Needs
- * UsersModule, ClientsModule, KeysModule and RateLimitModule configured beside it (they are global).
+ * Login, access tokens, cookie mode: `AuthModule.forRoot({ ...options, globalGuard })`. The modules
+ * it imports are configured by the shell beside it (their own forRoot).
  */
 @Module({
-  imports: [PassportModule],
+  imports: [PassportModule, UsersModule, ClientsModule, KeysModule, RateLimitModule, EventsModule],
   controllers: [AuthController, SessionPolicyController, BrowserClientController],
   providers: [
     AuthService,
@@ -30,8 +35,9 @@ import { LocalStrategy } from './local.strategy';
     // CSRF first, always: a forged cookie-mode request is refused before anything reads or changes state.
     { provide: APP_GUARD, useClass: CsrfGuard },
   ],
-  // The guard and what it needs, so a host app can say @UseGuards(AccessTokenGuard).
-  exports: [AuthService, AccessTokensService, AccessTokenClaimsRegistry, SessionCookies, AccessTokenGuard],
+  // The guard and what it needs, so a host app can say @UseGuards(AccessTokenGuard); and the users,
+  // clients and events Auth is built on, so what sits above it (OAuth, admin, features) imports Auth alone.
+  exports: [AuthService, AccessTokensService, AccessTokenClaimsRegistry, SessionCookies, AccessTokenGuard, UsersModule, ClientsModule, EventsModule],
 })
 export class AuthModule extends AuthConfigurableModule {
   static forRoot(options: typeof AUTH_OPTIONS_TYPE): DynamicModule {

@@ -10,9 +10,11 @@ import { HttpError } from '../common/http-error';
 import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
-import { SessionEvents } from '../events';
+import { SessionEventsService } from '../events';
+import { AccessTokenRejectedException } from './access-token-rejected.exception';
 import { AccessTokensService } from './access-tokens.service';
-import { LoginResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';
+import { ScopeWidenedException } from './scope-widened.exception';
+import { LoginResponseDto, ReauthenticateResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';
 
 /** The article's flow: log in, refresh, reject, log out; one implementation for every endpoint. */
 @Injectable()
@@ -23,7 +25,7 @@ export class AuthService {
     private readonly refreshTokens: RefreshTokensService,
     private readonly accessTokens: AccessTokensService,
     private readonly limits: LoginLimitsService,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
   /**
@@ -31,7 +33,8 @@ export class AuthService {
    * any check. One message for an unknown user and a wrong password; both cost one argon2id verify.
    */
   async checkCredentials(username: string, password: string, from: { ip: string; cookies?: RequestCookies }): Promise<User> {
-    const user = await this.limits.checkLogin({ username, ...from }, () => this.users.verifyCredentials(username, password));
+    const attempt = { username, ...from, currentUserId: () => this.users.idOf(username) };
+    const user = await this.limits.checkLogin(attempt, () => this.users.verifyCredentials(username, password));
     if (!user) throw new UnauthorizedException('Invalid username or password');
     return user;
   }
@@ -96,7 +99,23 @@ export class AuthService {
     await this.clients.endAllExcept(caller.userId, caller.clientId, 'password_changed', by);
   }
 
-  private async tokens(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'scope'>, refreshToken: string | null, roles: string[]): Promise<TokensDto> {
+  /**
+   * The user proves who they are again on this client (API.md §11): a fresh access token with a new
+   * auth_time, which later refreshes keep. The password check counts like POST /me/password's, so a
+   * stolen access token cannot guess its way past @RecentAuth.
+   */
+  async reauthenticate(caller: Caller, password: string): Promise<ReauthenticateResponseDto> {
+    const { username } = await this.users.profile(caller.userId);
+    const user = await this.limits.checkPasswordChange(caller, () => this.users.verifyCredentials(username, password));
+    if (!user) throw new HttpError(401, 'Unauthorized', 'Incorrect password', {}, { reason: 'invalid_credentials' });
+    const reauthenticated = await this.clients.reauthenticated(caller.userId, caller.clientId);
+    // The client ended while the password was being checked.
+    if (!reauthenticated) throw new AccessTokenRejectedException('revoked', true);
+    const { client, roles } = reauthenticated;
+    return { token: await this.accessTokens.issue(client, { roles, scope: client.scope }) };
+  }
+
+  private async tokens(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope'>, refreshToken: string | null, roles: string[]): Promise<TokensDto> {
     const token = await this.accessTokens.issue(client, { roles, scope: client.scope });
     if (!refreshToken) return token;
     return {
@@ -105,12 +124,5 @@ export class AuthService {
       refreshExpiresAt: client.expiresAt.toISOString(),
       sessionExpiresAt: client.sessionExpiresAt.toISOString(),
     };
-  }
-}
-
-/** RFC 6749 §6: a refresh asked for a scope its client was never granted. */
-export class ScopeWidenedException extends HttpError {
-  constructor() {
-    super(400, 'Bad Request', 'The requested scope exceeds the scope originally granted', {}, { oauthError: 'invalid_scope' });
   }
 }

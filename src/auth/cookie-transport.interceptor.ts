@@ -11,6 +11,8 @@ export const COOKIE_TRANSPORT = 'cookieTransport';
 export interface CookieTransportOptions {
   /** The route takes its refresh token from the refresh cookie in cookie mode (POST /token, /token/reject). */
   readsRefreshCookie?: boolean;
+  /** The route answers an access token only (POST /auth/reauthenticate): the refresh cookie stays as it is. */
+  setsAccessOnly?: boolean;
 }
 
 /**
@@ -39,7 +41,8 @@ export class CookieTransportInterceptor implements NestInterceptor {
           this.cookies.clear(reply);
           return result;
         }
-        this.cookies.set(reply, token);
+        if (options.setsAccessOnly) this.cookies.setAccess(reply, token);
+        else this.cookies.set(reply, token);
         const { accessToken: _access, refreshToken: _refresh, ...deadlines } = token;
         return { ...(result as object), token: deadlines };
       }),

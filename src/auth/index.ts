@@ -6,17 +6,25 @@ export { Public } from '../common/public.decorator';
 export { CurrentUser, type Caller } from '../common/current-user.decorator';
 export { AuthService } from './auth.service';
 export { AccessTokensService } from './access-tokens.service';
+/* The users and clients Auth is built on, for what sits above it (OAuth, features): never imported from their folders. */
 export { ClientsService } from '../clients/clients.service';
+export { RefreshTokensService } from '../clients/refresh-tokens.service';
+export { RefreshRejectedException } from '../clients/refresh-rejected.exception';
+export { parseRefreshToken } from '../clients/refresh-token';
+export type { Origin } from '../clients/client-rules';
 export { UsersService } from '../users/users.service';
+export { parseRoles } from '../users/roles';
 export { bearerToken } from './bearer-token';
 export { LoginDto } from './dto/login.dto';
 export { RequestOrigin } from './origin.decorator';
 export { OriginChecked } from './origin-checked.decorator';
 export { Roles } from './roles.decorator';
 export { Scopes } from './scopes.decorator';
+export { RecentAuth } from './recent-auth.decorator';
+export { earnedScope, unearnedScopes } from './scope-policy';
 export { AccessTokenClaimsRegistry, ACCESS_TOKEN_MAX_BYTES, RESERVED_CLAIMS } from './access-token-claims.registry';
 export type { ClaimsProvider, TokenSubject } from './access-token-claims.registry';
 /* For feature modules: the session events (API.md section 9) and how to listen to them. */
 export { OnEvent } from '@nestjs/event-emitter';
-export { SessionEvents, SESSION_EVENT_TYPES, SessionNotifier } from '../events';
+export { SessionEventsService, SESSION_EVENT_TYPES, SessionNotifierService } from '../events';
 export type { Actor, EventOrigin, SessionEvent, SessionEventData, SessionEventType } from '../events';

@@ -3,7 +3,7 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../common/clock';
 import { AUTH_OPTIONS, type AuthModuleOptions } from './auth.options';
-import type { TokensDto } from './dto/tokens.response.dto';
+import type { AccessTokenDto, TokensDto } from './dto/tokens.response.dto';
 
 /** The header that asks for cookie mode (API.md §7); a cross-site page cannot send it without a CORS preflight. */
 export const SESSION_TRANSPORT_HEADER = 'x-session-transport';
@@ -53,13 +53,18 @@ export class SessionCookies {
 
   /** Sets the access cookie and, for a permanent client, the refresh cookie; clears a stale refresh cookie otherwise. */
   set(reply: FastifyReply, token: TokensDto): void {
-    reply.setCookie(this.accessName, token.accessToken, this.options('/', this.config.sameSite, token.expiresIn));
+    this.setAccess(reply, token);
     if (token.refreshToken && token.refreshExpiresAt) {
       const remaining = Math.floor((Date.parse(token.refreshExpiresAt) - this.clock.now()) / 1000);
       reply.setCookie(this.refreshName, token.refreshToken, this.options(REFRESH_PATH, this.refreshSameSite(), Math.max(remaining, 0)));
     } else {
       reply.setCookie(this.refreshName, '', this.options(REFRESH_PATH, this.refreshSameSite(), 0));
     }
+  }
+
+  /** Replaces the access cookie only. */
+  setAccess(reply: FastifyReply, token: AccessTokenDto): void {
+    reply.setCookie(this.accessName, token.accessToken, this.options('/', this.config.sameSite, token.expiresIn));
   }
 
   clear(reply: FastifyReply): void {

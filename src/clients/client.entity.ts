@@ -54,6 +54,13 @@ export class Client {
   @TimestampColumn({ name: 'created_at' })
   createdAt!: Date;
 
+  /**
+   * When the user last proved who they are on this client (the login, or POST /auth/reauthenticate):
+   * every access token carries it as auth_time, and a refresh keeps it.
+   */
+  @TimestampColumn({ name: 'authenticated_at' })
+  authenticatedAt!: Date;
+
   @TimestampColumn({ name: 'last_used_at' })
   lastUsedAt!: Date;
 

@@ -5,8 +5,8 @@ import { ClientsService } from './clients.service';
 
 /** Every AUTH_PRUNE_INTERVAL, deletes clients that ended longer than AUTH_CLIENT_RETENTION ago. */
 @Injectable()
-export class ClientsPruner implements OnApplicationBootstrap {
-  private readonly logger = new Logger(ClientsPruner.name);
+export class ClientsPrunerService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(ClientsPrunerService.name);
 
   constructor(
     private readonly clients: ClientsService,

@@ -4,6 +4,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Clock } from '../common/clock';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
+import { linkNext } from '../common/keyset-page';
 import { ClientsService } from './clients.service';
 import { ClientHistoryResponseDto, ClientResponseDto } from './dto/client.response.dto';
 import { DEFAULT_PAGE_SIZE, ListClientsQueryDto } from './dto/list-clients.query.dto';
@@ -33,10 +34,7 @@ export class ClientsController {
     const limit = query.limit ? Number(query.limit) : DEFAULT_PAGE_SIZE;
     const includeEnded = query.include === 'ended';
     const page = await this.clients.page(caller.userId, { includeEnded, limit, cursor: query.cursor });
-    if (page.nextCursor) {
-      const next = new URLSearchParams({ ...(includeEnded && { include: 'ended' }), limit: String(limit), cursor: page.nextCursor });
-      reply.header('link', `</clients?${next.toString()}>; rel="next"`);
-    }
+    linkNext(reply, '/clients', page.nextCursor, { ...(includeEnded && { include: 'ended' }), limit: String(limit) });
     if (includeEnded) {
       const now = this.clock.now();
       return page.clients.map((client) => ClientHistoryResponseDto.ofHistory(client, caller.clientId, now));

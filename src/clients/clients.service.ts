@@ -1,10 +1,11 @@
-import { BadRequestException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
+import { afterCursor, keysetPage } from '../common/keyset-page';
 import { parseRoles } from '../users/roles';
-import { Actor, SessionEvents } from '../events';
+import { Actor, SessionEventsService } from '../events';
 import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
 import type { User } from '../users/user.entity';
 import { Client, ClientEndReason } from './client.entity';
@@ -12,7 +13,7 @@ import { ClientState, isActive, Origin, recordedOrigin } from './client-rules';
 import { ClientStateCache } from './client-state.cache';
 import { ClientsRepository, EndedRow, EndValues } from './clients.repository';
 import { formatRefreshToken, hashSecret, isClientId, newSecret } from './refresh-token';
-import { RevocationNews } from './revocation-news.service';
+import { RevocationNewsService } from './revocation-news.service';
 
 const SYSTEM: Actor = { kind: 'system' };
 
@@ -20,6 +21,12 @@ export interface OpenedClient {
   client: Client;
   /** Only for a permanent client; exists in this return value and in the response, nowhere else. */
   refreshToken: string | null;
+}
+
+export interface ReauthenticatedClient {
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'scope'>;
+  /** The user's roles as the update read them. */
+  roles: string[];
 }
 
 export interface ClientPage {
@@ -32,12 +39,12 @@ export interface ClientPage {
 export class ClientsService {
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
-    private readonly statements: ClientsRepository,
+    private readonly clientsRepository: ClientsRepository,
     private readonly cache: ClientStateCache,
-    private readonly news: RevocationNews,
+    private readonly news: RevocationNewsService,
     private readonly clock: Clock,
     @Inject(CLIENTS_OPTIONS) private readonly config: ClientsModuleOptions,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
   /**
@@ -61,6 +68,7 @@ export class ClientsService {
       sealedSuccessor: null,
       rotatedAt: null,
       createdAt: new Date(now),
+      authenticatedAt: new Date(now),
       lastUsedAt: new Date(now),
       expiresAt: new Date(expiresAt),
       sessionExpiresAt: new Date(sessionExpiresAt),
@@ -71,7 +79,7 @@ export class ClientsService {
       endedByUserAgent: null,
       scope,
     });
-    const inserted = await this.statements.insert({
+    const inserted = await this.clientsRepository.insert({
       id: client.id,
       userId,
       passwordChangedAt: user.passwordChangedAt.getTime(),
@@ -86,12 +94,24 @@ export class ClientsService {
     });
     if (!inserted) return null;
     await this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
-    const ended = await this.statements.endBeyondCap(userId, this.config.maxClientsPerUser, now);
+    const ended = await this.clientsRepository.endBeyondCap(userId, this.config.maxClientsPerUser, now);
     for (const id of ended) await this.news.clientEnded(id);
     // The user's new login pushed them out.
     const by: Actor = { kind: 'user', userId, clientId: client.id };
     for (const id of ended) await this.events.emit('session.ended', userId, { reason: 'limit', by }, id);
     return { client, refreshToken: secret && formatRefreshToken(client.id, secret) };
+  }
+
+  /**
+   * The user proved who they are again on this live client: from now on its access tokens carry this
+   * moment as auth_time. What a new access token needs, or null when the client is not live.
+   */
+  async reauthenticated(userId: string, clientId: string): Promise<ReauthenticatedClient | null> {
+    const now = this.clock.now();
+    const row = await this.clientsRepository.reauthenticate(clientId, userId, now);
+    if (!row) return null;
+    const client = { id: clientId, userId, expiresAt: new Date(Number(row.expires_at)), authenticatedAt: new Date(now), scope: row.scope };
+    return { client, roles: parseRoles(row.roles) };
   }
 
   /** The client's state for the access-token guard, from the cache when it is fresh enough. */
@@ -117,7 +137,7 @@ export class ClientsService {
 
   /**
    * The user's roles or disabled flag changed: every instance drops the user's cached client states
-   * (this one at once, others through RevocationNews), so the guard reads the change on the next request.
+   * (this one at once, others through RevocationNewsService), so the guard reads the change on the next request.
    */
   userChanged(userId: string): Promise<void> {
     return this.news.userClientsEnded(userId);
@@ -139,16 +159,23 @@ export class ClientsService {
    * nextCursor). The cursor names the last client shown, so pages stay stable while clients come and go.
    */
   async page(userId: string, options: { includeEnded?: boolean; limit: number; cursor?: string }): Promise<ClientPage> {
-    const query = this.listQuery(userId, options.includeEnded ?? false);
-    if (options.cursor !== undefined) {
-      const after = decodeCursor(options.cursor);
-      if (!after) throw new BadRequestException('cursor is not one this server gave out');
-      query.andWhere('(client.created_at < :createdAt OR (client.created_at = :createdAt AND client.id < :id))', after);
-    }
-    const rows = await query.take(options.limit + 1).getMany();
-    const clients = rows.slice(0, options.limit);
-    const last = clients.at(-1);
-    return { clients, nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null };
+    const query = afterCursor(this.listQuery(userId, options.includeEnded ?? false), { at: 'client.created_at', id: 'client.id' }, options, isClientId);
+    const { items, nextCursor } = keysetPage(await query.getMany(), options.limit, (client) => ({ at: client.createdAt, id: client.id }));
+    return { clients: items, nextCursor };
+  }
+
+  /** How many live clients each of these users has (the admin's user list); absent users have none. */
+  async liveCounts(userIds: string[]): Promise<Map<string, number>> {
+    if (userIds.length === 0) return new Map();
+    const rows = await this.clients
+      .createQueryBuilder('client')
+      .select('client.user_id', 'userId')
+      .addSelect('COUNT(*)', 'live')
+      .where('client.user_id IN (:...userIds)', { userIds })
+      .andWhere('client.ended_at IS NULL AND client.expires_at > :now', { now: this.clock.now() })
+      .groupBy('client.user_id')
+      .getRawMany<{ userId: string; live: string | number }>();
+    return new Map(rows.map((row) => [row.userId, Number(row.live)]));
   }
 
   private listQuery(userId: string, includeEnded: boolean) {
@@ -169,7 +196,7 @@ export class ClientsService {
    */
   async end(userId: string, clientId: string, reason: ClientEndReason, by: Actor, origin?: Origin): Promise<void> {
     if (!isClientId(clientId)) throw new NotFoundException('Client not found'); // never reaches the database
-    const ended = await this.statements.endOne({ ...this.ending(reason, origin), id: clientId, userId });
+    const ended = await this.clientsRepository.endOne({ ...this.ending(reason, origin), id: clientId, userId });
     if (ended.length === 0) throw new NotFoundException('Client not found');
     await this.news.clientEnded(clientId);
     await this.announceEnded(ended, reason, by, origin);
@@ -181,7 +208,7 @@ export class ClientsService {
    */
   async endById(clientId: string, reason: ClientEndReason, origin: Origin, by?: Actor): Promise<void> {
     if (!isClientId(clientId)) return;
-    const ended = await this.statements.endById({ ...this.ending(reason, origin), id: clientId });
+    const ended = await this.clientsRepository.endById({ ...this.ending(reason, origin), id: clientId });
     if (ended.length === 0) return;
     await this.news.clientEnded(clientId);
     await this.announceEnded(ended, reason, by, origin);
@@ -189,7 +216,7 @@ export class ClientsService {
 
   /** Ends every live client of the user but one ("log out other devices"); returns how many. */
   async endAllExcept(userId: string, keepClientId: string, reason: ClientEndReason, by: Actor): Promise<number> {
-    const ended = await this.statements.endAllExcept({ ...this.ending(reason), userId, keepId: keepClientId });
+    const ended = await this.clientsRepository.endAllExcept({ ...this.ending(reason), userId, keepId: keepClientId });
     if (ended.length > 0) await this.news.userClientsEnded(userId);
     await this.announceEnded(ended, reason, by);
     return ended.length;
@@ -215,7 +242,7 @@ export class ClientsService {
    * one session.ended the first time this finds it, by the service itself.
    */
   async announceExpired(clientId?: string): Promise<number> {
-    const expired = await this.statements.markExpired(this.clock.now(), clientId);
+    const expired = await this.clientsRepository.markExpired(this.clock.now(), clientId);
     for (const row of expired) await this.events.emit('session.ended', row.user_id, { reason: row.end_reason, by: SYSTEM }, row.id);
     return expired.length;
   }
@@ -248,14 +275,4 @@ export class ClientsService {
       .execute();
     return result.affected ?? 0;
   }
-}
-
-/** base64url of `<createdAt ms>.<id>`: opaque to callers, checked strictly when it comes back. */
-function encodeCursor(client: Client): string {
-  return Buffer.from(`${client.createdAt.getTime()}.${client.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: number; id: string } | null {
-  const match = /^(\d{1,15})\.(.+)$/.exec(Buffer.from(cursor, 'base64url').toString());
-  return match && isClientId(match[2]) ? { createdAt: Number(match[1]), id: match[2] } : null;
 }

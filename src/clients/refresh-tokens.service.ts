@@ -4,7 +4,7 @@ import { Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { parseRoles } from '../users/roles';
 import { User } from '../users/user.entity';
-import { SessionEvents } from '../events';
+import { SessionEventsService } from '../events';
 import { CLIENTS_OPTIONS, type ClientsModuleOptions } from './clients.options';
 import { Client } from './client.entity';
 import { ClientStateCache } from './client-state.cache';
@@ -24,7 +24,7 @@ import {
 
 /** What a rotation returns: enough of the client to issue its tokens. */
 export interface RotatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'scope'>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope'>;
   refreshToken: string;
   /** The user's roles as the rotation read them. */
   roles: string[];
@@ -35,12 +35,12 @@ export interface RotatedClient {
 export class RefreshTokensService {
   constructor(
     @InjectRepository(Client) private readonly clients: Repository<Client>,
-    private readonly statements: ClientsRepository,
+    private readonly clientsRepository: ClientsRepository,
     private readonly clientsService: ClientsService,
     private readonly cache: ClientStateCache,
     private readonly clock: Clock,
     @Inject(CLIENTS_OPTIONS) private readonly config: ClientsModuleOptions,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {}
 
   /** Trades a refresh token for its successor, or throws RefreshRejectedException. */
@@ -53,7 +53,7 @@ export class RefreshTokensService {
     const seen = recordedOrigin(origin);
 
     // The database decides who wins: of N concurrent rotations of one token, one UPDATE matches.
-    const row = await this.statements.rotate({
+    const row = await this.clientsRepository.rotate({
       id: parsed.clientId,
       presentedHash,
       successorHash: hashSecret(successor),
@@ -72,6 +72,7 @@ export class RefreshTokensService {
           userId: row.user_id,
           expiresAt: new Date(Number(row.expires_at)),
           sessionExpiresAt: new Date(Number(row.session_expires_at)),
+          authenticatedAt: new Date(Number(row.authenticated_at)),
           scope: row.scope,
         },
         refreshToken: formatRefreshToken(parsed.clientId, successor),
@@ -109,7 +110,7 @@ export class RefreshTokensService {
     const withinGrace =
       this.config.refreshGrace > 0 &&
       client.previousRefreshTokenHash === presentedHash &&
-      (await this.statements.rotatedWithinGrace(client.id, presentedHash, this.config.refreshGrace * 1000));
+      (await this.clientsRepository.rotatedWithinGrace(client.id, presentedHash, this.config.refreshGrace * 1000));
     const successor =
       withinGrace && client.sealedSuccessor && client.refreshTokenHash
         ? openSuccessor(parsed.secret, client.sealedSuccessor, client.refreshTokenHash)

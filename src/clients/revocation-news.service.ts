@@ -12,7 +12,7 @@ type News = { clientId: string } | { userId: string };
  * hears the news and the TTL stays the bound for the others.
  */
 @Injectable()
-export class RevocationNews implements OnModuleInit {
+export class RevocationNewsService implements OnModuleInit {
   constructor(
     private readonly redis: RedisService,
     private readonly cache: ClientStateCache,

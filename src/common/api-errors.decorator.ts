@@ -13,7 +13,7 @@ export class ErrorResponseDto {
   @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: 'Invalid refresh token' })
   message!: string | string[];
 
-  @ApiProperty({ required: false, enum: ['invalid', 'expired', 'idle_expired', 'absolute_expired', 'revoked', 'reused', 'insufficient_role', 'insufficient_scope', 'disabled', 'last_admin', 'token_too_large', 'invalid_token', 'csrf'] })
+  @ApiProperty({ required: false, enum: ['invalid', 'expired', 'idle_expired', 'absolute_expired', 'revoked', 'reused', 'insufficient_role', 'insufficient_scope', 'disabled', 'last_admin', 'token_too_large', 'invalid_token', 'csrf', 'reauthentication_required', 'invalid_credentials'] })
   reason?: string;
 
   @ApiProperty({ required: false, enum: ['reauthenticate', 'refresh'] })

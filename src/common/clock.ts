@@ -2,7 +2,7 @@ import { Global, Injectable, Module } from '@nestjs/common';
 
 /**
  * The one place the services read the time from. Time-based rules (lifetimes, grace, pruning, key
- * rotation, limit windows) are tested by moving this clock (test/clock.ts), not by sleeping.
+ * rotation, limit windows) are tested by moving this clock (test/support/clock.ts), not by sleeping.
  */
 @Injectable()
 export class Clock {
@@ -11,6 +11,7 @@ export class Clock {
   }
 }
 
+// Global: nearly every module reads the time, and one clock for all is what lets a test move it.
 @Global()
 @Module({ providers: [Clock], exports: [Clock] })
 export class ClockModule {}

@@ -24,6 +24,8 @@ const DRAIN_RETRY_AFTER_SECONDS = '5';
  * Drain: once the application starts closing, the listener stays open while requests are in
  * flight; every request that arrives meanwhile gets a 503 with Retry-After, and every response
  * says `Connection: close`. The listener closes when the last in-flight request is done.
+ * Fastify's own `return503OnClosing` is not enough: it answers only once `close()` has begun, when
+ * the listener already refuses new connections, and its fixed 503 carries no Retry-After.
  */
 export class DrainingFastifyAdapter extends FastifyAdapter {
   private draining = false;
@@ -65,6 +67,8 @@ export class DrainingFastifyAdapter extends FastifyAdapter {
   }
 
   /** Called by Nest before the shutdown hooks: drain, then let Fastify close the listener. */
+  // Typed void by FastifyAdapter, but NestApplication.close() awaits it (`await httpAdapter.beforeClose?.()`).
+  // eslint-disable-next-line @typescript-eslint/no-misused-promises
   override async beforeClose(): Promise<void> {
     this.draining = true;
     super.beforeClose();

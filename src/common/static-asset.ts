@@ -11,7 +11,9 @@ export function builtFile(...path: string[]): string | null {
 
 /**
  * One file served as built: read once at start; the ETag is its hash, so a new server version is
- * fetched anew while an unchanged one costs a 304.
+ * fetched anew while an unchanged one costs a 304. Not @fastify/static (which stays for Swagger UI's
+ * assets): its send answers 200 to any conditional request with `Cache-Control: no-cache`, which
+ * fetch() adds to every request carrying If-None-Match, so the SDK's revalidation would never get a 304.
  */
 export class StaticAsset {
   private readonly source: Buffer | null;

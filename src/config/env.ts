@@ -172,9 +172,15 @@ export class EnvironmentVariables {
   @IsIntegerString(1, 1_000_000) AUTH_SIGNUP_MAX_PER_ADDRESS = '10';
   @IsDuration('1s', '1d') AUTH_SIGNUP_WINDOW = '1h';
   @IsIntegerString(0, 10_000_000) AUTH_REFRESH_MAX_PER_MINUTE = '1200';
+  /** How recently the user must have proved who they are for a @RecentAuth() route (RFC 9470 max_age). */
+  @IsDuration('10s', '1d') AUTH_REAUTH_MAX_AGE = '10m';
   @ValidateIf(setOnly) @MinLength(16, expected('at least 16 characters')) AUTH_INTROSPECTION_SECRET = '';
   /** RFC 9700 §2.4: the resource-owner password grant must not be used; first-party logins use POST /auth. */
   @IsIn(BOOLEAN, expected('true or false')) AUTH_OAUTH_PASSWORD_GRANT = 'false';
+  /** Scopes any user may be granted (comma-separated scope tokens); other scopes need a role of the same name. */
+  @ValidateIf(setOnly)
+  @Matches(/^[\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]+(\s*,\s*[\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]+)*$/, expected('comma-separated scope tokens (RFC 6749 §3.3) like read,profile'))
+  AUTH_OPEN_SCOPES = '';
 
   @IsIn(SIGNING_ALGORITHMS, expected(`one of ${SIGNING_ALGORITHMS.join(', ')}`)) AUTH_SIGNING_ALGORITHM = 'ES256';
   @IsDuration('0', '3650d') AUTH_KEY_ROTATION_INTERVAL = '90d';
@@ -255,6 +261,9 @@ export interface Env {
     introspectionSecret: string | null;
     refreshMaxPerMinute: number;
     oauthPasswordGrant: boolean;
+    reauthMaxAge: number;
+    /** Scopes open to every user (AUTH_OPEN_SCOPES); any other scope is earned by a role of its name. */
+    openScopes: string[];
   };
   keys: {
     algorithm: SigningAlgorithm;
@@ -345,6 +354,8 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       introspectionSecret: v.AUTH_INTROSPECTION_SECRET || null,
       refreshMaxPerMinute: Number(v.AUTH_REFRESH_MAX_PER_MINUTE),
       oauthPasswordGrant: v.AUTH_OAUTH_PASSWORD_GRANT === 'true',
+      reauthMaxAge: seconds(v.AUTH_REAUTH_MAX_AGE),
+      openScopes: v.AUTH_OPEN_SCOPES ? v.AUTH_OPEN_SCOPES.split(',').map((scope) => scope.trim()) : [],
     },
     keys: {
       algorithm: v.AUTH_SIGNING_ALGORITHM as SigningAlgorithm,

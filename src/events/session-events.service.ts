@@ -17,8 +17,8 @@ export interface DurableEventSink {
  * and never fails the request nor keeps the other listeners from hearing the event.
  */
 @Injectable()
-export class SessionEvents {
-  private readonly logger = new Logger(SessionEvents.name);
+export class SessionEventsService {
+  private readonly logger = new Logger(SessionEventsService.name);
   private readonly sinks: DurableEventSink[] = [];
 
   constructor(

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
-import { SessionRelay } from './session-relay.service';
+import { SessionRelayService } from './session-relay.service';
 
 /** App-defined types live under `app.`, so they never collide with the session events of API.md section 9. */
 export const APP_EVENT_TYPE = /^app\.[a-z0-9][a-z0-9._-]{0,63}$/;
@@ -14,9 +14,9 @@ export const APP_EVENT_MAX_BYTES = 16 * 1024;
  * stored: a device without an open stream misses it. Callers must put no secret in `data`.
  */
 @Injectable()
-export class SessionNotifier {
+export class SessionNotifierService {
   constructor(
-    private readonly relay: SessionRelay,
+    private readonly relay: SessionRelayService,
     private readonly clock: Clock,
   ) {}
 

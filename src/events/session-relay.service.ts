@@ -25,7 +25,7 @@ export interface StreamEvent {
  * or while it is down, events stay on the instance that caused them. Nothing is stored.
  */
 @Injectable()
-export class SessionRelay implements OnModuleInit {
+export class SessionRelayService implements OnModuleInit {
   private readonly instanceId = randomUUID();
   private readonly handlers = new Set<(event: StreamEvent) => void>();
 

@@ -5,7 +5,7 @@ import { Observable } from 'rxjs';
 import { OriginChecked } from '../auth/origin-checked.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
-import { SessionStreams } from './session-streams.service';
+import { SessionStreamsService } from './session-streams.service';
 import { StreamQueryDto } from './stream-query.dto';
 
 @ApiTags('clients')
@@ -13,7 +13,7 @@ import { StreamQueryDto } from './stream-query.dto';
 @ApiErrors(401)
 @Controller('clients/current')
 export class SessionStreamsController {
-  constructor(private readonly streams: SessionStreams) {}
+  constructor(private readonly streams: SessionStreamsService) {}
 
   @ApiOperation({
     summary: 'Server-Sent Events: the session events of the caller’s user, `current` when about this client; ends when it ends, and at the access token’s exp',

@@ -6,7 +6,7 @@ import { Clock } from '../common/clock';
 import { DrainingFastifyAdapter } from '../common/draining-fastify.adapter';
 import { HttpError } from '../common/http-error';
 import { EVENTS_OPTIONS, type EventsModuleOptions } from './events.options';
-import { SessionRelay, StreamEvent } from './session-relay.service';
+import { SessionRelayService, StreamEvent } from './session-relay.service';
 
 /** Whose stream: the user, the client (device) that opened it, and when the access token that opened it expires. */
 export interface StreamOwner {
@@ -35,14 +35,14 @@ const ENDS_EVERY_STREAM = (event: StreamEvent) =>
  * client, per user and per instance count this instance's streams: each bounds its own sockets.
  */
 @Injectable()
-export class SessionStreams implements OnApplicationBootstrap, OnModuleDestroy {
+export class SessionStreamsService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly byUser = new Map<string, Set<OpenStream>>();
   private readonly byClient = new Map<string, Set<OpenStream>>();
   private open = 0;
   private readonly stopRelay: () => void;
 
   constructor(
-    relay: SessionRelay,
+    relay: SessionRelayService,
     private readonly adapterHost: HttpAdapterHost,
     private readonly clock: Clock,
     @Inject(EVENTS_OPTIONS) private readonly config: EventsModuleOptions,

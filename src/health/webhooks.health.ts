@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
-import { WebhooksService } from '../webhooks';
+import { WebhooksService } from '../events';
 import { withTimeout } from './with-timeout';
 
 /**

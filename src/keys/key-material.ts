@@ -1,4 +1,5 @@
-import { createCipheriv, createDecipheriv, createHash, generateKeyPairSync, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
+import { calculateJwkThumbprint, exportJWK } from 'jose';
+import { createCipheriv, createDecipheriv, generateKeyPairSync, hkdfSync, KeyObject, randomBytes } from 'node:crypto';
 import type { SigningAlgorithm } from '../config/env';
 
 export function generateKeyPair(algorithm: SigningAlgorithm): { publicKey: KeyObject; privateKey: KeyObject } {
@@ -12,19 +13,16 @@ export function generateKeyPair(algorithm: SigningAlgorithm): { publicKey: KeyOb
   }
 }
 
-/** The public JWK (RFC 7517) with only the members a verifier needs. */
-export function publicJwk(publicKey: KeyObject): Record<string, string> {
-  const { kty, crv, x, y, n, e } = publicKey.export({ format: 'jwk' });
+/** The public JWK (RFC 7517), by jose, with only the members a verifier needs. */
+export async function publicJwk(publicKey: KeyObject): Promise<Record<string, string>> {
+  const { kty, crv, x, y, n, e } = await exportJWK(publicKey);
   const members = { kty, crv, x, y, n, e };
   return Object.fromEntries(Object.entries(members).filter(([, value]) => value !== undefined)) as Record<string, string>;
 }
 
-/** RFC 7638 thumbprint: SHA-256 of the required members in lexicographic order. */
-export function thumbprint(publicKey: KeyObject): string {
-  const jwk = publicJwk(publicKey);
-  const required = jwk.kty === 'EC' ? ['crv', 'kty', 'x', 'y'] : jwk.kty === 'OKP' ? ['crv', 'kty', 'x'] : ['e', 'kty', 'n'];
-  const canonical = JSON.stringify(Object.fromEntries(required.map((name) => [name, jwk[name]])));
-  return createHash('sha256').update(canonical).digest('base64url');
+/** The RFC 7638 thumbprint (SHA-256), by jose: the kid of our keys. */
+export async function thumbprint(publicKey: KeyObject): Promise<string> {
+  return calculateJwkThumbprint(await exportJWK(publicKey), 'sha256');
 }
 
 /*

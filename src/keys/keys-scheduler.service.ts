@@ -7,8 +7,8 @@ import { KEY_RELOAD_INTERVAL_SECONDS, KeysService } from './keys.service';
  * rotate when the signing key is older than AUTH_KEY_ROTATION_INTERVAL, and delete long-retired keys.
  */
 @Injectable()
-export class KeysScheduler implements OnApplicationBootstrap {
-  private readonly logger = new Logger(KeysScheduler.name);
+export class KeysSchedulerService implements OnApplicationBootstrap {
+  private readonly logger = new Logger(KeysSchedulerService.name);
 
   constructor(
     private readonly keys: KeysService,

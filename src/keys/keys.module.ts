@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { JwksController } from './jwks.controller';
-import { KeysScheduler } from './keys-scheduler.service';
+import { KeysSchedulerService } from './keys-scheduler.service';
 import { KeysService } from './keys.service';
 import { KeysConfigurableModule } from './keys.options';
 import { SigningKey } from './signing-key.entity';
@@ -10,7 +10,7 @@ import { SigningKey } from './signing-key.entity';
 @Module({
   imports: [TypeOrmModule.forFeature([SigningKey])],
   controllers: [JwksController],
-  providers: [KeysService, KeysScheduler],
+  providers: [KeysService, KeysSchedulerService],
   exports: [KeysService],
 })
 export class KeysModule extends KeysConfigurableModule {}

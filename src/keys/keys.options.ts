@@ -7,4 +7,4 @@ import { moduleOptions } from '../common/module-options';
  */
 export type KeysModuleOptions = Env['keys'] & { accessTtl: number; databaseUrl: string };
 
-export const { ConfigurableModuleClass: KeysConfigurableModule, MODULE_OPTIONS_TOKEN: KEYS_OPTIONS } = moduleOptions<KeysModuleOptions>();
+export const { ConfigurableModuleClass: KeysConfigurableModule, MODULE_OPTIONS_TOKEN: KEYS_OPTIONS } = moduleOptions<KeysModuleOptions>('Keys');

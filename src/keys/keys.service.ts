@@ -15,6 +15,8 @@ export interface LoadedKey {
   /** Parsed once, not per signature or verification. */
   privateKey: KeyObject;
   publicKey: KeyObject;
+  /** The public JWK the JWKS publishes, made once per load. */
+  jwk: Record<string, string>;
   createdAt: Date;
   activatesAt: Date;
   retiredAt: Date | null;
@@ -84,7 +86,7 @@ export class KeysService implements OnModuleInit {
   jwks(): { keys: Array<Record<string, string>> } {
     const now = this.clock.now();
     const live = [...this.keys.values()].filter((key) => this.isLive(key, now));
-    return { keys: live.map((key) => ({ ...publicJwk(key.publicKey), kid: key.kid, alg: key.algorithm, use: 'sig' })) };
+    return { keys: live.map((key) => ({ ...key.jwk, kid: key.kid, alg: key.algorithm, use: 'sig' })) };
   }
 
   /**
@@ -102,7 +104,7 @@ export class KeysService implements OnModuleInit {
       .set({ retiredAt: new Date(activatesAt + graceSeconds * 1000) })
       .where('retired_at IS NULL')
       .execute();
-    const row = this.newKey(new Date(now), new Date(activatesAt));
+    const row = await this.newKey(new Date(now), new Date(activatesAt));
     const kid = row.kid; // read before insert(), which may rewrite the object with raw column values
     await this.signingKeys.insert(row);
     await this.reload();
@@ -122,7 +124,8 @@ export class KeysService implements OnModuleInit {
     this.lastReload = now;
     const rows = await this.signingKeys.find({ order: { createdAt: 'ASC', kid: 'ASC' } });
     const live = rows.filter((row) => row.retiredAt === null || row.retiredAt.getTime() > now);
-    this.keys = new Map(live.map((row) => [row.kid, this.load(row)]));
+    const loaded = await Promise.all(live.map((row) => this.load(row)));
+    this.keys = new Map(loaded.map((key) => [key.kid, key]));
     const byActivation = [...this.keys.values()].sort((a, b) => a.activatesAt.getTime() - b.activatesAt.getTime());
     // When instances rotate at once, each inserts a key; all of them end up signing with the newest.
     const active = byActivation.filter((key) => key.activatesAt.getTime() <= now);
@@ -145,9 +148,9 @@ export class KeysService implements OnModuleInit {
     return key.retiredAt === null || key.retiredAt.getTime() > now;
   }
 
-  private newKey(createdAt: Date, activatesAt: Date): SigningKey {
+  private async newKey(createdAt: Date, activatesAt: Date): Promise<SigningKey> {
     const { publicKey, privateKey } = generateKeyPair(this.config.algorithm);
-    const kid = thumbprint(publicKey);
+    const kid = await thumbprint(publicKey);
     const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     return {
       kid,
@@ -160,7 +163,7 @@ export class KeysService implements OnModuleInit {
     };
   }
 
-  private load(row: SigningKey): LoadedKey {
+  private async load(row: SigningKey): Promise<LoadedKey> {
     let pem = row.privateKey;
     const { secret, source } = this.encryption;
     if (isEncrypted(pem)) {
@@ -175,11 +178,13 @@ export class KeysService implements OnModuleInit {
         );
       }
     }
+    const publicKey = createPublicKey(row.publicKey);
     return {
       kid: row.kid,
       algorithm: row.algorithm as SigningAlgorithm,
       privateKey: createPrivateKey(pem),
-      publicKey: createPublicKey(row.publicKey),
+      publicKey,
+      jwk: await publicJwk(publicKey),
       createdAt: row.createdAt,
       activatesAt: row.activatesAt,
       retiredAt: row.retiredAt,

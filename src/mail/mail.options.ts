@@ -1,7 +1,7 @@
 import type { Env } from '../config/env';
 import { moduleOptions } from '../common/module-options';
 
-/** MailModule's options: SMTP, the sender and the public URL links are built from, as Env['recovery'] holds them. */
-export type MailModuleOptions = Env['recovery'];
+/** MailModule's options: the SMTP server and sender, or the folder mail is written to without one. */
+export type MailModuleOptions = Pick<Env['recovery'], 'smtpUrl' | 'smtpFrom' | 'mailFolder'>;
 
-export const { ConfigurableModuleClass: MailConfigurableModule, MODULE_OPTIONS_TOKEN: MAIL_OPTIONS } = moduleOptions<MailModuleOptions>();
+export const { ConfigurableModuleClass: MailConfigurableModule, MODULE_OPTIONS_TOKEN: MAIL_OPTIONS } = moduleOptions<MailModuleOptions>('Mail');

@@ -1,10 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { AccessTokensService, bearerToken } from '../auth';
-import { RefreshTokensService } from '../clients/refresh-tokens.service';
+import { AccessTokensService, bearerToken, RefreshTokensService, UsersService } from '../auth';
 import { HttpError } from '../common/http-error';
 import { OAUTH_OPTIONS, type OAuthModuleOptions } from './oauth.options';
-import { UsersService } from '../users/users.service';
 
 /** Who asks: a resource server holding the introspection secret, or a user with an access token. */
 export type IntrospectionCaller = { kind: 'service' } | { kind: 'user'; userId: string };
@@ -73,6 +71,8 @@ export class IntrospectionService {
       iat: claims.iat,
       exp: claims.exp,
       jti: claims.jti,
+      // RFC 7662 §2.2: what the token may still do (a scope whose role was taken away is gone).
+      ...(access.scope && { scope: access.scope }),
     };
   }
 

@@ -1,8 +1,6 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Header, Headers, HttpCode, HttpException, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
-import { AuthService, LoginDto, RequestOrigin } from '../auth';
-import type { Origin } from '../clients/client-rules';
-import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
+import { AuthService, ClientsService, LoginDto, type Origin, parseRefreshToken, parseRoles, RefreshRejectedException, RequestOrigin, unearnedScopes } from '../auth';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
 import { validateInput } from '../common/validate-input';
@@ -33,11 +31,12 @@ export class OAuthController {
   constructor(
     private readonly auth: AuthService,
     private readonly introspection: IntrospectionService,
+    private readonly clients: ClientsService,
     @Inject(OAUTH_OPTIONS) private readonly config: OAuthModuleOptions,
   ) {}
 
-  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=refresh_token (refresh_token, optional scope: may narrow, never widen), or password (username, password, optional scope) when AUTH_OAUTH_PASSWORD_GRANT=true; the access token carries the scope' })
-  @ApiResponse({ status: 200, description: '{access_token, token_type, expires_in, refresh_token}' })
+  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=refresh_token (refresh_token, optional scope: may narrow, never widen), or password (username, password, optional scope) when AUTH_OAUTH_PASSWORD_GRANT=true; a scope must be earned (a role of its name, or AUTH_OPEN_SCOPES), else invalid_scope; the access token carries the scope, and the answer says it' })
+  @ApiResponse({ status: 200, description: '{access_token, token_type, expires_in, refresh_token, scope?}' })
   @ApiResponse({ status: 429, description: '{error: "slow_down"} with Retry-After' })
   @Post('token')
   @OAuthEndpoint()
@@ -54,12 +53,26 @@ export class OAuthController {
       }
       throw error;
     });
+    const scope = scopeOf(tokens.accessToken);
     return {
       access_token: tokens.accessToken,
       token_type: 'Bearer',
       expires_in: tokens.expiresIn,
       refresh_token: tokens.refreshToken,
+      // RFC 6749 §5.1: required when it differs from the request; a refresh drops scopes whose role was taken away.
+      ...(scope && { scope }),
     };
+  }
+
+  /** invalid_scope for a scope the user has not earned (scope-policy.ts): asking is not enough. */
+  private checkEarned(scope: string, roles: readonly string[]): void {
+    const unearned = unearnedScopes(scope, roles, this.config.openScopes);
+    if (unearned.length > 0) throw oauthError('invalid_scope', `scope ${unearned.join(' ')} is not allowed for this user`.slice(0, 200));
+  }
+
+  private async clientOf(refreshToken: string) {
+    const parsed = parseRefreshToken(refreshToken);
+    return parsed ? this.clients.state(parsed.clientId) : null;
   }
 
   private async grant(grantType: string, params: OAuthParams, origin: Origin, cookies: RequestCookies) {
@@ -69,10 +82,18 @@ export class OAuthController {
         // The rules of POST /auth, before any argon2 work: a 10,000-character password is a 400.
         const { username, password } = validateInput(LoginDto, { username: params.required('username'), password: params.required('password') });
         const user = await this.auth.checkCredentials(username, password, { ip: origin.ip ?? 'unknown', cookies });
-        return (await this.auth.login(user, true, origin, requestedScope(params) ?? null)).token;
+        const scope = requestedScope(params);
+        if (scope !== undefined) this.checkEarned(scope, parseRoles(user.roles));
+        return (await this.auth.login(user, true, origin, scope ?? null)).token;
       }
-      case 'refresh_token':
-        return (await this.auth.refresh(params.required('refresh_token'), origin, requestedScope(params))).token;
+      case 'refresh_token': {
+        const refreshToken = params.required('refresh_token');
+        const scope = requestedScope(params);
+        // Before the rotation, so a refused request spends nothing. An unknown token fails in refresh().
+        const client = scope === undefined ? null : await this.clientOf(refreshToken);
+        if (scope !== undefined && client) this.checkEarned(scope, client.userRoles);
+        return (await this.auth.refresh(refreshToken, origin, scope)).token;
+      }
     }
     throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType).slice(0, 64)} is not supported`);
   }
@@ -100,4 +121,10 @@ export class OAuthController {
     const caller = await this.introspection.authenticateCaller(authorization);
     return this.introspection.introspect(params.required('token'), caller);
   }
+}
+
+/** The scope our freshly issued access token carries (its payload, which we just signed). */
+function scopeOf(accessToken: string): string | undefined {
+  const payload = JSON.parse(Buffer.from(accessToken.split('.')[1], 'base64url').toString()) as { scope?: unknown };
+  return typeof payload.scope === 'string' ? payload.scope : undefined;
 }

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth';
+import { RateLimitModule } from '../rate-limit';
 import { IntrospectionService } from './introspection.service';
 import { MetadataController } from './metadata.controller';
 import { OAuthController } from './oauth.controller';
@@ -6,6 +8,7 @@ import { OAuthConfigurableModule } from './oauth.options';
 
 /** The RFC 6749/7009/7662/8414 surface, on top of AuthModule's services: `OAuthModule.forRoot(options)`. */
 @Module({
+  imports: [AuthModule, RateLimitModule],
   controllers: [OAuthController, MetadataController],
   providers: [IntrospectionService],
 })

@@ -1,7 +1,7 @@
 import type { Env } from '../config/env';
 import { moduleOptions } from '../common/module-options';
 
-/** OAuthModule's options: the auth settings (issuer, introspection secret, password grant), as Env['auth'] holds them. */
-export type OAuthModuleOptions = Env['auth'];
+/** OAuthModule's options: the issuer (metadata, introspection), the introspection secret, the password grant switch and the scopes open to all. */
+export type OAuthModuleOptions = Pick<Env['auth'], 'issuer' | 'introspectionSecret' | 'oauthPasswordGrant' | 'openScopes'>;
 
-export const { ConfigurableModuleClass: OAuthConfigurableModule, MODULE_OPTIONS_TOKEN: OAUTH_OPTIONS } = moduleOptions<OAuthModuleOptions>();
+export const { ConfigurableModuleClass: OAuthConfigurableModule, MODULE_OPTIONS_TOKEN: OAUTH_OPTIONS } = moduleOptions<OAuthModuleOptions>('OAuth');

@@ -3,8 +3,8 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import { randomUUID } from 'node:crypto';
 import { Clock } from '../common/clock';
 import { RATE_LIMIT_OPTIONS, type RateLimitModuleOptions } from './rate-limit.options';
-import { decodeJws, signJws, verifyJwsSignature } from '../keys/jws';
-import { KeysService } from '../keys/keys.service';
+import { signJwt, verifyJwt } from '../keys/jwt';
+import { CLOCK_TOLERANCE_SECONDS, KeysService } from '../keys/keys.service';
 
 /** A device stays trusted this long after its last successful login (each login renews it). */
 const DEVICE_COOKIE_TTL_SECONDS = 365 * 86400;
@@ -37,29 +37,34 @@ export class DeviceCookiesService {
     return this.config.cookieSecure ? '__Host-ra_device' : 'ra_device';
   }
 
-  issue(user: { id: string; username: string }): DeviceCookie {
+  async issue(user: { id: string }): Promise<DeviceCookie> {
     const iat = Math.floor(this.clock.now() / 1000);
-    const key = this.keys.signingKey();
-    const claims = { iss: this.config.issuer, sub: user.id, usr: user.username.toLowerCase(), jti: randomUUID(), iat, exp: iat + DEVICE_COOKIE_TTL_SECONDS };
+    const claims = { iss: this.config.issuer, sub: user.id, jti: randomUUID(), iat, exp: iat + DEVICE_COOKIE_TTL_SECONDS };
     return {
       name: this.name,
-      value: signJws({ alg: key.algorithm, kid: key.kid, typ: DEVICE_TYP }, claims, key.privateKey),
+      value: await signJwt(claims, this.keys.signingKey(), { typ: DEVICE_TYP }),
       options: { httpOnly: true, secure: this.config.cookieSecure, sameSite: 'strict', path: '/', maxAge: DEVICE_COOKIE_TTL_SECONDS },
     };
   }
 
   /**
-   * The device id of a valid device cookie for this username, else null. Trust ends with the cookie's
-   * exp or with its signing key's retirement, whichever is first; the next login renews it.
+   * The device id and user id of a valid device cookie, else null. Trust ends with the cookie's exp or
+   * with its signing key's retirement, whichever is first; the next login renews it. The cookie names
+   * the user by id: whether that is the account now holding the username is the caller's question.
    */
-  async deviceOf(cookies: RequestCookies, username: string): Promise<string | null> {
+  async deviceOf(cookies: RequestCookies): Promise<{ device: string; userId: string } | null> {
     const value = cookies?.[this.name];
-    const jws = value ? decodeJws(value) : null;
-    if (!jws || jws.header.typ !== DEVICE_TYP) return null;
-    const key = await this.keys.verificationKey(jws.header.kid);
-    if (!key || !verifyJwsSignature(jws, key.algorithm, key.publicKey)) return null;
-    const { iss, usr, jti, exp } = jws.payload;
-    const valid = iss === this.config.issuer && usr === username.toLowerCase() && typeof jti === 'string' && typeof exp === 'number';
-    return valid && exp * 1000 > this.clock.now() ? jti : null;
+    if (!value) return null;
+    const claims = await verifyJwt(value, {
+      typ: DEVICE_TYP,
+      key: (kid) => this.keys.verificationKey(kid),
+      issuer: this.config.issuer,
+      maxLifetime: DEVICE_COOKIE_TTL_SECONDS,
+      now: this.clock.now(),
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
+      requiredClaims: ['sub', 'jti'],
+    }).catch(() => null);
+    if (!claims || typeof claims.jti !== 'string' || typeof claims.sub !== 'string') return null;
+    return { device: claims.jti, userId: claims.sub };
   }
 }

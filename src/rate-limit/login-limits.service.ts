@@ -7,6 +7,8 @@ export interface LoginAttempt {
   username: string;
   ip: string;
   cookies?: RequestCookies;
+  /** The id of the account that holds the username now, or null: asked only when a valid device cookie came. */
+  currentUserId: () => Promise<string | null>;
 }
 
 const TOO_MANY_LOGINS = 'Too many login attempts, try again later';
@@ -24,21 +26,22 @@ export class LoginLimitsService {
   ) {}
 
   /**
-   * A login's password check. From a trusted device (a valid device cookie for this username) the
-   * failures count per device and per username across its devices; otherwise per username and address
-   * (strict), per username (loose) and per address. Successful logins count per address.
+   * A login's password check. From a trusted device (a valid device cookie of the account that now
+   * holds this username) the failures count per device and per user across its devices; otherwise per
+   * username and address (strict), per username (loose) and per address. Successful logins count per
+   * address.
    */
   async checkLogin<T>(attempt: LoginAttempt, check: () => Promise<T | null>): Promise<T | null> {
     const { limits } = this;
-    const device = await this.devices.deviceOf(attempt.cookies, attempt.username);
+    const trusted = await this.trustedDevice(attempt);
     const name = nameKey(attempt.username);
     const address = addressKey(attempt.ip);
-    const failures: Budget[] = device
+    const failures: Budget[] = trusted
       ? [
-          { limiter: limits.loginFailuresPerDevice, key: device },
-          // All of the username's devices together: cookies stockpiled while the password was known
+          { limiter: limits.loginFailuresPerDevice, key: trusted.device },
+          // All of the user's devices together: cookies stockpiled while the password was known
           // must not multiply the guesses. A key of its own, which no stranger without a cookie reaches.
-          { limiter: limits.loginFailuresPerUser, key: `devices:${name}` },
+          { limiter: limits.loginFailuresPerUser, key: `devices:${trusted.userId}` },
         ]
       : [
           // The address first: once it is spent, a spray of usernames makes no more counters.
@@ -47,6 +50,17 @@ export class LoginLimitsService {
           { limiter: limits.loginFailuresPerUser, key: name },
         ];
     return this.checkUnder(failures, [{ limiter: limits.loginSuccessesPerAddress, key: address }], check);
+  }
+
+  /**
+   * The device cookie counts only for the account it was issued to, named by id: a deleted account's
+   * cookies are nothing to a new account that took its name. The lookup runs for every valid cookie,
+   * whether the name exists or not, so its cost tells nothing about the name.
+   */
+  private async trustedDevice(attempt: LoginAttempt): Promise<{ device: string; userId: string } | null> {
+    const cookie = await this.devices.deviceOf(attempt.cookies);
+    if (!cookie) return null;
+    return (await attempt.currentUserId()) === cookie.userId ? cookie : null;
   }
 
   /**

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { KeysModule } from '../keys/keys.module';
+import { RedisModule } from '../redis/redis.module';
 import { DeviceCookiesService } from './device-cookies.service';
 import { LoginLimitsService } from './login-limits.service';
 import { RateLimitsService } from './rate-limits.service';
@@ -11,6 +13,7 @@ import { RateLimitConfigurableModule } from './rate-limit.options';
  * logins, signed with KeysModule's keys: `RateLimitModule.forRoot(options)`.
  */
 @Module({
+  imports: [KeysModule, RedisModule],
   providers: [RateLimitsService, LoginLimitsService, DeviceCookiesService, RefreshRateLimitGuard, SignUpRateLimitGuard],
   exports: [RateLimitsService, LoginLimitsService, DeviceCookiesService, RefreshRateLimitGuard, SignUpRateLimitGuard],
 })

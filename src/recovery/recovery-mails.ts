@@ -36,8 +36,9 @@ export function verifyMail(to: string, url: string, ttlSeconds: number): MailMes
 }
 
 export function emailChangedMail(to: string): MailMessage {
-  return message(to, 'Your account email is changing', [
-    'A new email address was set on your account; this address will no longer be used for password resets.',
-    'If you did not do this, reset your password and review your signed-in devices.',
+  return message(to, 'A change of your account email was requested', [
+    'Someone signed in to your account asked to use another email address for it.',
+    'This address stays the one for password resets until the new address is confirmed through the link mailed to it.',
+    'If you did not do this, reset your password now and review your signed-in devices.',
   ]);
 }

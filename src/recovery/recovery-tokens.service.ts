@@ -36,19 +36,21 @@ export class RecoveryTokensService {
   }
 
   /**
-   * Spends the token: one conditional UPDATE (unused, unexpired, this purpose), so two requests with
-   * one token never both succeed. Returns its row, or null for anything not currently valid.
+   * Spends the token: one conditional UPDATE (unused, unexpired, this purpose, and `userId`'s when
+   * given), so two requests with one token never both succeed, and a token shown to another account
+   * is not spent by it. Returns its row, or null for anything not currently valid.
    */
-  async redeem(token: string, purpose: RecoveryPurpose): Promise<RecoveryToken | null> {
+  async redeem(token: string, purpose: RecoveryPurpose, userId?: string): Promise<RecoveryToken | null> {
     if (!TOKEN_PATTERN.test(token)) return null;
     const tokenHash = hashOf(token);
     const now = this.clock.now();
-    const { affected } = await this.tokens
+    const update = this.tokens
       .createQueryBuilder()
       .update(RecoveryToken)
       .set({ usedAt: new Date(now) })
-      .where('token_hash = :tokenHash AND purpose = :purpose AND used_at IS NULL AND expires_at > :now', { tokenHash, purpose, now })
-      .execute();
+      .where('token_hash = :tokenHash AND purpose = :purpose AND used_at IS NULL AND expires_at > :now', { tokenHash, purpose, now });
+    if (userId !== undefined) update.andWhere('user_id = :userId', { userId });
+    const { affected } = await update.execute();
     if (!affected) return null;
     const row = await this.tokens.findOneBy({ tokenHash });
     if (row) await this.supersede(row.userId, purpose, now);

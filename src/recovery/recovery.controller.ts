@@ -3,6 +3,7 @@ import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
+import { RecentAuth } from '../auth';
 import { EmailDto } from '../users/dto/email.dto';
 import { UsersService } from '../users/users.service';
 import { EmailResponseDto } from './dto/email.response.dto';
@@ -46,13 +47,18 @@ export class RecoveryController {
   @ApiErrors(401)
   @Get('me/email')
   async email(@CurrentUser() caller: Caller): Promise<EmailResponseDto> {
-    const { email, emailVerifiedAt } = await this.users.findById(caller.userId);
-    return { email, verified: emailVerifiedAt !== null };
+    const { email, emailVerifiedAt, pendingEmail } = await this.users.findById(caller.userId);
+    return { email, verified: emailVerifiedAt !== null, ...(pendingEmail !== null && { pendingEmail }) };
   }
 
-  /** Sets a new address, pending until the link mailed to it is followed; the old address is told. */
+  /**
+   * Asks for a new address, pending until the link mailed to it is followed; a verified old address
+   * stays the recovery address meanwhile and is told. Needs recent authentication: with a stolen
+   * access token alone, this would lead to a password reset.
+   */
   @ApiBearerAuth()
   @ApiErrors(400, 401, 429)
+  @RecentAuth()
   @Put('me/email')
   @HttpCode(204)
   changeEmail(@CurrentUser() caller: Caller, @Body() body: EmailDto): Promise<void> {

@@ -1,9 +1,9 @@
-import { BadRequestException, Inject, Injectable, OnModuleInit } from '@nestjs/common';
+import { BadRequestException, Inject, Injectable, NotFoundException, OnModuleInit } from '@nestjs/common';
 import { ClientsService } from '../clients/clients.service';
 import { Caller } from '../common/current-user.decorator';
 import { RECOVERY_OPTIONS, type RecoveryModuleOptions } from './recovery.options';
-import { SessionEvents } from '../events';
-import { MailMessage, MailOutbox, MailOutboxEntry } from '../mail';
+import { SessionEventsService } from '../events';
+import { MailMessage, MailOutboxService, MailOutboxEntry } from '../mail';
 import { nameKey, RateLimitsService } from '../rate-limit/rate-limits.service';
 import { addressKey } from '../rate-limit/address-key';
 import { UsersService } from '../users/users.service';
@@ -25,9 +25,9 @@ export class RecoveryService implements OnModuleInit {
     private readonly users: UsersService,
     private readonly clients: ClientsService,
     private readonly tokens: RecoveryTokensService,
-    private readonly outbox: MailOutbox,
+    private readonly outbox: MailOutboxService,
     private readonly limits: RateLimitsService,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
     @Inject(RECOVERY_OPTIONS) private readonly config: RecoveryModuleOptions,
   ) {}
 
@@ -35,6 +35,17 @@ export class RecoveryService implements OnModuleInit {
     this.outbox.register('password_reset', (entry) => this.renderReset(entry));
     this.outbox.register('verify_email', (entry) => this.renderVerify(entry));
     this.outbox.register('email_changed', async (entry) => emailChangedMail(entry.recipient));
+    // A sink, not a listener: the link's outbox row is written before the sign-up answers, or it fails.
+    this.events.addDurableSink({ wants: (type) => type === 'user.created', store: (event) => this.verifyNewUsersEmail(event.userId) });
+  }
+
+  /** A user who signed up with an email is mailed a link to verify it; an event for no stored user (gone already) mails nothing. */
+  private async verifyNewUsersEmail(userId: string): Promise<void> {
+    const user = await this.users.findById(userId).catch((error: unknown) => {
+      if (error instanceof NotFoundException) return null;
+      throw error;
+    });
+    if (user?.email && !user.emailVerifiedAt) await this.outbox.enqueue('verify_email', user.email, user.id);
   }
 
   async forgot(email: string, ip: string): Promise<void> {
@@ -59,16 +70,21 @@ export class RecoveryService implements OnModuleInit {
     await this.events.emit('user.password_changed', row.userId, { by, reason: 'reset' });
   }
 
+  /**
+   * Asks for a new address (the route needs recent authentication). A verified address stays the
+   * recovery address until the new one is verified, and is told of the request (no link in that mail).
+   */
   async changeEmail(caller: Caller, email: string): Promise<void> {
     await this.limits.take([{ limiter: this.limits.recoveryPerAccount, key: `user:${caller.userId}` }], TOO_MANY);
-    const { changed, replaced } = await this.users.setPendingEmail(caller.userId, email);
+    const { changed, notify } = await this.users.setPendingEmail(caller.userId, email);
     if (changed) await this.outbox.enqueue('verify_email', email, caller.userId);
-    if (replaced) await this.outbox.enqueue('email_changed', replaced, caller.userId);
+    if (notify) await this.outbox.enqueue('email_changed', notify, caller.userId);
   }
 
+  /** Only the signed-in owner's attempt spends the link: anyone else's leaves it working for the owner. */
   async verifyEmail(caller: Caller, token: string): Promise<void> {
-    const row = await this.tokens.redeem(token, 'verify_email');
-    if (!row || row.userId !== caller.userId || !row.email) throw invalidToken();
+    const row = await this.tokens.redeem(token, 'verify_email', caller.userId);
+    if (!row?.email) throw invalidToken();
     if (!(await this.users.markEmailVerified(row.userId, row.email))) throw invalidToken();
   }
 
@@ -83,7 +99,8 @@ export class RecoveryService implements OnModuleInit {
     if (!entry.userId) return null;
     const user = await this.users.findById(entry.userId).catch(() => null);
     // The address was changed again (or verified) since: that newer request mails its own link.
-    if (!user || user.email !== entry.recipient || user.emailVerifiedAt) return null;
+    const asked = user && (user.pendingEmail === entry.recipient || (user.email === entry.recipient && !user.emailVerifiedAt));
+    if (!asked) return null;
     const token = await this.tokens.issue(user.id, 'verify_email', this.config.emailVerifyTtl, entry.recipient);
     return verifyMail(entry.recipient, `${this.config.publicUrl}/account#verify=${token}`, this.config.emailVerifyTtl);
   }

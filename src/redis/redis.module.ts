@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { RedisService } from './redis.service';
 import { RedisConfigurableModule } from './redis.options';
 
-/** The optional shared Redis: `RedisModule.forRoot({ url, keyPrefix })`, global like every configured module. */
+/** The optional shared Redis: `RedisModule.forRoot({ url, keyPrefix })`, imported by what keeps state across instances. */
 @Module({
   providers: [RedisService],
   exports: [RedisService],

@@ -98,7 +98,7 @@ export class RedisService implements OnApplicationBootstrap, OnApplicationShutdo
       Promise.race([connection.quit(), new Promise((resolve) => setTimeout(resolve, 1000).unref())])
         .catch(() => undefined)
         .finally(() => connection.disconnect());
-    await Promise.all([this.client, this.subscriber].map((connection) => connection && quit(connection)));
+    await Promise.all([this.client, this.subscriber].filter((connection) => connection !== undefined && connection !== null).map(quit));
   }
 
   private connect(url: string, queueWhileOffline = false): Redis {

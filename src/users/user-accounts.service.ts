@@ -1,12 +1,13 @@
-import { Injectable, NotFoundException } from '@nestjs/common';
+import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { HttpError } from '../common/http-error';
+import { afterCursor, keysetPage } from '../common/keyset-page';
 import { ADMIN_ROLE, formatRoles, parseRoles } from './roles';
 import { User } from './user.entity';
 
-/** An arbitrary constant: the PostgreSQL advisory lock that serialises changes to who is an admin. */
+/** An arbitrary constant: the PostgreSQL advisory lock that serialises the admin changes of users (roles, disabling, deletion). */
 const ADMIN_LOCK = 1765000000;
 
 /*
@@ -19,14 +20,32 @@ const ANOTHER_ADMIN_REMAINS = `(:staysAdmin = 1
   OR EXISTS (SELECT 1 FROM users other WHERE other.id <> :id AND other.disabled_at IS NULL
     AND (' ' || other.roles || ' ') LIKE '% ${ADMIN_ROLE} %'))`;
 
+/** The acting admin (none for the CLI) is still an enabled admin when the statement runs. */
+const ACTOR_IS_ADMIN = `(:actorId = '' OR EXISTS (SELECT 1 FROM users actor WHERE actor.id = :actorId AND actor.disabled_at IS NULL
+  AND (' ' || actor.roles || ' ') LIKE '% ${ADMIN_ROLE} %'))`;
+
+/** The row is as the change read it: what the change replaces is what the audit says it replaced. */
+const UNCHANGED_SINCE = `roles = :readRoles AND COALESCE(disabled_at, -1) = :readDisabledAt`;
+
+/** Tries of a change that keeps finding the user changed since its read (SQLite only; PostgreSQL serialises). */
+const MAX_ATTEMPTS = 5;
+
 export interface UserChange {
   roles?: string[];
   disabled?: boolean;
 }
 
 export interface UserListPage {
-  users: (User & { liveClients: number })[];
+  users: User[];
   nextCursor: string | null;
+}
+
+function notFound(): NotFoundException {
+  return new NotFoundException('User not found');
+}
+
+function notAnAdmin(): HttpError {
+  return new HttpError(403, 'Forbidden', 'This route needs a role the caller does not have', {}, { reason: 'insufficient_role' });
 }
 
 function lastAdmin(): HttpError {
@@ -45,102 +64,112 @@ export class UserAccountsService {
     this.postgres = users.manager.connection.options.type === 'postgres';
   }
 
-  /** Applies the change and answers the user before and after it; 404 unknown, 409 the last admin. */
-  async change(id: string, change: UserChange): Promise<{ before: User; after: User }> {
-    const before = await this.find(id);
-    const roles = change.roles ? formatRoles(change.roles) : before.roles;
-    const disabledAt = change.disabled === undefined ? before.disabledAt : change.disabled ? (before.disabledAt ?? new Date(this.clock.now())) : null;
-    const staysAdmin = disabledAt === null && parseRoles(roles).includes(ADMIN_ROLE);
-    const affected = await this.guarded((manager) =>
-      manager
-        .createQueryBuilder()
-        .update(User)
-        .set({ roles, disabledAt })
-        .where('id = :id', { id })
-        .andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: staysAdmin ? 1 : 0 })
-        .execute(),
-    );
-    if (affected === 0) throw (await this.users.existsBy({ id })) ? lastAdmin() : new NotFoundException('User not found');
-    return { before, after: Object.assign(new User(), before, { roles, disabledAt }) };
+  /**
+   * Applies the change for the actor (an admin's user id, or null for the CLI) and answers the user
+   * as the change found and left it; 404 unknown, 403 the actor is no longer an enabled admin, 409
+   * the last admin. Only the named fields are written, by one conditional UPDATE that also holds the
+   * actor's check and the last-admin rule: the database decides, and a change that finds the user
+   * changed since its read is read and tried again, so `before` is always what it replaced.
+   */
+  async change(actorId: string | null, id: string, change: UserChange): Promise<{ before: User; after: User }> {
+    for (let attempt = 1; ; attempt += 1) {
+      const { before, after, affected } = await this.guarded(async (manager) => {
+        const before = await manager.findOneBy(User, { id });
+        if (!before) throw notFound();
+        const after = this.applied(before, change);
+        const staysAdmin = after.disabledAt === null && parseRoles(after.roles).includes(ADMIN_ROLE);
+        const written = await manager
+          .createQueryBuilder()
+          .update(User)
+          .set({ ...(change.roles && { roles: after.roles }), ...(change.disabled !== undefined && { disabledAt: after.disabledAt }) })
+          .where('id = :id', { id })
+          .andWhere(UNCHANGED_SINCE, { readRoles: before.roles, readDisabledAt: before.disabledAt?.getTime() ?? -1 })
+          .andWhere(ACTOR_IS_ADMIN, { actorId: actorId ?? '' })
+          .andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: staysAdmin ? 1 : 0 })
+          .execute();
+        return { before, after, affected: written.affected ?? 0 };
+      });
+      if (affected > 0) return { before, after };
+      const current = await this.find(id);
+      await this.checkActor(actorId);
+      const changedMeanwhile = current.roles !== before.roles || current.disabledAt?.getTime() !== before.disabledAt?.getTime();
+      if (!changedMeanwhile) throw lastAdmin();
+      if (attempt === MAX_ATTEMPTS) throw new ConflictException('The user is being changed by someone else; try again');
+    }
   }
 
   /**
-   * Deletes the user (its clients go with it: ON DELETE CASCADE); 404 unknown, 409 the last admin.
-   * `takes` runs in the same transaction just before the DELETE, once the user row is locked (a
-   * login's INSERT holds it FOR SHARE; on SQLite the transaction's write lock), and says what the
-   * deletion takes with it: the admin asks Clients for the live clients, so each gets its one
-   * session.ended and no login slips in between. Its answer counts only if the DELETE happened.
+   * Deletes the user (its clients go with it: ON DELETE CASCADE); 404 unknown, 403 the actor, 409 the last admin.
+   * `takes` runs just before the DELETE and says what the deletion takes with it: the admin asks Clients for
+   * the live clients, so each gets its one session.ended. On PostgreSQL both run in one transaction with the
+   * user row locked (a login's INSERT holds it FOR SHARE), so no login slips in between; SQLite runs them
+   * back to back on its one connection (see guarded). Its answer counts only if the DELETE happened.
    */
-  async delete<T>(id: string, takes: (manager: EntityManager) => Promise<T>): Promise<{ user: User; taken: T }> {
+  async delete<T>(actorId: string | null, id: string, takes: (manager: EntityManager) => Promise<T>): Promise<{ user: User; taken: T }> {
     const user = await this.find(id);
-    const outcome = await this.users.manager.transaction(async (manager) => {
-      if (this.postgres) {
-        await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_LOCK]);
-        await manager.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [id]);
-      }
+    const outcome = await this.guarded(async (manager) => {
+      if (this.postgres) await manager.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [id]);
       const taken = await takes(manager);
-      const deleted = await manager.createQueryBuilder().delete().from(User).where('id = :id', { id }).andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: 0 }).execute();
+      const deleted = await manager
+        .createQueryBuilder()
+        .delete()
+        .from(User)
+        .where('id = :id', { id })
+        .andWhere(ACTOR_IS_ADMIN, { actorId: actorId ?? '' })
+        .andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: 0 })
+        .execute();
       return deleted.affected ? { taken } : null;
     });
-    if (outcome === null) throw (await this.users.existsBy({ id })) ? lastAdmin() : new NotFoundException('User not found');
-    return { user, taken: outcome.taken };
+    if (outcome) return { user, taken: outcome.taken };
+    await this.find(id);
+    await this.checkActor(actorId);
+    throw lastAdmin();
+  }
+
+  /**
+   * 403 unless the actor (null: the CLI) is still an enabled admin. For writes made elsewhere (a
+   * password, ending clients): it narrows the window since the guard's check to one query.
+   */
+  async checkActor(actorId: string | null): Promise<void> {
+    if (actorId === null) return;
+    const actor = await this.users.findOne({ where: { id: actorId }, select: { id: true, roles: true, disabledAt: true } });
+    if (!actor || actor.disabledAt !== null || !parseRoles(actor.roles).includes(ADMIN_ROLE)) throw notAnAdmin();
   }
 
   async find(id: string): Promise<User> {
     const user = await this.users.findOneBy({ id });
-    if (!user) throw new NotFoundException('User not found');
+    if (!user) throw notFound();
     return user;
   }
 
-  /** The user with their live client count; 404 unknown. */
-  async view(id: string): Promise<User & { liveClients: number }> {
-    const { entities, raw } = await this.withLiveClients().where('u.id = :id', { id }).getRawAndEntities<{ live_clients: string | number }>();
-    if (!entities[0]) throw new NotFoundException('User not found');
-    return Object.assign(entities[0], { liveClients: Number(raw[0].live_clients) });
-  }
-
-  /** Users newest first, optionally whose name contains `query`, with their live client counts. */
+  /** Users newest first, optionally whose name contains `query`. */
   async page(options: { query?: string; limit: number; cursor?: string }): Promise<UserListPage> {
-    const q = this.withLiveClients().orderBy('u.created_at', 'DESC').addOrderBy('u.id', 'DESC');
+    const q = this.users.createQueryBuilder('u');
     if (options.query) {
       const escaped = options.query.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`);
       q.andWhere(`u.username_key LIKE :pattern ESCAPE '\\'`, { pattern: `%${escaped}%` });
     }
-    if (options.cursor !== undefined) {
-      const after = decodeCursor(options.cursor);
-      if (!after) throw new HttpError(400, 'Bad Request', 'cursor is not one this server gave out');
-      q.andWhere('(u.created_at < :createdAt OR (u.created_at = :createdAt AND u.id < :afterId))', after);
-    }
-    const { entities, raw } = await q.limit(options.limit + 1).getRawAndEntities<{ live_clients: string | number }>();
-    const users = entities.slice(0, options.limit).map((user, i) => Object.assign(user, { liveClients: Number(raw[i].live_clients) }));
-    const last = users.at(-1);
-    return { users, nextCursor: entities.length > options.limit && last ? encodeCursor(last) : null };
+    const rows = await afterCursor(q, { at: 'u.created_at', id: 'u.id' }, options).getMany();
+    const { items, nextCursor } = keysetPage(rows, options.limit, (user) => ({ at: user.createdAt, id: user.id }));
+    return { users: items, nextCursor };
   }
 
-  private withLiveClients() {
-    const now = this.clock.now();
-    return this.users
-      .createQueryBuilder('u')
-      .addSelect(
-        (sub) => sub.select('COUNT(*)').from('clients', 'c').where('c.user_id = u.id AND c.ended_at IS NULL AND c.expires_at > :now', { now }),
-        'live_clients',
-      );
+  private applied(before: User, change: UserChange): User {
+    const roles = change.roles ? formatRoles(change.roles) : before.roles;
+    const disabledAt = change.disabled === undefined ? before.disabledAt : change.disabled ? (before.disabledAt ?? new Date(this.clock.now())) : null;
+    return Object.assign(new User(), before, { roles, disabledAt });
   }
 
-  private async guarded(run: (manager: EntityManager) => Promise<{ affected?: number | null }>): Promise<number> {
-    if (!this.postgres) return (await run(this.users.manager)).affected ?? 0; // one statement holds SQLite's write lock
+  /*
+   * PostgreSQL: one transaction under the advisory lock, so changes to users run one after the other
+   * and the read inside is current. SQLite: no transaction (TypeORM's one connection would mix
+   * concurrent ones); each statement holds the write lock, and the UPDATE's conditions decide.
+   */
+  private async guarded<T>(run: (manager: EntityManager) => Promise<T>): Promise<T> {
+    if (!this.postgres) return run(this.users.manager);
     return this.users.manager.transaction(async (manager) => {
       await manager.query('SELECT pg_advisory_xact_lock($1)', [ADMIN_LOCK]);
-      return (await run(manager)).affected ?? 0;
+      return run(manager);
     });
   }
-}
-
-function encodeCursor(user: User): string {
-  return Buffer.from(`${user.createdAt.getTime()}.${user.id}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): { createdAt: number; afterId: string } | null {
-  const match = /^(\d{1,15})\.([0-9a-f-]{36})$/.exec(Buffer.from(cursor, 'base64url').toString());
-  return match ? { createdAt: Number(match[1]), afterId: match[2] } : null;
 }

@@ -39,4 +39,11 @@ export class User {
 
   @TimestampColumn({ name: 'email_verified_at', nullable: true })
   emailVerifiedAt!: Date | null;
+
+  /**
+   * A new address asked for while `email` is verified: it replaces `email` only once its link is
+   * followed, so a stolen session cannot move password resets to an address of its choosing.
+   */
+  @Column({ name: 'pending_email', type: 'varchar', length: 254, nullable: true })
+  pendingEmail!: string | null;
 }

@@ -1,7 +1,6 @@
 import { ApiBearerAuth, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Body, Controller, ForbiddenException, Get, Inject, Post, UseGuards } from '@nestjs/common';
-import { MailOutbox } from '../mail';
 import { USERS_OPTIONS, type UsersModuleOptions } from './users.options';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { Public } from '../common/public.decorator';
@@ -16,7 +15,6 @@ import { UsersService } from './users.service';
 export class UsersController {
   constructor(
     private readonly users: UsersService,
-    private readonly mailOutbox: MailOutbox,
     @Inject(USERS_OPTIONS) private readonly config: UsersModuleOptions,
   ) {}
 
@@ -26,8 +24,8 @@ export class UsersController {
   @Post('users')
   async signUp(@Body() body: CreateUserDto): Promise<UserResponseDto> {
     if (!this.config.signup) throw new ForbiddenException('Sign-up is disabled');
+    // An email given here is mailed a link to verify it by RecoveryModule, which hears user.created.
     const user = await this.users.create(body.username, body.password, { email: body.email ?? null });
-    if (body.email) await this.mailOutbox.enqueue('verify_email', body.email, user.id);
     return UserResponseDto.of(user);
   }
 

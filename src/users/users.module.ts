@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { EventsModule } from '../events';
+import { RateLimitModule } from '../rate-limit';
 import { User } from './user.entity';
 import { UsersController } from './users.controller';
 import { PasswordHasher } from './password-hasher';
@@ -9,7 +11,7 @@ import { UsersConfigurableModule } from './users.options';
 
 /** Users and sign-up: `UsersModule.forRoot(options)`; the sign-up limit comes from RateLimitModule. */
 @Module({
-  imports: [TypeOrmModule.forFeature([User])],
+  imports: [TypeOrmModule.forFeature([User]), EventsModule, RateLimitModule],
   controllers: [UsersController],
   providers: [UsersService, UserAccountsService, PasswordHasher],
   exports: [UsersService, UserAccountsService],

@@ -1,7 +1,9 @@
-import type { Env } from '../config/env';
 import { moduleOptions } from '../common/module-options';
 
-/** UsersModule's options: the auth settings (`signup` opens POST /users), as Env['auth'] holds them. */
-export type UsersModuleOptions = Env['auth'];
+/** UsersModule's options: only what it reads. */
+export interface UsersModuleOptions {
+  /** AUTH_SIGNUP: whether POST /users is open. */
+  signup: boolean;
+}
 
-export const { ConfigurableModuleClass: UsersConfigurableModule, MODULE_OPTIONS_TOKEN: USERS_OPTIONS } = moduleOptions<UsersModuleOptions>();
+export const { ConfigurableModuleClass: UsersConfigurableModule, MODULE_OPTIONS_TOKEN: USERS_OPTIONS } = moduleOptions<UsersModuleOptions>('Users');

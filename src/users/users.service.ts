@@ -5,7 +5,7 @@ import { LRUCache } from 'lru-cache';
 import { IsNull, Not, QueryFailedError, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { isWellFormed } from '../common/well-formed.decorator';
-import { Actor, SessionEvents } from '../events';
+import { Actor, SessionEventsService } from '../events';
 import { SqlStatement } from '../database/sql-statement';
 import { USERNAME_PATTERN } from './dto/create-user.dto';
 import { PasswordHasher } from './password-hasher';
@@ -41,7 +41,7 @@ export class UsersService {
     @InjectRepository(User) private readonly users: Repository<User>,
     private readonly hasher: PasswordHasher,
     private readonly clock: Clock,
-    private readonly events: SessionEvents,
+    private readonly events: SessionEventsService,
   ) {
     this.byUsernameKey = new SqlStatement(users.manager, BY_USERNAME_KEY, ['usernameKey']);
   }
@@ -72,6 +72,7 @@ export class UsersService {
       disabledAt: null,
       email: options.email ?? null,
       emailVerifiedAt: null,
+      pendingEmail: null,
     });
     try {
       await this.users.insert(user);
@@ -88,6 +89,13 @@ export class UsersService {
     const user = await this.users.findOneBy({ usernameKey: username.toLowerCase() });
     if (!user) throw new NotFoundException(`No user named ${username}`);
     return user;
+  }
+
+  /** The id of the user who holds this username now, or null; the same statement as a login's. */
+  async idOf(username: string): Promise<string | null> {
+    if (!USERNAME_PATTERN.test(username)) return null;
+    const [row] = await this.byUsernameKey.rows<UserRow>({ usernameKey: username.toLowerCase() });
+    return row?.id ?? null;
   }
 
   async findById(id: string): Promise<User> {
@@ -110,23 +118,38 @@ export class UsersService {
   }
 
   /**
-   * Sets a new, unverified address (the verified one it replaces is returned, to be told); false
-   * when it already is the user's verified address, which then stays verified.
+   * Asks for a new address. While the user has a verified one, the new one waits in `pendingEmail` and
+   * the verified one stays the recovery address (and is returned, to be told); without one, the new
+   * address simply replaces the unverified one. `changed` false: it already is the verified address,
+   * which stays, and any pending change is dropped.
    */
-  async setPendingEmail(id: string, email: string): Promise<{ changed: boolean; replaced: string | null }> {
+  async setPendingEmail(id: string, email: string): Promise<{ changed: boolean; notify: string | null }> {
     const user = await this.findById(id);
-    if (user.emailVerifiedAt && user.email === email) return { changed: false, replaced: null };
-    await this.users.update({ id }, { email, emailVerifiedAt: null });
-    return { changed: true, replaced: user.emailVerifiedAt ? user.email : null };
+    if (!user.emailVerifiedAt) {
+      await this.users.update({ id }, { email, pendingEmail: null });
+      return { changed: true, notify: null };
+    }
+    if (user.email === email) {
+      await this.users.update({ id }, { pendingEmail: null });
+      return { changed: false, notify: null };
+    }
+    await this.users.update({ id }, { pendingEmail: email });
+    return { changed: true, notify: user.email };
   }
 
   /**
-   * Marks the address verified if it is still the user's pending one; false otherwise. Another
-   * account that verified it first wins (the partial unique index decides): 409.
+   * Marks the address verified if it is still the one the user asked for (pending, or the unverified
+   * `email`); it becomes the recovery address. False otherwise. Another account that verified it
+   * first wins (the partial unique index decides): 409.
    */
   async markEmailVerified(id: string, email: string): Promise<boolean> {
     try {
-      const { affected } = await this.users.update({ id, email, emailVerifiedAt: IsNull() }, { emailVerifiedAt: new Date(this.clock.now()) });
+      const { affected } = await this.users
+        .createQueryBuilder()
+        .update(User)
+        .set({ email, emailVerifiedAt: new Date(this.clock.now()), pendingEmail: null })
+        .where('id = :id AND (pending_email = :email OR (email = :email AND email_verified_at IS NULL))', { id, email })
+        .execute();
       return Boolean(affected);
     } catch (error) {
       if (error instanceof QueryFailedError && (await this.findByVerifiedEmail(email))) {

@@ -16,7 +16,21 @@ export class AuditEventResponseDto {
       actor: { kind: event.actor, userId: event.actorUserId, clientId: event.actorClientId },
       action: event.action,
       targetUserId: event.targetUserId,
-      details: JSON.parse(event.details) as Record<string, unknown>,
+      details: readDetails(event.details),
     };
   }
+}
+
+/**
+ * The stored JSON object. Rows written before migration 1766000000000 may have been cut at 4,000
+ * characters into invalid JSON: shown as they are stored, under `unreadable`, so no page fails.
+ */
+function readDetails(stored: string): Record<string, unknown> {
+  try {
+    const details: unknown = JSON.parse(stored);
+    if (typeof details === 'object' && details !== null && !Array.isArray(details)) return details as Record<string, unknown>;
+  } catch {
+    // falls through to the stored text
+  }
+  return { unreadable: stored };
 }

@@ -22,3 +22,8 @@ export class LoginResponseDto {
 export class RefreshResponseDto {
   token!: Required<TokensDto>;
 }
+
+/** POST /auth/reauthenticate: a fresh access token for the same client (its refresh token is unchanged). */
+export class ReauthenticateResponseDto {
+  token!: AccessTokenDto;
+}

@@ -1,5 +1,6 @@
 import { Controller, ExecutionContext, Get } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { Clock } from '../../common/clock';
 import { AccessForbiddenException } from '../access-forbidden.exception';
 import type { AccessTokensService } from '../access-tokens.service';
 import { Roles } from '../roles.decorator';
@@ -26,9 +27,9 @@ function contextFor(handler: keyof Guarded): ExecutionContext {
 
 function guardFor(roles: string[], scope?: string): AccessTokenGuard {
   const accessTokens = {
-    authenticate: async () => ({ caller: { userId: 'u', clientId: 'c' }, claims: { scope }, roles }),
+    authenticate: async () => ({ caller: { userId: 'u', clientId: 'c' }, claims: { scope }, roles, scope: scope ?? null }),
   } as unknown as AccessTokensService;
-  return new AccessTokenGuard(new Reflector(), accessTokens, {} as SessionCookies);
+  return new AccessTokenGuard(new Reflector(), accessTokens, {} as SessionCookies, new Clock());
 }
 
 const refusal = (reason: string) => expect.objectContaining({ response: expect.objectContaining({ statusCode: 403, reason }) });

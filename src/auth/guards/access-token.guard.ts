@@ -1,15 +1,21 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
+import { Clock } from '../../common/clock';
 import type { Caller } from '../../common/current-user.decorator';
 import { IS_PUBLIC } from '../../common/public.decorator';
 import { AccessForbiddenException } from '../access-forbidden.exception';
 import { AccessTokenRejectedException } from '../access-token-rejected.exception';
-import { AccessTokensService } from '../access-tokens.service';
+import { AccessTokenClaims, AccessTokensService } from '../access-tokens.service';
 import { bearerToken } from '../bearer-token';
+import { ReauthenticationRequiredException } from '../reauthentication-required.exception';
+import { RECENT_AUTH, type RecentAuthRequirement } from '../recent-auth.decorator';
 import { REQUIRED_ROLES } from '../roles.decorator';
 import { REQUIRED_SCOPES } from '../scopes.decorator';
 import { SessionCookies } from '../session-cookies';
+
+/** AUTH_REAUTH_MAX_AGE's default, in seconds. */
+const DEFAULT_REAUTH_MAX_AGE = 600;
 
 /** Global guard: every route needs a live access token unless it is marked @Public(). */
 @Injectable()
@@ -18,6 +24,7 @@ export class AccessTokenGuard implements CanActivate {
     private readonly reflector: Reflector,
     private readonly accessTokens: AccessTokensService,
     private readonly cookies: SessionCookies,
+    private readonly clock: Clock,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -27,13 +34,25 @@ export class AccessTokenGuard implements CanActivate {
     const authorization = request.headers.authorization;
     const token = authorization === undefined ? this.cookies.access(request) : bearerToken(authorization);
     if (!token) throw new AccessTokenRejectedException('invalid', false);
-    const { caller, claims, roles } = await this.accessTokens.authenticate(token);
+    const { caller, claims, roles, scope } = await this.accessTokens.authenticate(token);
     request.user = caller;
-    this.authorize(context, roles, claims.scope);
+    this.authorize(context, roles, scope ?? undefined);
+    this.requireRecentAuth(context, claims);
     return true;
   }
 
-  /** @Roles: any of them among the user's current roles; @Scopes: all of them in the token's scope. */
+  /** @RecentAuth: the token's auth_time is within the route's max age (RFC 9470), by our clock. */
+  private requireRecentAuth(context: ExecutionContext, claims: AccessTokenClaims): void {
+    const requirement = this.reflector.getAllAndOverride<RecentAuthRequirement | undefined>(RECENT_AUTH, [context.getHandler(), context.getClass()]);
+    if (!requirement) return;
+    // A host app that built AuthModule's options without reauthMaxAge gets the documented default, never no limit.
+    const maxAge = requirement.maxAge ?? this.accessTokens.reauthMaxAge ?? DEFAULT_REAUTH_MAX_AGE;
+    // A token without auth_time (signed before the claim existed) never counts as recent.
+    const authTime = typeof claims.auth_time === 'number' ? claims.auth_time : -Infinity;
+    if (this.clock.now() / 1000 - authTime > maxAge) throw new ReauthenticationRequiredException(maxAge);
+  }
+
+  /** @Roles: any of them among the user's current roles; @Scopes: all of them in the token's scope, as still earned. */
   private authorize(context: ExecutionContext, roles: string[], scope: string | undefined): void {
     const targets = [context.getHandler(), context.getClass()];
     const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets);

@@ -5,6 +5,8 @@ import { HealthProbe1764910000000 } from './1764910000000-health-probe';
 import { RolesAndAudit1765000000000 } from './1765000000000-roles-and-audit';
 import { AccountRecovery1765020000000 } from './1765020000000-account-recovery';
 import { WebhookOutbox1765100000000 } from './1765100000000-webhook-outbox';
+import { AuditDetailsText1766000000000 } from './1766000000000-audit-details-text';
+import { RecentAuthentication1766100000000 } from './1766100000000-recent-authentication';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
 export const migrations = [
@@ -15,4 +17,6 @@ export const migrations = [
   RolesAndAudit1765000000000,
   AccountRecovery1765020000000,
   WebhookOutbox1765100000000,
+  AuditDetailsText1766000000000,
+  RecentAuthentication1766100000000,
 ];

@@ -2,4 +2,6 @@
 export class EmailResponseDto {
   email!: string | null;
   verified!: boolean;
+  /** A new address asked for while `email` is verified; it replaces `email` once its link is followed. */
+  pendingEmail?: string;
 }
