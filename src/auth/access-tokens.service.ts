@@ -11,7 +11,7 @@ import { JwtRejected, signJwt, verifyJwt } from '../keys/jwt';
 import { CLOCK_TOLERANCE_SECONDS, KeysService } from '../keys/keys.service';
 import { ACCESS_TOKEN_MAX_BYTES, AccessTokenClaimsRegistry } from './access-token-claims.registry';
 import { AccessTokenTooLargeException } from './access-token-too-large.exception';
-import { AccessRejection, AccessTokenRejectedException } from './access-token-rejected.exception';
+import { AccessRejection, AccessTokenRejectedException } from '../common/access-token-rejected.exception';
 import { AccessTokenDto } from './dto/tokens.response.dto';
 import { earnedScope } from './scope-policy';
 

@@ -2,7 +2,7 @@ import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Controller, MessageEvent, Query, Sse } from '@nestjs/common';
 import { Observable } from 'rxjs';
 // Straight from its file, not the auth barrel: that barrel re-exports this module (a cycle at load time).
-import { OriginChecked } from '../auth/origin-checked.decorator';
+import { OriginChecked } from '../common/origin-checked.decorator';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
 import { SessionStreamsService } from './session-streams.service';

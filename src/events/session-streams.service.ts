@@ -1,7 +1,7 @@
 import { HttpStatus, Inject, Injectable, MessageEvent, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { Observable, Subscriber } from 'rxjs';
-import { AccessTokenRejectedException } from '../auth/access-token-rejected.exception';
+import { AccessTokenRejectedException } from '../common/access-token-rejected.exception';
 import { Clock } from '../common/clock';
 import { DrainingFastifyAdapter } from '../common/draining-fastify.adapter';
 import { HttpError } from '../common/http-error';

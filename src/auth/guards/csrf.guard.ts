@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../../common/public.decorator';
 import { COOKIE_TRANSPORT, CookieTransportOptions } from '../cookie-transport.interceptor';
 import { CsrfRejectedException } from '../csrf-rejected.exception';
-import { ORIGIN_CHECKED } from '../origin-checked.decorator';
+import { ORIGIN_CHECKED } from '../../common/origin-checked.decorator';
 import { SessionCookies } from '../session-cookies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
