@@ -535,7 +535,7 @@ class Client implements AuthClient {
   }
 
   private async reload(): Promise<void> {
-    let stored: unknown = null;
+    let stored: unknown;
     try {
       stored = JSON.parse((await this.storage.getItem(this.key)) ?? 'null');
     } catch {
