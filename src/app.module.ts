@@ -43,7 +43,7 @@ export class AppModule {
           dataSourceFactory: (options) => createDataSource(options!),
         }),
         RedisModule.forRoot(env.redis),
-        EventsModule.forRoot(pick(auth, ['eventStreamsPerClient', 'eventStreamsPerUser', 'eventStreamKeepAlive'])),
+        EventsModule.forRoot(pick(auth, ['eventStreamsPerClient', 'eventStreamsPerUser', 'eventStreamsPerInstance', 'eventStreamKeepAlive'])),
         MailModule.forRoot(pick(recovery, ['smtpUrl', 'smtpFrom', 'mailFolder'])),
         KeysModule.forRoot({ ...env.keys, accessTtl: auth.accessTtl, databaseUrl: database.url }),
         RateLimitModule.forRoot({

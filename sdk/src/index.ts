@@ -138,6 +138,17 @@ export interface AuthClient {
     set(email: string): Promise<void>;
     verify(token: string): Promise<void>;
   };
+  /** The device's live stream of session events (GET /clients/current/events). */
+  events: {
+    /**
+     * Calls `onEvent` for each event of this device's stream, once each, in order; returns the stop.
+     * The stream outlives access tokens: the server ends it at each token's exp, and this client
+     * opens the next one with the refreshed token before the old one ends. `onEnd` is called once,
+     * when the session is over (this client's `session.ended`, or signed out): the reason. `onOpen`
+     * is called each time a connection is open (the server then holds it for this device).
+     */
+    subscribe(onEvent: (event: StreamedEvent) => void, options?: { onEnd?: (reason: string) => void; onOpen?: () => void }): () => void;
+  };
   /**
    * fetch for the app's own API: authenticated, refreshed once and retried once on an expired token.
    * Header mode sends the token only to `baseUrl`'s origin and `tokenOrigins`, never to any other URL.
@@ -147,6 +158,19 @@ export interface AuthClient {
   refresh(): Promise<boolean>;
   /** Stops timers and listeners (a Node script calls it before exiting). */
   close(): void;
+}
+
+/** One event of the device's stream (API.md §9): a session event or an app notification. */
+export interface StreamedEvent {
+  id: string;
+  type: string;
+  /** ISO 8601. */
+  occurredAt: string;
+  userId?: string;
+  clientId?: string;
+  /** True when it is about this client (this device). */
+  current: boolean;
+  data: unknown;
 }
 
 /** What is stored: never a token in cookie mode. */
@@ -220,6 +244,7 @@ class Client implements AuthClient {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
+  private readonly streams = new Set<EventStream>();
 
   constructor(private readonly options: AuthClientOptions) {
     if (options.transport !== 'cookie' && options.transport !== 'header') throw new TypeError('transport must be "cookie" or "header"');
@@ -340,6 +365,31 @@ class Client implements AuthClient {
     },
   };
 
+  readonly events = {
+    subscribe: (onEvent: (event: StreamedEvent) => void, { onEnd, onOpen }: { onEnd?: (reason: string) => void; onOpen?: () => void } = {}): (() => void) => {
+      const stream: EventStream = new EventStream({
+        state: () => this.current,
+        onChange: (listener) => this.onChange(listener),
+        open: (signal) =>
+          this.authed(() => {
+            const request = this.request('GET', '/clients/current/events');
+            request.headers.set('accept', 'text/event-stream');
+            return new Request(request, { signal });
+          }),
+        // The server said this client ended: a request lets this client learn why, and sign out.
+        learnEnding: () => void this.me().catch(() => undefined),
+        onEvent,
+        onOpen: () => onOpen?.(),
+        onEnd: (reason) => {
+          this.streams.delete(stream);
+          onEnd?.(reason);
+        },
+      });
+      this.streams.add(stream);
+      return () => stream.stop('closed');
+    },
+  };
+
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     // A Request can be sent once; the retry after a refresh sends a fresh clone, body included.
     const original = new Request(input, init);
@@ -360,6 +410,7 @@ class Client implements AuthClient {
 
   close(): void {
     this.closed = true;
+    for (const stream of [...this.streams]) stream.stop('closed');
     if (this.timer) clearTimeout(this.timer);
     this.channel?.close();
     this.listeners.clear();
@@ -484,7 +535,7 @@ class Client implements AuthClient {
   }
 
   private async reload(): Promise<void> {
-    let stored: unknown = null;
+    let stored: unknown;
     try {
       stored = JSON.parse((await this.storage.getItem(this.key)) ?? 'null');
     } catch {
@@ -574,5 +625,137 @@ class Client implements AuthClient {
     const body = (await response.json().catch(() => null)) as ErrorBody | null;
     const message = body?.message ? [body.message].flat().join('; ') : `HTTP ${response.status}`;
     return new AuthError(response.status, message, body?.reason ?? null, body?.action ?? null, body);
+  }
+}
+
+interface EventStreamHooks {
+  state(): AuthState;
+  onChange(listener: (state: AuthState) => void): () => void;
+  /** GET /clients/current/events, authenticated (and refreshed once on an expired token). */
+  open(signal: AbortSignal): Promise<Response>;
+  learnEnding(): void;
+  onOpen(): void;
+  onEvent(event: StreamedEvent): void;
+  onEnd(reason: string): void;
+}
+
+const STREAM_RETRY_MAX_MS = 30_000;
+/** Enough ids to recognise every event that two overlapping connections both carried. */
+const SEEN_IDS = 256;
+
+/**
+ * One subscription to the device's stream, over fetch (EventSource cannot send a Bearer token). The
+ * server ends each connection at its access token's exp; a refresh (scheduled before that) opens
+ * the next connection, and the old one is closed only once the new one answered, so no event falls
+ * in a gap; an event both carried is passed on once (by its id). Should a connection end anyway,
+ * the next opens at once, refreshing first when needed; failures retry with backoff.
+ */
+class EventStream {
+  /** The open or opening connections, by age: a connection closes only those older than itself. */
+  private readonly connections: AbortController[] = [];
+  private readonly seen: string[] = [];
+  private expiresAt = 0;
+  private retry: ReturnType<typeof setTimeout> | null = null;
+  private delay = 1_000;
+  private stopped = false;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly hooks: EventStreamHooks) {
+    this.unsubscribe = hooks.onChange((state) => {
+      if (state.status !== 'signed-in') this.stop(state.reason ?? 'signed-out');
+      // A refreshed token: its connection first, then the old one goes.
+      else if (state.accessExpiresAt !== this.expiresAt) void this.connect();
+    });
+    void this.connect();
+  }
+
+  /** Ends the subscription (once): every connection closes and onEnd hears why. */
+  stop(reason: string): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.unsubscribe();
+    if (this.retry) clearTimeout(this.retry);
+    for (const connection of this.connections) connection.abort();
+    this.hooks.onEnd(reason);
+  }
+
+  private async connect(): Promise<void> {
+    const state = this.hooks.state();
+    if (this.stopped) return;
+    if (state.status !== 'signed-in') return this.stop(state.reason ?? 'signed-out');
+    if (this.retry) clearTimeout(this.retry);
+    this.retry = null;
+    this.expiresAt = state.accessExpiresAt;
+    const connection = new AbortController();
+    this.connections.push(connection);
+    const closeOlder = () => this.connections.slice(0, this.connections.indexOf(connection)).forEach((older) => older.abort());
+    const newest = () => this.connections.at(-1) === connection;
+    try {
+      let response = await this.hooks.open(connection.signal);
+      // At the per-client cap the overlap cannot be had: the older connections give way first.
+      if (response.status === 429 && this.connections.indexOf(connection) > 0 && !connection.signal.aborted) {
+        closeOlder();
+        response = await this.hooks.open(connection.signal);
+      }
+      if (!response.ok || !response.body) throw new AuthError(response.status, `The event stream answered ${response.status}`);
+      closeOlder();
+      this.hooks.onOpen();
+      const openedAt = Date.now();
+      await this.read(response.body, connection);
+      // Ended by the server (at the token's exp, most likely): the next connection now, unless a newer
+      // one is there; one that ended at once waits, so a server that keeps ending them is not hammered.
+      if (!newest() || this.stopped || connection.signal.aborted) return;
+      if (Date.now() - openedAt < 1_000) this.later();
+      else {
+        this.delay = 1_000;
+        void this.connect();
+      }
+    } catch {
+      if (newest() && !this.stopped && !connection.signal.aborted) this.later();
+    } finally {
+      this.connections.splice(this.connections.indexOf(connection), 1);
+    }
+  }
+
+  private later(): void {
+    const state = this.hooks.state();
+    if (state.status !== 'signed-in') return this.stop(state.reason ?? 'signed-out');
+    this.retry = setTimeout(() => void this.connect(), this.delay);
+    (this.retry as { unref?: () => void }).unref?.();
+    this.delay = Math.min(this.delay * 2, STREAM_RETRY_MAX_MS);
+  }
+
+  /** Parses Server-Sent Events until the connection ends. */
+  private async read(body: ReadableStream<Uint8Array>, connection: AbortController): Promise<void> {
+    const reader = body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    connection.signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined), { once: true });
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const block = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        const data = block
+          .split('\n')
+          .filter((line) => line.startsWith('data:'))
+          .map((line) => line.slice(line.startsWith('data: ') ? 6 : 5));
+        if (data.length > 0 && !this.stopped) this.dispatch(JSON.parse(data.join('\n')) as StreamedEvent);
+      }
+    }
+  }
+
+  private dispatch(event: StreamedEvent): void {
+    if (this.seen.includes(event.id)) return;
+    this.seen.push(event.id);
+    if (this.seen.length > SEEN_IDS) this.seen.shift();
+    this.hooks.onEvent(event);
+    if (event.type === 'session.ended' && event.current) {
+      this.stop(String((event.data as { reason?: unknown } | null)?.reason ?? 'ended'));
+      this.hooks.learnEnding();
+    }
   }
 }

@@ -72,12 +72,15 @@ export class AdminUsersService {
     await this.events.emit('user.password_changed', id, { by: eventActor(actor), reason: 'admin' });
   }
 
-  /** Deletes the user; their clients are deleted with them, and every instance forgets them. */
+  /** Deletes the user; their clients are deleted with them, each with its session.ended, and every instance forgets them. */
   async delete(actor: AdminActor, id: string): Promise<void> {
-    const user = await this.accounts.delete(actorId(actor), checkedId(id));
+    const { user, taken: endedClientIds } = await this.accounts.delete(actorId(actor), checkedId(id), (manager) => this.clients.liveIds(id, manager));
     await this.clients.userChanged(id);
-    await this.audit.record(actor, 'user.deleted', id, { username: user.username });
-    await this.events.emit('user.deleted', id, { by: eventActor(actor) });
+    await this.audit.record(actor, 'user.deleted', id, { username: user.username, endedClients: endedClientIds.length });
+    const by = eventActor(actor);
+    // Like every other ending: one session.ended per client, which also closes its streams on every instance.
+    for (const clientId of endedClientIds) await this.events.emit('session.ended', id, { reason: 'user_deleted', by }, clientId);
+    await this.events.emit('user.deleted', id, { by });
   }
 
   async clientsOf(id: string, options: { includeEnded: boolean; limit: number; cursor?: string }): Promise<ClientPage> {

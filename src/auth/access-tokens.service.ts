@@ -11,7 +11,7 @@ import { JwtRejected, signJwt, verifyJwt } from '../keys/jwt';
 import { CLOCK_TOLERANCE_SECONDS, KeysService } from '../keys/keys.service';
 import { ACCESS_TOKEN_MAX_BYTES, AccessTokenClaimsRegistry } from './access-token-claims.registry';
 import { AccessTokenTooLargeException } from './access-token-too-large.exception';
-import { AccessRejection, AccessTokenRejectedException } from './access-token-rejected.exception';
+import { AccessRejection, AccessTokenRejectedException } from '../common/access-token-rejected.exception';
 import { AccessTokenDto } from './dto/tokens.response.dto';
 import { earnedScope } from './scope-policy';
 
@@ -144,6 +144,6 @@ export class AccessTokensService {
     if (dead) throw new AccessTokenRejectedException(dead, true);
     // roles: the user's current ones; scope: what of the token's scope they still earn (a role scope goes with its role).
     const scope = earnedScope(claims.scope ?? null, client.userRoles, this.config.openScopes);
-    return { claims, caller: { userId: client.userId, clientId: client.id }, roles: client.userRoles, scope };
+    return { claims, caller: { userId: client.userId, clientId: client.id, tokenExpiresAt: claims.exp }, roles: client.userRoles, scope };
   }
 }

@@ -11,7 +11,7 @@ import { parseRoles } from '../users/roles';
 import type { User } from '../users/user.entity';
 import { UsersService } from '../users/users.service';
 import { SessionEventsService } from '../events';
-import { AccessTokenRejectedException } from './access-token-rejected.exception';
+import { AccessTokenRejectedException } from '../common/access-token-rejected.exception';
 import { AccessTokensService } from './access-tokens.service';
 import { ScopeWidenedException } from './scope-widened.exception';
 import { LoginResponseDto, ReauthenticateResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';

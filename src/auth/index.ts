@@ -17,6 +17,7 @@ export { parseRoles } from '../users/roles';
 export { bearerToken } from './bearer-token';
 export { LoginDto } from './dto/login.dto';
 export { RequestOrigin } from './origin.decorator';
+export { OriginChecked } from '../common/origin-checked.decorator';
 export { Roles } from './roles.decorator';
 export { Scopes } from './scopes.decorator';
 export { RecentAuth } from './recent-auth.decorator';

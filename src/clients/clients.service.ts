@@ -1,7 +1,7 @@
 import { Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { Clock } from '../common/clock';
 import { afterCursor, keysetPage } from '../common/keyset-page';
 import { parseRoles } from '../users/roles';
@@ -225,6 +225,16 @@ export class ClientsService {
   /** Ends every live client of the user (a password reset, a disabled user); returns how many. */
   endAll(userId: string, reason: ClientEndReason, by: Actor): Promise<number> {
     return this.endAllExcept(userId, '', reason, by);
+  }
+
+  /** The user's live clients' ids, read in the caller's transaction (one that deletes the user, which takes them along). */
+  async liveIds(userId: string, manager: EntityManager): Promise<string[]> {
+    const rows = await manager
+      .createQueryBuilder(Client, 'client')
+      .select('client.id', 'id')
+      .where('client.user_id = :userId AND client.ended_at IS NULL AND client.expires_at > :now', { userId, now: this.clock.now() })
+      .getRawMany<{ id: string }>();
+    return rows.map((row) => row.id);
   }
 
   /**

@@ -4,6 +4,8 @@ import { createParamDecorator, ExecutionContext, UnauthorizedException } from '@
 export interface Caller {
   userId: string;
   clientId: string;
+  /** Epoch seconds: the `exp` of the access token that authenticated this request (a stream ends there). */
+  tokenExpiresAt: number;
 }
 
 /** The caller; fails closed (401) on a route no guard checked, e.g. AuthModule with globalGuard: false. */

@@ -159,6 +159,8 @@ export class EnvironmentVariables {
   @IsIntegerString(1, 10_000) AUTH_MAX_CLIENTS_PER_USER = '100';
   @IsIntegerString(1, 100) AUTH_EVENT_STREAMS_PER_CLIENT = '2';
   @IsIntegerString(1, 1_000) AUTH_EVENT_STREAMS_PER_USER = '10';
+  /** Every stream holds a socket: each instance bounds its own, whoever opens them. */
+  @IsIntegerString(1, 1_000_000) AUTH_EVENT_STREAMS_PER_INSTANCE = '10000';
   @IsDuration('1s', '10m') AUTH_EVENT_STREAM_KEEPALIVE = '25s';
   @IsIn(BOOLEAN, expected('true or false')) AUTH_SIGNUP = 'true';
   @IsDuration('1s', '1d') AUTH_LOGIN_WINDOW = '15m';
@@ -244,6 +246,7 @@ export interface Env {
     maxClientsPerUser: number;
     eventStreamsPerClient: number;
     eventStreamsPerUser: number;
+    eventStreamsPerInstance: number;
     eventStreamKeepAlive: number;
     signup: boolean;
     loginWindow: number;
@@ -336,6 +339,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       maxClientsPerUser: Number(v.AUTH_MAX_CLIENTS_PER_USER),
       eventStreamsPerClient: Number(v.AUTH_EVENT_STREAMS_PER_CLIENT),
       eventStreamsPerUser: Number(v.AUTH_EVENT_STREAMS_PER_USER),
+      eventStreamsPerInstance: Number(v.AUTH_EVENT_STREAMS_PER_INSTANCE),
       eventStreamKeepAlive: seconds(v.AUTH_EVENT_STREAM_KEEPALIVE),
       signup: v.AUTH_SIGNUP === 'true',
       loginWindow: seconds(v.AUTH_LOGIN_WINDOW),

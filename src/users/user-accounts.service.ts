@@ -98,23 +98,29 @@ export class UserAccountsService {
     }
   }
 
-  /** Deletes the user (its clients go with it: ON DELETE CASCADE); 404 unknown, 403 the actor, 409 the last admin. */
-  async delete(actorId: string | null, id: string): Promise<User> {
+  /**
+   * Deletes the user (its clients go with it: ON DELETE CASCADE); 404 unknown, 403 the actor, 409 the last admin.
+   * `takes` runs just before the DELETE and says what the deletion takes with it: the admin asks Clients for
+   * the live clients, so each gets its one session.ended. On PostgreSQL both run in one transaction with the
+   * user row locked (a login's INSERT holds it FOR SHARE), so no login slips in between; SQLite runs them
+   * back to back on its one connection (see guarded). Its answer counts only if the DELETE happened.
+   */
+  async delete<T>(actorId: string | null, id: string, takes: (manager: EntityManager) => Promise<T>): Promise<{ user: User; taken: T }> {
     const user = await this.find(id);
-    const affected = await this.guarded(
-      async (manager) =>
-        (
-          await manager
-            .createQueryBuilder()
-            .delete()
-            .from(User)
-            .where('id = :id', { id })
-            .andWhere(ACTOR_IS_ADMIN, { actorId: actorId ?? '' })
-            .andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: 0 })
-            .execute()
-        ).affected ?? 0,
-    );
-    if (affected > 0) return user;
+    const outcome = await this.guarded(async (manager) => {
+      if (this.postgres) await manager.query('SELECT id FROM users WHERE id = $1 FOR UPDATE', [id]);
+      const taken = await takes(manager);
+      const deleted = await manager
+        .createQueryBuilder()
+        .delete()
+        .from(User)
+        .where('id = :id', { id })
+        .andWhere(ACTOR_IS_ADMIN, { actorId: actorId ?? '' })
+        .andWhere(ANOTHER_ADMIN_REMAINS, { staysAdmin: 0 })
+        .execute();
+      return deleted.affected ? { taken } : null;
+    });
+    if (outcome) return { user, taken: outcome.taken };
     await this.find(id);
     await this.checkActor(actorId);
     throw lastAdmin();

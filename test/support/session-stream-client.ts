@@ -13,9 +13,10 @@ export interface Stream {
   close(): void;
 }
 
-export function openStream(url: string, headers: Record<string, string>): Promise<Stream> {
+/** `query`: appended to the path as it is (`?since=0`). */
+export function openStream(url: string, headers: Record<string, string>, query = ''): Promise<Stream> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(`${url}/clients/current/events`, { headers: { accept: 'text/event-stream', ...headers } }, (res: IncomingMessage) => {
+    const req = httpRequest(`${url}/clients/current/events${query}`, { headers: { accept: 'text/event-stream', ...headers } }, (res: IncomingMessage) => {
       const waiters: Array<() => void> = [];
       const stream: Stream = {
         status: res.statusCode ?? 0,

@@ -5,7 +5,7 @@ import { Clock } from '../../common/clock';
 import type { Caller } from '../../common/current-user.decorator';
 import { IS_PUBLIC } from '../../common/public.decorator';
 import { AccessForbiddenException } from '../access-forbidden.exception';
-import { AccessTokenRejectedException } from '../access-token-rejected.exception';
+import { AccessTokenRejectedException } from '../../common/access-token-rejected.exception';
 import { AccessTokenClaims, AccessTokensService } from '../access-tokens.service';
 import { bearerToken } from '../bearer-token';
 import { ReauthenticationRequiredException } from '../reauthentication-required.exception';

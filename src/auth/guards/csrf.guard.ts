@@ -4,6 +4,7 @@ import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../../common/public.decorator';
 import { COOKIE_TRANSPORT, CookieTransportOptions } from '../cookie-transport.interceptor';
 import { CsrfRejectedException } from '../csrf-rejected.exception';
+import { ORIGIN_CHECKED } from '../../common/origin-checked.decorator';
 import { SessionCookies } from '../session-cookies';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
@@ -24,8 +25,11 @@ export class CsrfGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const request = context.switchToHttp().getRequest<FastifyRequest>();
-    if (SAFE_METHODS.has(request.method)) return true;
     const targets = [context.getHandler(), context.getClass()];
+    if (SAFE_METHODS.has(request.method)) {
+      const cookieAuthenticated = request.headers.authorization === undefined && this.cookies.access(request) !== undefined;
+      return !cookieAuthenticated || !this.reflector.getAllAndOverride<boolean>(ORIGIN_CHECKED, targets) || this.originAllowed(request);
+    }
     const transport = this.reflector.getAllAndOverride<CookieTransportOptions | undefined>(COOKIE_TRANSPORT, targets);
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets);
     const cookieMode = this.cookies.requested(request);
@@ -34,6 +38,11 @@ export class CsrfGuard implements CanActivate {
       (!isPublic && request.headers.authorization === undefined && this.cookies.access(request) !== undefined);
     if (!usesCookies) return true;
     if (!cookieMode) throw new CsrfRejectedException('A request authenticated by a session cookie must send X-Session-Transport: cookie');
+    return this.originAllowed(request);
+  }
+
+  /** Every request that uses cookies unsafely, and cookie-authenticated @OriginChecked ones: a present Origin must be allowed. */
+  private originAllowed(request: FastifyRequest): boolean {
     const origin = request.headers.origin;
     if (origin !== undefined && !this.cookies.isAllowedOrigin(request, origin)) {
       throw new CsrfRejectedException('Cross-origin request refused: the origin is not allowed to use session cookies');

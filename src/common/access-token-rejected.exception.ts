@@ -1,4 +1,4 @@
-import { HttpError } from '../common/http-error';
+import { HttpError } from './http-error';
 
 /** Why a Bearer token was refused, and what the client should do next. */
 export type AccessRejection = 'invalid' | 'expired' | 'idle_expired' | 'absolute_expired' | 'revoked' | 'reused';
