@@ -44,7 +44,8 @@ async function prepare(servers: Servers, name: string, main: string, dir: string
   await post(`${app.url}/users`, credentials);
   const mix = await tokenMix(app.url, MIX_USERS, MIX_TOKENS, CORES);
   const meMix = spread(mix.accessTokens, 'at random', (token) => ({ method: 'GET', path: '/me', headers: { authorization: `Bearer ${token}` } }));
-  const logins = () => inParallel(CONNECTIONS, CORES, async () => (await post(`${app.url}/auth?permanent=true`, credentials)).token.refreshToken as string);
+  const logins = () =>
+    inParallel(CONNECTIONS, CORES, async () => (await post(`${app.url}/auth?permanent=true`, credentials)).token.refreshToken as string);
   /** The run, and the server's CPU microseconds per request during it. */
   const measured = async (run: () => Promise<Measurement>): Promise<Round> => {
     const before = cpuSeconds(app.child.pid!);
@@ -82,7 +83,9 @@ async function main(): Promise<void> {
         for (const b of order) {
           const m = await b[c]();
           results.get(`${b.name} ${c}`)!.push(m);
-          console.error(`round ${round + 1} ${b.name} ${c}: ${Math.round(m.rps)} req/s, ${Math.round(m.cpuMicros)} µs CPU/request (errors ${m.errors}, non-2xx ${m.non2xx})`);
+          console.error(
+            `round ${round + 1} ${b.name} ${c}: ${Math.round(m.rps)} req/s, ${Math.round(m.cpuMicros)} µs CPU/request (errors ${m.errors}, non-2xx ${m.non2xx})`,
+          );
         }
       }
     }

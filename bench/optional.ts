@@ -59,7 +59,8 @@ export class CookieChains {
 export async function rolesSkipReason(url: string, accessToken: string): Promise<string | undefined> {
   for (const path of ['/bench/caller', '/bench/caller/admin']) {
     const response = await fetch(`${url}${path}`, { headers: { authorization: `Bearer ${accessToken}` } });
-    if (!response.ok) return `GET ${path} answered ${response.status}${response.status === 403 ? ': granting the bench user the admin role did not take' : ''}`;
+    if (!response.ok)
+      return `GET ${path} answered ${response.status}${response.status === 403 ? ': granting the bench user the admin role did not take' : ''}`;
   }
   return undefined;
 }

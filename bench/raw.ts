@@ -30,7 +30,8 @@ export function rawJwsVerifyRate(token: string, jwk: Record<string, string>): nu
   while (process.hrtime.bigint() - started < 2_000_000_000n) {
     const dot = token.lastIndexOf('.');
     const signature = Buffer.from(token.slice(dot + 1), 'base64url');
-    if (!verifySignature('sha256', Buffer.from(token.slice(0, dot)), { key, dsaEncoding: 'ieee-p1363' }, signature)) throw new Error('verification failed');
+    if (!verifySignature('sha256', Buffer.from(token.slice(0, dot)), { key, dsaEncoding: 'ieee-p1363' }, signature))
+      throw new Error('verification failed');
     count += 1;
   }
   return count / 2;

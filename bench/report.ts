@@ -2,7 +2,21 @@ import { Measurement } from './load';
 import { HEAP_CAP_MIB, MemoryResult } from './memory';
 
 /** The cases the targets name; the optional ones are absent when skipped. */
-export type CaseId = 'hello' | 'helloSpread' | 'replay' | 'bare' | 'meOne' | 'meMix' | 'refresh' | 'cookieRefresh' | 'rolesTwin' | 'roles' | 'refreshWebhooksOther' | 'refreshWebhooksRefreshed' | 'login' | 'argon2';
+export type CaseId =
+  | 'hello'
+  | 'helloSpread'
+  | 'replay'
+  | 'bare'
+  | 'meOne'
+  | 'meMix'
+  | 'refresh'
+  | 'cookieRefresh'
+  | 'rolesTwin'
+  | 'roles'
+  | 'refreshWebhooksOther'
+  | 'refreshWebhooksRefreshed'
+  | 'login'
+  | 'argon2';
 
 export interface Run {
   engine: 'SQLite' | 'PostgreSQL';
@@ -34,7 +48,12 @@ type Target = [name: string, measured: string, goal: string, met: boolean];
 function targets(run: Run, s: Map<CaseId, Measurement>): Target[] {
   const rps = (id: CaseId) => s.get(id)!.rps;
   const atLeast = (name: string, ratio: number, goal: number): Target => [name, pct(ratio), `>= ${pct(goal)}`, ratio >= goal];
-  const atMost = (name: string, ratio: number, goal: number, shown = pct(ratio), goalShown = `<= ${pct(goal)}`): Target => [name, shown, goalShown, ratio <= goal];
+  const atMost = (name: string, ratio: number, goal: number, shown = pct(ratio), goalShown = `<= ${pct(goal)}`): Target => [
+    name,
+    shown,
+    goalShown,
+    ratio <= goal,
+  ];
   const refreshGoal = run.engine === 'SQLite' ? 0.3 : 0.2;
   // Login and raw argon2id run side by side each round: every round's pair must meet it, not the median.
   const login = run.rounds.get('login')!;
@@ -53,7 +72,8 @@ function targets(run: Run, s: Map<CaseId, Measurement>): Target[] {
   ];
   if (s.has('cookieRefresh')) rows.push(atLeast('POST /token cookie mode / header mode', rps('cookieRefresh') / rps('refresh'), 0.9));
   if (s.has('roles')) rows.push(atLeast('@Roles route / its twin without a role', rps('roles') / rps('rolesTwin'), 0.9));
-  if (s.has('refreshWebhooksOther')) rows.push(atLeast('POST /token, webhooks not for session.refreshed / without webhooks', rps('refreshWebhooksOther') / rps('refresh'), 0.9));
+  if (s.has('refreshWebhooksOther'))
+    rows.push(atLeast('POST /token, webhooks not for session.refreshed / without webhooks', rps('refreshWebhooksOther') / rps('refresh'), 0.9));
   for (const id of ['refresh', 'meMix'] as const) {
     const { p50, p99 } = s.get(id)!;
     const ratio = p99! / p50!;

@@ -42,12 +42,17 @@ async function main(): Promise<void> {
   try {
     const hello = await servers.start('bench/hello-server.js', {}, '/');
     // Access tokens live an hour here, so the token mix made at the start stays valid to the end.
-    const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000',
+    const appEnv = {
+      DATABASE_URL: databaseUrl,
+      AUTH_ISSUER: 'http://bench.local',
+      AUTH_REFRESH_MAX_PER_MINUTE: '10000000',
       // The bench signs up and logs in from one address far more than a person would.
       AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '10000000',
       AUTH_SIGNUP_MAX_PER_ADDRESS: '1000000',
       // PostgreSQL refuses to start without a key-encryption secret; the bench database is thrown away.
-      AUTH_KEY_ENCRYPTION_SECRET: process.env.AUTH_KEY_ENCRYPTION_SECRET ?? randomBytes(32).toString('base64url'), AUTH_ACCESS_TTL: '1h' };
+      AUTH_KEY_ENCRYPTION_SECRET: process.env.AUTH_KEY_ENCRYPTION_SECRET ?? randomBytes(32).toString('base64url'),
+      AUTH_ACCESS_TTL: '1h',
+    };
     const app = await servers.start('src/main.js', appEnv, '/health');
     const replay = await servers.start('bench/replay-server.js', { REPLAY_RESPONSE: await recordResponse(`${app.url}${BARE_ROUTE}`) }, '/');
 
@@ -73,7 +78,8 @@ async function main(): Promise<void> {
       {
         id: 'helloSpread',
         label: 'node:http hello, requests spread over the token mix',
-        run: (seconds) => cannon({ url: hello.url, requests: [spread(mix.accessTokens, 'at random', (t) => ({ ...bearer(t), path: '/' }))] }, seconds),
+        run: (seconds) =>
+          cannon({ url: hello.url, requests: [spread(mix.accessTokens, 'at random', (t) => ({ ...bearer(t), path: '/' }))] }, seconds),
       },
       { id: 'replay', label: "node:http replaying the bare route's response", run: (seconds) => cannon({ url: `${replay.url}/` }, seconds) },
       { id: 'bare', label: 'bare public route', run: (seconds) => cannon({ url: `${app.url}${BARE_ROUTE}` }, seconds) },
@@ -108,15 +114,29 @@ async function main(): Promise<void> {
     else {
       const caller = (path: string) => ({ ...bearer(accessToken), path });
       cases.push(
-        { id: 'rolesTwin', label: 'GET /bench/caller (feature route, no role)', run: (seconds) => cannon({ url: twins.url, requests: [caller('/bench/caller')] }, seconds) },
-        { id: 'roles', label: "GET /bench/caller/admin (the same, @Roles('admin'))", run: (seconds) => cannon({ url: twins.url, requests: [caller('/bench/caller/admin')] }, seconds) },
+        {
+          id: 'rolesTwin',
+          label: 'GET /bench/caller (feature route, no role)',
+          run: (seconds) => cannon({ url: twins.url, requests: [caller('/bench/caller')] }, seconds),
+        },
+        {
+          id: 'roles',
+          label: "GET /bench/caller/admin (the same, @Roles('admin'))",
+          run: (seconds) => cannon({ url: twins.url, requests: [caller('/bench/caller/admin')] }, seconds),
+        },
       );
     }
     cases.push(...(await webhookCases(servers, appEnv, databaseUrl, dir, credentials, skipped)));
     // Login and raw argon2id in one-second slices, taking turns, so both see the machine in the same state
     // (a shared machine's speed drifts within seconds); the argon2id case reports the slices of the login
     // case that ran just before it.
-    const loginRequest = { url: `${app.url}/auth`, method: 'POST' as const, headers: JSON_HEADERS, body: JSON.stringify(credentials), connections: CORES };
+    const loginRequest = {
+      url: `${app.url}/auth`,
+      method: 'POST' as const,
+      headers: JSON_HEADERS,
+      body: JSON.stringify(credentials),
+      connections: CORES,
+    };
     let pairedArgon2: Measurement | undefined;
     cases.push(
       {
@@ -201,7 +221,13 @@ async function webhookCases(
     ['refreshWebhooksOther', 'session.ended', 'POST /token, webhooks for session.ended only'],
     ['refreshWebhooksRefreshed', 'session.refreshed', 'POST /token, webhooks for session.refreshed'],
   ] as const) {
-    const env = { ...appEnv, DATABASE_URL: `sqlite:${join(dir, `${id}.sqlite`)}`, AUTH_WEBHOOK_URLS: `${receiver.url}/hook`, AUTH_WEBHOOK_SECRET: secret, AUTH_WEBHOOK_EVENTS: events };
+    const env = {
+      ...appEnv,
+      DATABASE_URL: `sqlite:${join(dir, `${id}.sqlite`)}`,
+      AUTH_WEBHOOK_URLS: `${receiver.url}/hook`,
+      AUTH_WEBHOOK_SECRET: secret,
+      AUTH_WEBHOOK_EVENTS: events,
+    };
     const server = await servers.start('src/main.js', env, '/health');
     await post(`${server.url}/users`, credentials);
     let refreshed = 0;
@@ -209,7 +235,11 @@ async function webhookCases(
       id,
       label,
       run: async (seconds) => {
-        const tokens = await inParallel(CONNECTIONS, CORES, async () => (await post(`${server.url}/auth?permanent=true`, credentials)).token.refreshToken as string);
+        const tokens = await inParallel(
+          CONNECTIONS,
+          CORES,
+          async () => (await post(`${server.url}/auth?permanent=true`, credentials)).token.refreshToken as string,
+        );
         const result = await cannon({ url: server.url, requests: [new RefreshChains(tokens).request()] }, seconds);
         if (events !== 'session.refreshed') return result;
         refreshed += result.requests - result.non2xx;
@@ -228,7 +258,13 @@ function combine(slices: Measurement[]): Measurement {
   const sum = (pick: (m: Measurement) => number) => slices.reduce((total, m) => total + pick(m), 0);
   const middle = [...slices].sort((a, b) => a.rps - b.rps)[Math.floor(slices.length / 2)];
   const took = sum((m) => (m.rps > 0 ? m.requests / m.rps : 0));
-  return { ...middle, rps: took > 0 ? sum((m) => m.requests) / took : 0, requests: sum((m) => m.requests), errors: sum((m) => m.errors), non2xx: sum((m) => m.non2xx) };
+  return {
+    ...middle,
+    rps: took > 0 ? sum((m) => m.requests) / took : 0,
+    requests: sum((m) => m.requests),
+    errors: sum((m) => m.errors),
+    non2xx: sum((m) => m.non2xx),
+  };
 }
 
 /** The status, headers (less those node:http adds itself) and body of one response, for the replay server. */

@@ -28,12 +28,16 @@ export async function runScaling(): Promise<void> {
   if (!databaseUrl?.startsWith('postgres')) throw new Error('BENCH_SCALING=1 needs BENCH_DATABASE_URL=postgres://…');
   const servers = new Servers();
   try {
-    const appEnv = { DATABASE_URL: databaseUrl, AUTH_ISSUER: 'http://bench.local', AUTH_REFRESH_MAX_PER_MINUTE: '10000000',
+    const appEnv = {
+      DATABASE_URL: databaseUrl,
+      AUTH_ISSUER: 'http://bench.local',
+      AUTH_REFRESH_MAX_PER_MINUTE: '10000000',
       // The bench signs up and logs in from one address far more than a person would.
       AUTH_LOGIN_MAX_SUCCESSES_PER_ADDRESS: '10000000',
       AUTH_SIGNUP_MAX_PER_ADDRESS: '1000000',
       // PostgreSQL refuses to start without a key-encryption secret; the bench database is thrown away.
-      AUTH_KEY_ENCRYPTION_SECRET: process.env.AUTH_KEY_ENCRYPTION_SECRET ?? randomBytes(32).toString('base64url') };
+      AUTH_KEY_ENCRYPTION_SECRET: process.env.AUTH_KEY_ENCRYPTION_SECRET ?? randomBytes(32).toString('base64url'),
+    };
     const instances: Server[] = [await servers.start('src/main.js', appEnv, '/health')];
     const credentials = { username: `scale_${Date.now()}`, password: PASSWORD };
     await post(`${instances[0].url}/users`, credentials);
@@ -64,7 +68,11 @@ async function measureStep(instances: Server[], credentials: object, seconds: nu
   // Fresh chains per step and instance, logged in through the instance they will refresh on.
   const chains = await Promise.all(
     instances.map(async (server) => {
-      const tokens = await inParallel(share, CORES, async () => (await post(`${server.url}/auth?permanent=true`, credentials)).token.refreshToken as string);
+      const tokens = await inParallel(
+        share,
+        CORES,
+        async () => (await post(`${server.url}/auth?permanent=true`, credentials)).token.refreshToken as string,
+      );
       return new RefreshChains(tokens);
     }),
   );
@@ -94,7 +102,9 @@ function printScaling(rows: Array<[number, Step]>): void {
     `\nrefresh-auth scaling run: PostgreSQL, ${CORES} cores, ${CONNECTIONS} connections spread over the instances, ` +
       `${SECONDS} s x ${ROUNDS} rounds (median)\n`,
   );
-  console.log('| instances | refreshes/s | per instance | vs 1 instance | p50 ms | p99 ms | CPU: instances | CPU: load generator | CPU: rest (database) | errors | non-2xx |');
+  console.log(
+    '| instances | refreshes/s | per instance | vs 1 instance | p50 ms | p99 ms | CPU: instances | CPU: load generator | CPU: rest (database) | errors | non-2xx |',
+  );
   console.log('|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   const base = rows[0][1].rps;
   for (const [count, s] of rows) {

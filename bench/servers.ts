@@ -29,7 +29,13 @@ export async function start(script: string, env: Record<string, string>, ready: 
   });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 300 && child.exitCode === null; i += 1) {
-    if (await fetch(`${url}${ready}`).then((r) => r.ok, () => false)) return { url, child };
+    if (
+      await fetch(`${url}${ready}`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child };
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   child.kill('SIGTERM');

@@ -73,7 +73,9 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
     const type = request.headers['content-type'];
     const { formBody } = routeOptions(request);
     if (type && !JSON_TYPE.test(type) && !(formBody && FORM_TYPE.test(type))) {
-      return done(new UnsupportedMediaTypeException(`Request bodies must be application/json${formBody ? ' or application/x-www-form-urlencoded' : ''}`));
+      return done(
+        new UnsupportedMediaTypeException(`Request bodies must be application/json${formBody ? ' or application/x-www-form-urlencoded' : ''}`),
+      );
     }
     done();
   });
@@ -143,7 +145,10 @@ class BuildWatch {
 async function shutDown(instances: object[]): Promise<void> {
   for (const hook of ['onModuleDestroy', 'beforeApplicationShutdown', 'onApplicationShutdown'] as const) {
     for (const instance of instances as Array<Partial<Record<typeof hook, () => unknown>>>) {
-      if (typeof instance[hook] === 'function') await Promise.resolve().then(() => instance[hook]!()).catch(() => undefined);
+      if (typeof instance[hook] === 'function')
+        await Promise.resolve()
+          .then(() => instance[hook]!())
+          .catch(() => undefined);
     }
   }
   for (const instance of instances) {

@@ -21,7 +21,6 @@ import { RateLimitModule } from './rate-limit';
 import { RedisModule } from './redis/redis.module';
 import { UsersModule } from './users/users.module';
 
-
 /**
  * The shell: the environment, read once and validated (config/env.ts), becomes each module's
  * options here, holding only what that module reads. No module reads process.env or another

@@ -57,7 +57,7 @@ const FORBIDDEN: Array<[RegExp, string]> = [
 /** The only globals, each for a reason; every other module is imported by what uses it. */
 const GLOBALS: Record<string, string> = {
   'common/clock.ts': 'the one clock every rule of time reads (and tests move)',
-  'common/module-options.ts': 'a module\'s options token, so the one instance its importers share finds what the shell gave it',
+  'common/module-options.ts': "a module's options token, so the one instance its importers share finds what the shell gave it",
 };
 
 function cycles(arrows: Iterable<string>): string[] {
@@ -94,7 +94,7 @@ describe('architecture: import arrows', () => {
     expect(cycles(arrows.keys())).toEqual([]);
   });
 
-  it('no module reaches into another module\'s options (the shell gives each its own)', () => {
+  it("no module reaches into another module's options (the shell gives each its own)", () => {
     const wrong = sourceFiles(SRC).flatMap((file) =>
       [...readFileSync(file, 'utf8').matchAll(IMPORT)]
         .map((match) => resolve(dirname(file), match[1] ?? match[2] ?? match[3]))

@@ -69,7 +69,10 @@ const COMMANDS: Record<string, Command> = {
       const clients = await app.get(ClientsService).list(user.id);
       if (clients.length === 0) return `${user.username} has no live clients`;
       return clients
-        .map((c) => `${c.id}  ${c.permanent ? 'permanent' : 'temporary'}  created ${c.createdAt.toISOString()}  last used ${c.lastUsedAt.toISOString()}  expires ${c.expiresAt.toISOString()}  ${c.ip ?? '-'}  ${c.userAgent ?? '-'}`)
+        .map(
+          (c) =>
+            `${c.id}  ${c.permanent ? 'permanent' : 'temporary'}  created ${c.createdAt.toISOString()}  last used ${c.lastUsedAt.toISOString()}  expires ${c.expiresAt.toISOString()}  ${c.ip ?? '-'}  ${c.userAgent ?? '-'}`,
+        )
         .join('\n');
     },
   },

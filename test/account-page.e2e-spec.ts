@@ -17,7 +17,8 @@ if (!available) process.stderr.write(`account page tests skipped: ${CHROMIUM} no
 const describeInBrowser = available ? describe : describe.skip;
 const SHOTS = join(__dirname, '..', 'docs', 'account');
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
-const PHONE_UA = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
+const PHONE_UA =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1';
 
 describeInBrowser('the account page (headless Chromium)', () => {
   let t: ListeningApp;
@@ -27,7 +28,13 @@ describeInBrowser('the account page (headless Chromium)', () => {
 
   beforeAll(async () => {
     sink = await new SmtpSink(await freePort()).start();
-    t = await startListeningApp({ AUTH_COOKIE_SECURE: 'false', AUTH_REFRESH_GRACE: '0', SMTP_URL: sink.url, AUTH_RECOVERY_MAX_PER_ADDRESS: '1000000', ...UNLIMITED_ADDRESS });
+    t = await startListeningApp({
+      AUTH_COOKIE_SECURE: 'false',
+      AUTH_REFRESH_GRACE: '0',
+      SMTP_URL: sink.url,
+      AUTH_RECOVERY_MAX_PER_ADDRESS: '1000000',
+      ...UNLIMITED_ADDRESS,
+    });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -76,7 +83,11 @@ describeInBrowser('the account page (headless Chromium)', () => {
   }
   /** Waits until the list holds this many devices. */
   async function listed(page: Page, list: '#devices' | '#ended', count: number): Promise<void> {
-    await page.waitForFunction(([selector, n]) => (globalThis as any).document.querySelectorAll(`${selector} > li`).length === n, [list, count] as const, { timeout: 10_000 });
+    await page.waitForFunction(
+      ([selector, n]) => (globalThis as any).document.querySelectorAll(`${selector} > li`).length === n,
+      [list, count] as const,
+      { timeout: 10_000 },
+    );
   }
 
   const devices = (page: Page) => page.locator('#devices > li');
@@ -242,7 +253,8 @@ describeInBrowser('the account page (headless Chromium)', () => {
     await shows(error, 'Wrong username or password.');
 
     let limited = false;
-    for (let i = 0; i < 20 && !limited; i += 1) limited = (await httpCall(t.url, 'POST', '/auth', { ...user, password: 'wrong password' })).status === 429;
+    for (let i = 0; i < 20 && !limited; i += 1)
+      limited = (await httpCall(t.url, 'POST', '/auth', { ...user, password: 'wrong password' })).status === 429;
     expect(limited).toBe(true);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await shows(error, /^Too many attempts\. Try again in \d+ (seconds?|minutes)\.$/);
@@ -285,7 +297,6 @@ describeInBrowser('the account page (headless Chromium)', () => {
     await page.screenshot({ path: join(SHOTS, 'narrow-320.png'), fullPage: true });
   }, 30_000);
 
-
   /** The token of the last link mailed to the address, once the outbox has run. */
   async function mailedToken(address: string, kind: 'reset' | 'verify'): Promise<string> {
     await t.app.get(MailOutboxService).deliverDue();
@@ -314,7 +325,9 @@ describeInBrowser('the account page (headless Chromium)', () => {
     await signedOutSoon(phone);
     await shows(notice(phone), 'This device was signed out from another device.');
     // The sdk agrees (its record, which every tab and a reload read, says signed out and why).
-    await expect(phone.evaluate(() => (globalThis as any).localStorage.getItem(Object.keys((globalThis as any).localStorage)[0]))).resolves.toMatch(/"signedOut":"revoked"/);
+    await expect(phone.evaluate(() => (globalThis as any).localStorage.getItem(Object.keys((globalThis as any).localStorage)[0]))).resolves.toMatch(
+      /"signedOut":"revoked"/,
+    );
   }, 60_000);
 
   it('live: reconnects when the stream drops while signed in, and still hears its own ending', async () => {

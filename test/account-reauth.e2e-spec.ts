@@ -88,7 +88,10 @@ describeInBrowser('the account page asks for the password before an email change
     await page.getByLabel('Your password').fill(user.password);
     await page.getByRole('button', { name: 'Confirm' }).click();
     await prompt.waitFor({ state: 'hidden' });
-    await page.locator('#email-state').filter({ hasText: `We sent a link to ${email}.` }).waitFor();
+    await page
+      .locator('#email-state')
+      .filter({ hasText: `We sent a link to ${email}.` })
+      .waitFor();
     expect(sent).toEqual(['PUT /me/email', 'POST /auth/reauthenticate', 'POST /auth/reauthenticate', 'PUT /me/email']);
     await expect(page.locator('#email-error').isVisible()).resolves.toBe(false);
   });

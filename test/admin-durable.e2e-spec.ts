@@ -27,7 +27,8 @@ describe(`admin changes are durable under races (${engineName})`, () => {
   afterAll(() => t.close());
 
   const patch = (session: Session, id: string, body: object) => t.http.patch(`/admin/users/${id}`).set(bearer(session)).send(body);
-  const shown = async (id: string) => (await t.http.get(`/admin/users/${id}`).set(bearer(root)).expect(200)).body as { roles: string[]; disabled: boolean; liveClients: number };
+  const shown = async (id: string) =>
+    (await t.http.get(`/admin/users/${id}`).set(bearer(root)).expect(200)).body as { roles: string[]; disabled: boolean; liveClients: number };
   const auditOf = async (id: string) => {
     const page = await t.http.get('/admin/audit?limit=100').set(bearer(root)).expect(200);
     return (page.body as AuditRow[]).filter((row) => row.targetUserId === id);

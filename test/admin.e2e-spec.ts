@@ -43,7 +43,14 @@ describe('the admin API (API.md §8)', () => {
     for (let i = 0; i < 3; i += 1) await signUp(t.http, { username: `${tag}_${i}` });
     const first = await t.http.get(`/admin/users?query=${tag.toUpperCase()}&limit=2`).set(bearer(root)).expect(200);
     expect(first.body.map((u: { username: string }) => u.username)).toEqual([`${tag}_2`, `${tag}_1`]);
-    expect(first.body[0]).toEqual({ id: expect.any(String), username: `${tag}_2`, roles: [], disabled: false, createdAt: expect.any(String), liveClients: 0 });
+    expect(first.body[0]).toEqual({
+      id: expect.any(String),
+      username: `${tag}_2`,
+      roles: [],
+      disabled: false,
+      createdAt: expect.any(String),
+      liveClients: 0,
+    });
     const next = /<([^>]+)>; rel="next"/.exec(first.headers.link)![1];
     const second = await t.http.get(next).set(bearer(root)).expect(200);
     expect(second.body.map((u: { username: string }) => u.username)).toEqual([`${tag}_0`]);
@@ -61,16 +68,34 @@ describe('the admin API (API.md §8)', () => {
     expect(shown.body).toMatchObject({ id: user.id, username: user.username, liveClients: 1, disabled: false });
     expect(JSON.stringify(shown.body)).not.toMatch(/hash|password/i);
     for (const id of [UNKNOWN, 'not-a-uuid', "1' OR '1'='1"]) {
-      await t.http.get(`/admin/users/${encodeURIComponent(id)}`).set(bearer(root)).expect(404);
-      await t.http.patch(`/admin/users/${encodeURIComponent(id)}`).set(bearer(root)).send({ disabled: true }).expect(404);
-      await t.http.delete(`/admin/users/${encodeURIComponent(id)}`).set(bearer(root)).expect(404);
+      await t.http
+        .get(`/admin/users/${encodeURIComponent(id)}`)
+        .set(bearer(root))
+        .expect(404);
+      await t.http
+        .patch(`/admin/users/${encodeURIComponent(id)}`)
+        .set(bearer(root))
+        .send({ disabled: true })
+        .expect(404);
+      await t.http
+        .delete(`/admin/users/${encodeURIComponent(id)}`)
+        .set(bearer(root))
+        .expect(404);
     }
     await t.http.delete(`/admin/users/${user.id}/clients/${UNKNOWN}`).set(bearer(root)).expect(404);
   });
 
   it('validates PATCH bodies', async () => {
     const user = await signUp(t.http);
-    for (const body of [{}, { roles: 'admin' }, { roles: ['Admin'] }, { roles: ['a b'] }, { roles: Array.from({ length: 33 }, (_, i) => `r${i}`) }, { disabled: 'yes' }, { roles: [], extra: 1 }]) {
+    for (const body of [
+      {},
+      { roles: 'admin' },
+      { roles: ['Admin'] },
+      { roles: ['a b'] },
+      { roles: Array.from({ length: 33 }, (_, i) => `r${i}`) },
+      { disabled: 'yes' },
+      { roles: [], extra: 1 },
+    ]) {
       const answer = await t.http.patch(`/admin/users/${user.id}`).set(bearer(root)).send(body).expect(400);
       expect(answer.body).toMatchObject({ statusCode: 400, error: 'Bad Request' });
     }
@@ -89,9 +114,17 @@ describe('the admin API (API.md §8)', () => {
     await t.http.post('/token').send({ refreshToken: session.refreshToken }).expect(401);
     await t.http.post('/auth').send({ username: user.username, password: user.password }).expect(401);
     await login(t.http, { ...user, password: 'a brand new password' });
-    expect(events).toEqual([expect.objectContaining({ userId: user.id, data: { reason: 'admin', by: { kind: 'admin', userId: rootId, clientId: root.clientId } } })]);
+    expect(events).toEqual([
+      expect.objectContaining({ userId: user.id, data: { reason: 'admin', by: { kind: 'admin', userId: rootId, clientId: root.clientId } } }),
+    ]);
     const audit = await t.http.get('/admin/audit?limit=1').set(bearer(root)).expect(200);
-    expect(audit.body).toEqual([expect.objectContaining({ action: 'user.password_set', targetUserId: user.id, actor: { kind: 'admin', userId: rootId, clientId: root.clientId } })]);
+    expect(audit.body).toEqual([
+      expect.objectContaining({
+        action: 'user.password_set',
+        targetUserId: user.id,
+        actor: { kind: 'admin', userId: rootId, clientId: root.clientId },
+      }),
+    ]);
     expect(JSON.stringify(audit.body)).not.toContain('a brand new password');
   });
 
@@ -134,7 +167,11 @@ describe('the admin API (API.md §8)', () => {
     const events: string[] = [];
     const listener = (event: { type: string }) => events.push(event.type);
     t.app.get(EventEmitter2).on('user.roles_changed', listener);
-    await t.http.patch(`/admin/users/${user.id}`).set(bearer(root)).send({ roles: ['editor'] }).expect(200);
+    await t.http
+      .patch(`/admin/users/${user.id}`)
+      .set(bearer(root))
+      .send({ roles: ['editor'] })
+      .expect(200);
     t.app.get(EventEmitter2).off('user.roles_changed', listener);
     await t.http.patch(`/admin/users/${user.id}`).set(bearer(root)).send({ disabled: true }).expect(200);
     await t.http.patch(`/admin/users/${user.id}`).set(bearer(root)).send({ disabled: false }).expect(200);
@@ -145,9 +182,19 @@ describe('the admin API (API.md §8)', () => {
     expect(events).toEqual(['user.roles_changed']);
 
     const page = await t.http.get('/admin/audit?limit=4').set(bearer(root)).expect(200);
-    const next = await t.http.get(/<([^>]+)>; rel="next"/.exec(page.headers.link)![1]).set(bearer(root)).expect(200);
+    const next = await t.http
+      .get(/<([^>]+)>; rel="next"/.exec(page.headers.link)![1])
+      .set(bearer(root))
+      .expect(200);
     const rows = [...page.body, ...next.body].slice(0, 6);
-    expect(rows.map((r: { action: string }) => r.action)).toEqual(['user.deleted', 'client.ended', 'clients.ended', 'user.enabled', 'user.disabled', 'user.roles_changed']);
+    expect(rows.map((r: { action: string }) => r.action)).toEqual([
+      'user.deleted',
+      'client.ended',
+      'clients.ended',
+      'user.enabled',
+      'user.disabled',
+      'user.roles_changed',
+    ]);
     for (const row of rows) expect(row).toMatchObject({ targetUserId: user.id, actor: { kind: 'admin', userId: rootId }, at: expect.any(String) });
     expect(rows[5].details).toEqual({ previous: [], roles: ['editor'] });
     expect(rows[1].details).toEqual({ clientId: session.clientId });
@@ -157,7 +204,11 @@ describe('the admin API (API.md §8)', () => {
     const t2 = await startApp();
     try {
       const { user, session } = await userWithRoles(t2, ['admin']);
-      for (const [method, body] of [['patch', { roles: ['editor'] }], ['patch', { disabled: true }], ['delete', undefined]] as const) {
+      for (const [method, body] of [
+        ['patch', { roles: ['editor'] }],
+        ['patch', { disabled: true }],
+        ['delete', undefined],
+      ] as const) {
         const answer = await t2.http[method](`/admin/users/${user.id}`).set(bearer(session)).send(body).expect(409);
         expect(answer.body).toMatchObject({ statusCode: 409, error: 'Conflict', reason: 'last_admin' });
       }

@@ -28,10 +28,7 @@ describe('the article flow: POST /auth, /token, /token/reject, /auth/logout', ()
     });
 
     it('adds a refresh token <clientId>.<secret> with ?permanent=true', async () => {
-      const { body } = await t.http
-        .post('/auth?permanent=true')
-        .send({ username: user.username.toUpperCase(), password: user.password })
-        .expect(200);
+      const { body } = await t.http.post('/auth?permanent=true').send({ username: user.username.toUpperCase(), password: user.password }).expect(200);
       expect(body.token.refreshToken).toMatch(REFRESH_TOKEN);
       expect(body.token.refreshToken.split('.')[0]).toBe(body.user.clientId);
     });
@@ -87,7 +84,10 @@ describe('the article flow: POST /auth, /token, /token/reject, /auth/logout', ()
       expect(headers['cache-control']).toBe('no-store');
       expect(body.token.refreshToken).not.toBe(session.refreshToken);
       expect(body.token.refreshToken.split('.')[0]).toBe(session.clientId);
-      await t.http.get('/me').set(bearer({ ...session, accessToken: body.token.accessToken })).expect(200);
+      await t.http
+        .get('/me')
+        .set(bearer({ ...session, accessToken: body.token.accessToken }))
+        .expect(200);
       // The next generation works; the one before it is spent.
       await t.http.post('/token').send({ refreshToken: body.token.refreshToken }).expect(201);
     });
@@ -199,7 +199,10 @@ describe('failed-login limits', () => {
   it('limits an address that tries many usernames', async () => {
     // 3 failures came from this address above; 3 more reach the address limit of 6.
     for (let i = 0; i < 3; i += 1) {
-      await t.http.post('/auth').send({ username: `spray_${i}`, password: 'wrong password' }).expect(401);
+      await t.http
+        .post('/auth')
+        .send({ username: `spray_${i}`, password: 'wrong password' })
+        .expect(401);
     }
     await t.http.post('/auth').send({ username: 'spray_next', password: 'wrong password' }).expect(429);
   });

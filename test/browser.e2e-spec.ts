@@ -91,7 +91,8 @@ describeInBrowser('in a browser (headless Chromium)', () => {
   }
 
   const stateOf = (page: Page) => page.evaluate(() => (globalThis as any).auth.state);
-  const waitSignedOut = (page: Page) => page.waitForFunction(() => (globalThis as any).auth.state.status === 'signed-out', undefined, { timeout: 10_000 });
+  const waitSignedOut = (page: Page) =>
+    page.waitForFunction(() => (globalThis as any).auth.state.status === 'signed-out', undefined, { timeout: 10_000 });
 
   it('five tabs with a 2 s access token call the API for 20 s: no failure, no sign-out, about one refresh per TTL', async () => {
     const context = await appContext();
@@ -165,7 +166,9 @@ describeInBrowser('in a browser (headless Chromium)', () => {
       // Another port of the same host: same-site for the browser, so SameSite alone would not stop it.
       evil = createServer((_request, response) => {
         response.setHeader('content-type', 'text/html');
-        response.end(`<!doctype html><form id="form" method="POST" action="${target.url}/auth/logout" target="sink"></form><iframe name="sink"></iframe>`);
+        response.end(
+          `<!doctype html><form id="form" method="POST" action="${target.url}/auth/logout" target="sink"></form><iframe name="sink"></iframe>`,
+        );
       });
       await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
       evilUrl = `http://127.0.0.1:${(evil.address() as AddressInfo).port}`;
@@ -176,7 +179,7 @@ describeInBrowser('in a browser (headless Chromium)', () => {
       target = t;
     });
 
-    it('cannot end, refresh or use the session with the victim\'s cookies (fetch with credentials, form POST)', async () => {
+    it("cannot end, refresh or use the session with the victim's cookies (fetch with credentials, form POST)", async () => {
       const context = await appContext();
       try {
         const app = await openTab(context);
@@ -185,18 +188,24 @@ describeInBrowser('in a browser (headless Chromium)', () => {
         const refreshed = jest.spyOn(target.app.get(AuthService), 'refresh');
         const page = await context.newPage();
         await page.goto(evilUrl);
-        const attempts = await page.evaluate(async ({ target, clientId }) => {
-          const tryFetch = (path: string, init: Record<string, unknown>) =>
-            fetch(target + path, { credentials: 'include', ...init }).then((r) => `answered ${r.status}`, () => 'no readable answer');
-          return [
-            await tryFetch('/auth/logout', { method: 'POST' }),
-            await tryFetch('/token', { method: 'POST' }),
-            await tryFetch('/token/reject', { method: 'POST' }),
-            await tryFetch('/auth/logout', { method: 'POST', headers: { 'x-session-transport': 'cookie' } }),
-            await tryFetch(`/clients/${clientId}`, { method: 'DELETE' }),
-            await tryFetch('/clients', { method: 'DELETE', headers: { 'x-session-transport': 'cookie' } }),
-          ];
-        }, { target: target.url, clientId: user.clientId });
+        const attempts = await page.evaluate(
+          async ({ target, clientId }) => {
+            const tryFetch = (path: string, init: Record<string, unknown>) =>
+              fetch(target + path, { credentials: 'include', ...init }).then(
+                (r) => `answered ${r.status}`,
+                () => 'no readable answer',
+              );
+            return [
+              await tryFetch('/auth/logout', { method: 'POST' }),
+              await tryFetch('/token', { method: 'POST' }),
+              await tryFetch('/token/reject', { method: 'POST' }),
+              await tryFetch('/auth/logout', { method: 'POST', headers: { 'x-session-transport': 'cookie' } }),
+              await tryFetch(`/clients/${clientId}`, { method: 'DELETE' }),
+              await tryFetch('/clients', { method: 'DELETE', headers: { 'x-session-transport': 'cookie' } }),
+            ];
+          },
+          { target: target.url, clientId: user.clientId },
+        );
         // None of them can be read (no CORS for that origin), whatever the server did.
         expect(attempts).toEqual(Array(6).fill('no readable answer'));
         const formAnswer = page.waitForResponse((response) => response.url() === `${target.url}/auth/logout`);

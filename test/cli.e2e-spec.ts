@@ -85,14 +85,22 @@ describe('the admin CLI (npm run cli -- <command>)', () => {
     const fresh = await login(t.http, { ...carol, password: 'another long password' });
     expect(cli(['disable', 'cli_carol'])).toMatchObject({ code: 0, stdout: 'disabled cli_carol' });
     await t.http.post('/token').send({ refreshToken: fresh.refreshToken }).expect(401);
-    await t.http.post('/auth').send({ ...carol, password: 'another long password' }).expect(403);
+    await t.http
+      .post('/auth')
+      .send({ ...carol, password: 'another long password' })
+      .expect(403);
     expect(cli(['enable', 'cli_carol'])).toMatchObject({ code: 0, stdout: 'enabled cli_carol' });
     await login(t.http, { ...carol, password: 'another long password' });
 
     const dave = await login(t.http, { username: 'cli_dave', password: 'correct horse battery' });
     const audit = await t.http.get('/admin/audit?limit=6').set(bearer(dave)).expect(200);
     expect(audit.body.map((row: { action: string }) => row.action)).toEqual([
-      'user.enabled', 'user.disabled', 'user.password_set', 'user.roles_changed', 'user.roles_changed', 'user.roles_changed',
+      'user.enabled',
+      'user.disabled',
+      'user.password_set',
+      'user.roles_changed',
+      'user.roles_changed',
+      'user.roles_changed',
     ]);
     for (const row of audit.body) expect(row.actor).toEqual({ kind: 'cli', userId: null, clientId: null });
   }, 240_000); // a dozen CLI processes, each booting the app

@@ -66,8 +66,18 @@ describe('GET /clients, DELETE /clients/:id, DELETE /clients', () => {
     const { body } = await t.http.delete(`/clients/${theirs.clientId}`).set(bearer(mine)).expect(404);
     expect(body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Client not found' });
     await t.http.get('/me').set(bearer(theirs)).expect(200);
-    for (const id of ['00000000-0000-4000-8000-000000000000', 'not-a-uuid', "x' OR '1'='1", '\u0000', 'é'.repeat(30), theirs.clientId.toUpperCase()]) {
-      const answer = await t.http.delete(`/clients/${encodeURIComponent(id)}`).set(bearer(mine)).expect(404);
+    for (const id of [
+      '00000000-0000-4000-8000-000000000000',
+      'not-a-uuid',
+      "x' OR '1'='1",
+      '\u0000',
+      'é'.repeat(30),
+      theirs.clientId.toUpperCase(),
+    ]) {
+      const answer = await t.http
+        .delete(`/clients/${encodeURIComponent(id)}`)
+        .set(bearer(mine))
+        .expect(404);
       expect(answer.body).toEqual({ statusCode: 404, error: 'Not Found', message: 'Client not found' });
     }
     await t.http.get('/me').set(bearer(mine)).expect(200);
@@ -149,7 +159,13 @@ describe('AUTH_MAX_CLIENTS_PER_USER', () => {
     await t.http.get('/me').set(bearer(third)).expect(200);
     const { body } = await t.http.get('/clients?include=ended').set(bearer(third)).expect(200);
     const byId = new Map(body.map((c: { id: string; endReason: string | null }) => [c.id, c.endReason]));
-    expect(byId).toEqual(new Map([[third.clientId, null], [second.clientId, 'limit'], [first.clientId, null]]));
+    expect(byId).toEqual(
+      new Map([
+        [third.clientId, null],
+        [second.clientId, 'limit'],
+        [first.clientId, null],
+      ]),
+    );
   });
 });
 
@@ -171,8 +187,15 @@ describe('a logout racing guarded requests of its client', () => {
     const user = await signUp(t.http);
     for (let round = 0; round < 5; round += 1) {
       const session = await login(t.http, user);
-      const me = () => t.http.get('/me').set(bearer(session)).then((r) => r.status);
-      const logout = t.http.post('/auth/logout').set(bearer(session)).then((r) => r.status);
+      const me = () =>
+        t.http
+          .get('/me')
+          .set(bearer(session))
+          .then((r) => r.status);
+      const logout = t.http
+        .post('/auth/logout')
+        .set(bearer(session))
+        .then((r) => r.status);
       const inFlight: Array<Promise<number>> = [];
       for (let i = 0; i < 20; i += 1) {
         inFlight.push(me());

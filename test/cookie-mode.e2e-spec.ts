@@ -41,13 +41,18 @@ describe('cookie mode', () => {
   afterAll(() => t.close());
 
   async function cookieLogin(user: Omit<TestUser, 'id'>, permanent = true): Promise<Jar & { body: any; response: request.Response }> {
-    const response = await http().post(`/auth?permanent=${permanent}`).set(COOKIE).send({ username: user.username, password: user.password }).expect(200);
+    const response = await http()
+      .post(`/auth?permanent=${permanent}`)
+      .set(COOKIE)
+      .send({ username: user.username, password: user.password })
+      .expect(200);
     const cookies = setCookies(response);
     return { access: cookies['access-token']?.value, refresh: cookies['refresh-token']?.value || undefined, body: response.body, response };
   }
 
   const me = (jar: Jar) => http().get('/me').set('cookie', cookieHeader(jar));
-  const liveClients = async (accessToken: string) => (await http().get('/clients').set('authorization', `Bearer ${accessToken}`).expect(200)).body.length;
+  const liveClients = async (accessToken: string) =>
+    (await http().get('/clients').set('authorization', `Bearer ${accessToken}`).expect(200)).body.length;
 
   describe('sessions', () => {
     it('logs in with the tokens in HttpOnly cookies and only the deadlines in the body', async () => {
@@ -75,7 +80,12 @@ describe('cookie mode', () => {
       const user = await signUp(t.http);
       const jar = await cookieLogin(user);
       const response = await http().post('/token').set(COOKIE).set('cookie', cookieHeader(jar)).expect(201);
-      expect(response.body.token).toEqual({ tokenType: 'Bearer', expiresIn: 900, refreshExpiresAt: expect.any(String), sessionExpiresAt: expect.any(String) });
+      expect(response.body.token).toEqual({
+        tokenType: 'Bearer',
+        expiresIn: 900,
+        refreshExpiresAt: expect.any(String),
+        sessionExpiresAt: expect.any(String),
+      });
       const cookies = setCookies(response);
       expect(cookies['refresh-token'].value).not.toBe(jar.refresh);
       await me({ access: cookies['access-token'].value }).expect(200);
@@ -123,7 +133,13 @@ describe('cookie mode', () => {
     });
 
     it('answers malformed cookies with a 4xx, never a 500', async () => {
-      for (const cookie of ['access-token=%E0%A4%A', 'access-token=', 'access-token="x', `access-token=${'a'.repeat(4000)}`, 'refresh-token=%ZZ; access-token=;;']) {
+      for (const cookie of [
+        'access-token=%E0%A4%A',
+        'access-token=',
+        'access-token="x',
+        `access-token=${'a'.repeat(4000)}`,
+        'refresh-token=%ZZ; access-token=;;',
+      ]) {
         const guarded = await http().get('/me').set('cookie', cookie);
         expect(guarded.status).toBe(401);
         const refresh = await http().post('/token').set(COOKIE).set('cookie', cookie);
@@ -185,9 +201,17 @@ describe('cookie mode', () => {
       const user = await signUp(t.http);
       const { accessToken } = await login(t.http, user);
       for (let i = 0; i < 12; i += 1) {
-        await http().post('/auth').set({ ...COOKIE, origin: EVIL_ORIGIN }).send({ username: user.username, password: 'wrong password' }).expect(403);
+        await http()
+          .post('/auth')
+          .set({ ...COOKIE, origin: EVIL_ORIGIN })
+          .send({ username: user.username, password: 'wrong password' })
+          .expect(403);
       }
-      const response = await http().post('/auth').set({ ...COOKIE, origin: EVIL_ORIGIN }).send({ username: user.username, password: user.password }).expect(403);
+      const response = await http()
+        .post('/auth')
+        .set({ ...COOKIE, origin: EVIL_ORIGIN })
+        .send({ username: user.username, password: user.password })
+        .expect(403);
       expect(response.headers['set-cookie']).toBeUndefined();
       // No client was opened, and no failure was counted (10 failures would have locked the username).
       expect(await liveClients(accessToken)).toBe(1);
@@ -196,17 +220,30 @@ describe('cookie mode', () => {
     it('accepts our own origin and CORS_ORIGINS', async () => {
       const user = await signUp(t.http);
       const jar = await cookieLogin(user);
-      await http().post('/token').set({ ...COOKIE, origin: t.url, cookie: cookieHeader(jar) }).expect(201);
+      await http()
+        .post('/token')
+        .set({ ...COOKIE, origin: t.url, cookie: cookieHeader(jar) })
+        .expect(201);
       const again = await cookieLogin(user);
-      await http().post('/auth/logout').set({ ...COOKIE, origin: APP_ORIGIN, cookie: cookieHeader(again) }).expect(204);
-      await http().post('/auth').set({ ...COOKIE, origin: APP_ORIGIN }).send({ username: user.username, password: user.password }).expect(200);
+      await http()
+        .post('/auth/logout')
+        .set({ ...COOKIE, origin: APP_ORIGIN, cookie: cookieHeader(again) })
+        .expect(204);
+      await http()
+        .post('/auth')
+        .set({ ...COOKIE, origin: APP_ORIGIN })
+        .send({ username: user.username, password: user.password })
+        .expect(200);
     });
 
     it('lets a Bearer request through without the header even when cookies ride along', async () => {
       const user = await signUp(t.http);
       const jar = await cookieLogin(user);
       const session = await login(t.http, user);
-      await http().post('/auth/logout').set({ authorization: `Bearer ${session.accessToken}`, cookie: cookieHeader(jar), origin: EVIL_ORIGIN }).expect(204);
+      await http()
+        .post('/auth/logout')
+        .set({ authorization: `Bearer ${session.accessToken}`, cookie: cookieHeader(jar), origin: EVIL_ORIGIN })
+        .expect(204);
       await me(jar).expect(200);
     });
 
@@ -233,8 +270,16 @@ describe('cookie mode with secure cookies (the default)', () => {
   it('counts the public origin of AUTH_ISSUER as its own (a TLS proxy in front)', async () => {
     const user = credentials();
     await request(t.url).post('/users').send(user).expect(201);
-    await request(t.url).post('/auth').set({ ...COOKIE, origin: 'https://auth.example.test' }).send(user).expect(200);
-    await request(t.url).post('/auth').set({ ...COOKIE, origin: 'https://other.example.test' }).send(user).expect(403);
+    await request(t.url)
+      .post('/auth')
+      .set({ ...COOKIE, origin: 'https://auth.example.test' })
+      .send(user)
+      .expect(200);
+    await request(t.url)
+      .post('/auth')
+      .set({ ...COOKIE, origin: 'https://other.example.test' })
+      .send(user)
+      .expect(403);
   });
 
   it('names the cookies __Host- and __Secure- and marks them Secure', async () => {

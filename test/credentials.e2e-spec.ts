@@ -28,8 +28,7 @@ describe('credentials', () => {
   });
 
   const auth = (username: unknown, password: unknown) => t.http.post('/auth').send({ username, password });
-  const grant = (username: string, password: string) =>
-    t.http.post('/oauth/token').type('form').send({ grant_type: 'password', username, password });
+  const grant = (username: string, password: string) => t.http.post('/oauth/token').type('form').send({ grant_type: 'password', username, password });
 
   describe('an unknown username costs one real argon2id verify, like a wrong password', () => {
     it('on POST /auth', async () => {

@@ -87,7 +87,11 @@ describe('bad input', () => {
   });
 
   it('takes ordinary nesting to the validator', async () => {
-    const response = await t.http.post('/users').send(`{"username":${nested(20)},"password":"long enough pw"}`).set('content-type', 'application/json').expect(400);
+    const response = await t.http
+      .post('/users')
+      .send(`{"username":${nested(20)},"password":"long enough pw"}`)
+      .set('content-type', 'application/json')
+      .expect(400);
     expect(response.body.message).toContain('username must be a string');
   });
 

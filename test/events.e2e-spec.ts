@@ -98,7 +98,13 @@ describe('session events (API.md section 9)', () => {
       expect(of(u.id, 'user.created')).toEqual([
         expect.objectContaining({ type: 'user.created', userId: u.id, data: { username: u.username, by: { kind: 'user', userId: u.id } } }),
       ]);
-      expect(of(u.id, 'user.created')[0]).toEqual({ id: expect.any(String), type: 'user.created', occurredAt: expect.any(String), userId: u.id, data: expect.anything() });
+      expect(of(u.id, 'user.created')[0]).toEqual({
+        id: expect.any(String),
+        type: 'user.created',
+        occurredAt: expect.any(String),
+        userId: u.id,
+        data: expect.anything(),
+      });
     });
 
     it('on the CLI create-user, by the CLI', () => {
@@ -147,8 +153,8 @@ describe('session events (API.md section 9)', () => {
       const emit = jest.spyOn(emitter, 'emit');
       const built = jest.spyOn(t.app.get(SessionEventsService), 'emit');
       emitter.off('session.refreshed', record);
-      let emitted: unknown[][] = [];
-      let results: unknown[] = [];
+      let emitted: unknown[][];
+      let results: unknown[];
       try {
         await refresh(s.refreshToken!);
         emitted = emit.mock.calls.filter(([type]) => type === 'session.refreshed');
@@ -172,7 +178,11 @@ describe('session events (API.md section 9)', () => {
       expect(ended(u.id)).toEqual([
         expect.objectContaining({
           clientId: s.clientId,
-          data: { reason: 'logout', by: { kind: 'user', userId: u.id, clientId: s.clientId }, origin: expect.objectContaining({ userAgent: 'phone' }) },
+          data: {
+            reason: 'logout',
+            by: { kind: 'user', userId: u.id, clientId: s.clientId },
+            origin: expect.objectContaining({ userAgent: 'phone' }),
+          },
         }),
       ]);
     });
@@ -201,7 +211,10 @@ describe('session events (API.md section 9)', () => {
       const [phone, laptop] = [await session(u), await session(u)];
       await t.http.delete(`/clients/${phone.clientId}`).set(bearer(laptop)).expect(204);
       expect(ended(u.id)).toEqual([
-        expect.objectContaining({ clientId: phone.clientId, data: { reason: 'revoked', by: { kind: 'user', userId: u.id, clientId: laptop.clientId } } }),
+        expect.objectContaining({
+          clientId: phone.clientId,
+          data: { reason: 'revoked', by: { kind: 'user', userId: u.id, clientId: laptop.clientId } },
+        }),
       ]);
     });
 
@@ -209,7 +222,11 @@ describe('session events (API.md section 9)', () => {
       const u = await user();
       const [a, b, keep] = [await session(u), await session(u), await session(u)];
       await t.http.delete('/clients').set(bearer(keep)).expect(204);
-      expect(ended(u.id).map((e) => e.clientId).sort()).toEqual([a.clientId, b.clientId].sort());
+      expect(
+        ended(u.id)
+          .map((e) => e.clientId)
+          .sort(),
+      ).toEqual([a.clientId, b.clientId].sort());
       expect(ended(u.id).every((e) => e.data.reason === 'revoked')).toBe(true);
     });
 
@@ -231,7 +248,10 @@ describe('session events (API.md section 9)', () => {
       await refresh(s.refreshToken!);
       await t.http.post('/token').set('user-agent', 'thief').send({ refreshToken: s.refreshToken }).expect(401);
       expect(ended(u.id)).toEqual([
-        expect.objectContaining({ clientId: s.clientId, data: { reason: 'reused', by: { kind: 'system' }, origin: expect.objectContaining({ userAgent: 'thief' }) } }),
+        expect.objectContaining({
+          clientId: s.clientId,
+          data: { reason: 'reused', by: { kind: 'system' }, origin: expect.objectContaining({ userAgent: 'thief' }) },
+        }),
       ]);
     });
 
@@ -245,7 +265,11 @@ describe('session events (API.md section 9)', () => {
         t.http.post('/token/reject').send({ refreshToken: a.refreshToken }),
         form('/oauth/revoke', { token: b.refreshToken! }),
       ]);
-      expect(ended(u.id).map((e) => e.clientId).sort()).toEqual([a.clientId, b.clientId].sort());
+      expect(
+        ended(u.id)
+          .map((e) => e.clientId)
+          .sort(),
+      ).toEqual([a.clientId, b.clientId].sort());
     });
 
     it('the per-user cap: reason limit, by the login that pushed it out', async () => {
@@ -254,7 +278,10 @@ describe('session events (API.md section 9)', () => {
       for (let i = 0; i < 2; i++) await session(u);
       const fourth = await session(u);
       expect(ended(u.id)).toEqual([
-        expect.objectContaining({ clientId: first.clientId, data: { reason: 'limit', by: { kind: 'user', userId: u.id, clientId: fourth.clientId } } }),
+        expect.objectContaining({
+          clientId: first.clientId,
+          data: { reason: 'limit', by: { kind: 'user', userId: u.id, clientId: fourth.clientId } },
+        }),
       ]);
     });
 
@@ -317,6 +344,8 @@ describe('session events (API.md section 9)', () => {
     const rejects = () => Promise.reject(new Error('async listener failed'));
     for (const type of SESSION_EVENT_TYPES) {
       emitter.prependListener(type, boom);
+      // A rejecting listener on purpose: the emitter must not let it fail the request.
+      // eslint-disable-next-line @typescript-eslint/no-misused-promises
       emitter.prependListener(type, rejects);
     }
     try {
@@ -328,6 +357,7 @@ describe('session events (API.md section 9)', () => {
     } finally {
       for (const type of SESSION_EVENT_TYPES) {
         emitter.off(type, boom);
+        // eslint-disable-next-line @typescript-eslint/no-misused-promises
         emitter.off(type, rejects);
       }
     }
@@ -335,7 +365,9 @@ describe('session events (API.md section 9)', () => {
 
   it('no payload carries a password, token or hash used above', () => {
     expect(seen.length).toBeGreaterThan(30);
-    expect(new Set(seen.map((e) => e.type))).toEqual(new Set(SESSION_EVENT_TYPES.filter((type) => !['user.roles_changed', 'user.disabled', 'user.deleted'].includes(type))));
+    expect(new Set(seen.map((e) => e.type))).toEqual(
+      new Set(SESSION_EVENT_TYPES.filter((type) => !['user.roles_changed', 'user.disabled', 'user.deleted'].includes(type))),
+    );
     const text = JSON.stringify(seen);
     for (const secret of secrets) expect(text).not.toContain(secret);
     expect(text).not.toMatch(/argon2|refreshToken|accessToken|hash/i);

@@ -46,7 +46,11 @@ describe('docs/extending.md: a feature module mounted in the app (test/feature.e
     expect(refused.body).toMatchObject({ statusCode: 403, error: 'Forbidden', reason: 'insufficient_role' });
 
     const admin = await userWithRoles(t, ['admin']);
-    await t.http.patch(`/admin/users/${carol.id}`).set(bearer(admin.session)).send({ roles: ['support'] }).expect(200);
+    await t.http
+      .patch(`/admin/users/${carol.id}`)
+      .set(bearer(admin.session))
+      .send({ roles: ['support'] })
+      .expect(200);
 
     const { body } = await t.http.get(`/device-history/${alice.id}`).set(bearer(carols)).expect(200);
     expect(body).toEqual({ userId: alice.id, endings: [{ clientId: phone.clientId, reason: 'logout', endedAt: expect.any(String) }] });

@@ -5,7 +5,16 @@
  * mounts it in the real app and checks the guide quotes this file verbatim, so the guide cannot rot.
  */
 import { Controller, Get, HttpCode, Injectable, Module, type OnModuleInit, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { AccessTokenClaimsRegistry, AuthModule, type Caller, CurrentUser, OnEvent, Roles, type SessionEvent, SessionNotifierService } from '../src/auth';
+import {
+  AccessTokenClaimsRegistry,
+  AuthModule,
+  type Caller,
+  CurrentUser,
+  OnEvent,
+  Roles,
+  type SessionEvent,
+  SessionNotifierService,
+} from '../src/auth';
 
 export interface DeviceEnding {
   clientId: string;

@@ -81,7 +81,10 @@ describe('the access-token guard', () => {
   });
 
   it('answers another scheme as a missing token', async () => {
-    const response = await t.http.get('/me').set('authorization', `Basic ${b64('a:b')}`).expect(401);
+    const response = await t.http
+      .get('/me')
+      .set('authorization', `Basic ${b64('a:b')}`)
+      .expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer');
   });
 
@@ -92,30 +95,40 @@ describe('the access-token guard', () => {
     ['with alg None', () => unsigned({ alg: 'None', typ: 'at+jwt', kid })],
     ['with alg NONE', () => unsigned({ alg: 'NONE', typ: 'at+jwt', kid })],
     ['with alg nOnE', () => unsigned({ alg: 'nOnE', typ: 'at+jwt', kid })],
-    ['with alg none and our real signature', () => {
-      const [, , signature] = session.accessToken.split('.');
-      return `${b64({ alg: 'none', typ: 'at+jwt', kid })}.${b64(claims)}.${signature}`;
-    }],
-    ['HS256-signed with our public key as PEM (algorithm confusion)', () =>
-      hs256(ourKey().publicKey.export({ type: 'spki', format: 'pem' }) as string)],
+    [
+      'with alg none and our real signature',
+      () => {
+        const [, , signature] = session.accessToken.split('.');
+        return `${b64({ alg: 'none', typ: 'at+jwt', kid })}.${b64(claims)}.${signature}`;
+      },
+    ],
+    [
+      'HS256-signed with our public key as PEM (algorithm confusion)',
+      () => hs256(ourKey().publicKey.export({ type: 'spki', format: 'pem' }) as string),
+    ],
     ['HS256-signed with our public key as DER', () => hs256(ourKey().publicKey.export({ type: 'spki', format: 'der' }))],
     ['signed by a foreign key under our kid', () => byAttacker({ kid })],
-    ['carrying the attacker’s key in a jwk header', async () =>
-      byAttacker({ kid, jwk: (await jose.exportJWK(attacker.publicKey)) as jose.JWK })],
+    ['carrying the attacker’s key in a jwk header', async () => byAttacker({ kid, jwk: (await jose.exportJWK(attacker.publicKey)) as jose.JWK })],
     ['pointing at the attacker’s keys with jku', () => byAttacker({ kid, jku: 'https://attacker.example/jwks.json' })],
     ['pointing at the attacker’s certificate with x5u', () => byAttacker({ kid, x5u: 'https://attacker.example/cert.pem' })],
     ['with an injected kid (path)', () => byAttacker({ kid: '../../../../dev/null' })],
     ['with an injected kid (SQL)', () => byAttacker({ kid: "x' UNION SELECT 'k', 'ES256', 'pem' --" })],
     ['with a numeric kid', () => unsigned({ alg: 'ES256', typ: 'at+jwt', kid: 1 })],
     ['without a kid', () => byAttacker({})],
-    ['with a tampered sub', () => {
-      const [header, , signature] = session.accessToken.split('.');
-      return `${header}.${b64({ ...claims, sub: 'someone-else' })}.${signature}`;
-    }],
-    ['with a tampered exp', () => {
-      const [header, , signature] = session.accessToken.split('.');
-      return `${header}.${b64({ ...claims, exp: (claims.exp as number) + 86400 })}.${signature}`;
-    }],
+    [
+      'with a tampered sub',
+      () => {
+        const [header, , signature] = session.accessToken.split('.');
+        return `${header}.${b64({ ...claims, sub: 'someone-else' })}.${signature}`;
+      },
+    ],
+    [
+      'with a tampered exp',
+      () => {
+        const [header, , signature] = session.accessToken.split('.');
+        return `${header}.${b64({ ...claims, exp: (claims.exp as number) + 86400 })}.${signature}`;
+      },
+    ],
     ['with a crit header we do not understand', () => signedRaw({ alg: 'ES256', kid, typ: 'at+jwt', crit: ['x-policy'], 'x-policy': 1 })],
     ['typed JWT instead of at+jwt', () => signed({}, { typ: 'JWT' })],
     ['without typ', () => signed({}, { typ: undefined })],
@@ -127,19 +140,25 @@ describe('the access-token guard', () => {
     ['living just longer than AUTH_ACCESS_TTL plus the tolerance', () => signed({ iat: now() - 10, exp: now() - 10 + 900 + 6 })],
     ['issued in the future (iat in an hour)', () => signed({ iat: now() + 3600, exp: now() + 3600 + 60 })],
     ['whose ECDSA signature is the high-S twin of a valid one', () => withFlippedS(session.accessToken)],
-    ['whose signature is spelled in another base64url (spare bits set)', () => {
-      const last = session.accessToken.at(-1)!;
-      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
-      // 64 bytes take 86 characters: the last one carries 2 bits and 4 spare ones.
-      return session.accessToken.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1];
-    }],
+    [
+      'whose signature is spelled in another base64url (spare bits set)',
+      () => {
+        const last = session.accessToken.at(-1)!;
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+        // 64 bytes take 86 characters: the last one carries 2 bits and 4 spare ones.
+        return session.accessToken.slice(0, -1) + alphabet[alphabet.indexOf(last) ^ 1];
+      },
+    ],
     ['whose sub is not the client’s user', () => signed({ sub: '00000000-0000-4000-8000-000000000000' })],
     ['for an unknown client', () => signed({ sid: '00000000-0000-4000-8000-000000000000' })],
     ['that is a refresh token', () => session.refreshToken ?? ''],
   ];
 
   it.each(cases)('refuses a token %s: 401, error="invalid_token", reason invalid', async (_case, token) => {
-    const response = await t.http.get('/me').set('authorization', `Bearer ${await token()}`).expect(401);
+    const response = await t.http
+      .get('/me')
+      .set('authorization', `Bearer ${await token()}`)
+      .expect(401);
     expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
     expect(response.body).toEqual({
       statusCode: 401,
@@ -151,8 +170,14 @@ describe('the access-token guard', () => {
   });
 
   it('accepts a token of exactly AUTH_ACCESS_TTL, and the low-S original of a refused high-S twin', async () => {
-    await t.http.get('/me').set('authorization', `Bearer ${await signed({ iat: now(), exp: now() + 900 })}`).expect(200);
-    await t.http.get('/me').set('authorization', `Bearer ${withFlippedS(session.accessToken)}`).expect(401);
+    await t.http
+      .get('/me')
+      .set('authorization', `Bearer ${await signed({ iat: now(), exp: now() + 900 })}`)
+      .expect(200);
+    await t.http
+      .get('/me')
+      .set('authorization', `Bearer ${withFlippedS(session.accessToken)}`)
+      .expect(401);
     await t.http.get('/me').set(bearer(session)).expect(200);
   });
 

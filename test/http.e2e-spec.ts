@@ -65,7 +65,24 @@ describe('API documentation', () => {
     const { body } = await t.http.get('/docs-json').expect(200);
     expect(body.openapi).toMatch(/^3\./);
     expect(body.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
-    for (const path of ['/users', '/auth', '/auth/logout', '/token', '/token/reject', '/me', '/me/password', '/clients', '/clients/{id}', '/oauth/token', '/oauth/revoke', '/oauth/introspect', '/.well-known/jwks.json', '/.well-known/oauth-authorization-server', '/.well-known/session-policy', '/health']) {
+    for (const path of [
+      '/users',
+      '/auth',
+      '/auth/logout',
+      '/token',
+      '/token/reject',
+      '/me',
+      '/me/password',
+      '/clients',
+      '/clients/{id}',
+      '/oauth/token',
+      '/oauth/revoke',
+      '/oauth/introspect',
+      '/.well-known/jwks.json',
+      '/.well-known/oauth-authorization-server',
+      '/.well-known/session-policy',
+      '/health',
+    ]) {
       expect(Object.keys(body.paths)).toContain(path);
     }
     expect(body.paths['/me'].get.security).toEqual([{ bearer: [] }]);

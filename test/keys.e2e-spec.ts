@@ -96,17 +96,26 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
       return `Bearer ${await signJwt(claims, old, { typ: 'at+jwt' })}`;
     };
     await keys.rotate({ immediately: true });
-    await t.http.get('/me').set('authorization', await fromOldKey()).expect(200);
+    await t.http
+      .get('/me')
+      .set('authorization', await fromOldKey())
+      .expect(200);
     // Its last token (signed just before the new key took over) expires after one access TTL; other
     // instances take up to a reload interval to switch; plus the clock tolerance.
     clock.advance((900 + 60 + 5) * 1000 - 1000);
     await t.app.get(KeysSchedulerService).run();
-    await t.http.get('/me').set('authorization', await fromOldKey()).expect(200);
+    await t.http
+      .get('/me')
+      .set('authorization', await fromOldKey())
+      .expect(200);
     clock.advance(2000);
     await t.app.get(KeysSchedulerService).run();
     const { body } = await t.http.get('/.well-known/jwks.json').expect(200);
     expect(body.keys.map((k: { kid: string }) => k.kid)).not.toContain(old.kid);
-    await t.http.get('/me').set('authorization', await fromOldKey()).expect(401);
+    await t.http
+      .get('/me')
+      .set('authorization', await fromOldKey())
+      .expect(401);
   });
 });
 
@@ -179,15 +188,18 @@ describe('private keys at rest', () => {
       const pair = generateKeyPairSync('ec', { namedCurve: 'P-256' });
       const kid = await thumbprint(pair.publicKey);
       const now = new Date();
-      await first.app.get(DataSource).getRepository(SigningKey).insert({
-        kid,
-        algorithm: 'ES256',
-        publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
-        privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
-        createdAt: now,
-        activatesAt: now,
-        retiredAt: null,
-      });
+      await first.app
+        .get(DataSource)
+        .getRepository(SigningKey)
+        .insert({
+          kid,
+          algorithm: 'ES256',
+          publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+          privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+          createdAt: now,
+          activatesAt: now,
+          retiredAt: null,
+        });
       await first.close();
 
       const second = await startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: secret });
@@ -205,9 +217,9 @@ describe('private keys at rest', () => {
         await second.close();
       }
 
-      await expect(
-        startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: 'another-secret-that-is-also-32-chars-long' }),
-      ).rejects.toThrow(/cannot be decrypted: the key-encryption secret \(AUTH_KEY_ENCRYPTION_SECRET\) is not the one/);
+      await expect(startApp({ DATABASE_URL: database.url, AUTH_KEY_ENCRYPTION_SECRET: 'another-secret-that-is-also-32-chars-long' })).rejects.toThrow(
+        /cannot be decrypted: the key-encryption secret \(AUTH_KEY_ENCRYPTION_SECRET\) is not the one/,
+      );
     } finally {
       await database.drop();
     }
@@ -305,9 +317,7 @@ describe('SQLite without AUTH_KEY_ENCRYPTION_SECRET (the zero-config start)', ()
       }
       // Setting a secret later encrypts them; from then on, the opt-out alone cannot start.
       await (await startApp({ DATABASE_URL: database.url })).close();
-      await expect(startApp({ ...unset, AUTH_ALLOW_PLAINTEXT_KEYS: 'true' })).rejects.toThrow(
-        /is encrypted: set AUTH_KEY_ENCRYPTION_SECRET/,
-      );
+      await expect(startApp({ ...unset, AUTH_ALLOW_PLAINTEXT_KEYS: 'true' })).rejects.toThrow(/is encrypted: set AUTH_KEY_ENCRYPTION_SECRET/);
     } finally {
       await database.drop();
     }

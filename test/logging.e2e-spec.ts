@@ -30,8 +30,7 @@ describe('the request log', () => {
       .map((line) => JSON.parse(line) as Record<string, any>);
 
   /** Until the line of this request (the last one a test made) has reached standard output. */
-  const logged = (requestId: string | null) =>
-    server.waitForOutput((output) => lines(output).some((line) => line.requestId === requestId));
+  const logged = (requestId: string | null) => server.waitForOutput((output) => lines(output).some((line) => line.requestId === requestId));
 
   it('never holds a password or a token of a full login, refresh, reject and password-change flow', async () => {
     const password = 'secret password 1';

@@ -59,7 +59,11 @@ describe('OAuth scopes are earned', () => {
     const { user } = await userWithRoles(t, ['admin', 'editor']);
     const granted = await password(user, 'admin editor read').expect(200);
     const { session: root } = await userWithRoles(t, ['admin']);
-    await t.http.patch(`/admin/users/${user.id}`).set('authorization', `Bearer ${root.accessToken}`).send({ roles: ['editor'] }).expect(200);
+    await t.http
+      .patch(`/admin/users/${user.id}`)
+      .set('authorization', `Bearer ${root.accessToken}`)
+      .send({ roles: ['editor'] })
+      .expect(200);
     const refreshed = await token({ grant_type: 'refresh_token', refresh_token: granted.body.refresh_token }).expect(200);
     expect(claimsOf(refreshed.body.access_token).scope).toBe('editor read');
     expect(refreshed.body.scope).toBe('editor read'); // RFC 6749 §5.1: it differs from what was granted

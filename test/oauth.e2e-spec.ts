@@ -12,8 +12,7 @@ describe('the OAuth 2.0 surface', () => {
   });
   afterAll(() => t.close());
 
-  const form = (path: string, fields: Record<string, string>) =>
-    t.http.post(path).type('form').send(new URLSearchParams(fields).toString());
+  const form = (path: string, fields: Record<string, string>) => t.http.post(path).type('form').send(new URLSearchParams(fields).toString());
 
   describe('GET /.well-known/oauth-authorization-server (RFC 8414)', () => {
     it('names the issuer and every endpoint', async () => {
@@ -49,10 +48,7 @@ describe('the OAuth 2.0 surface', () => {
 
     it('takes JSON bodies too, and rotates refresh tokens shared with POST /token', async () => {
       const session = await login(t.http, user);
-      const { body } = await t.http
-        .post('/oauth/token')
-        .send({ grant_type: 'refresh_token', refresh_token: session.refreshToken })
-        .expect(200);
+      const { body } = await t.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: session.refreshToken }).expect(200);
       await t.http.post('/token').send({ refreshToken: session.refreshToken }).expect(201); // grace: same successor
       const next = await t.http.post('/token').send({ refreshToken: body.refresh_token }).expect(201);
       expect(next.body.token.refreshToken).not.toBe(body.refresh_token);
@@ -80,7 +76,11 @@ describe('the OAuth 2.0 surface', () => {
 
     it('answers errors raised before the handler in the RFC 6749 shape too: wrong type, nesting, size', async () => {
       const text = await t.http.post('/oauth/token').set('content-type', 'text/plain').send('grant_type=password').expect(415);
-      const nested = await t.http.post('/oauth/token').set('content-type', 'application/json').send('['.repeat(5000) + ']'.repeat(5000)).expect(400);
+      const nested = await t.http
+        .post('/oauth/token')
+        .set('content-type', 'application/json')
+        .send('['.repeat(5000) + ']'.repeat(5000))
+        .expect(400);
       const huge = await form('/oauth/token', { grant_type: 'password', username: 'x', password: 'y'.repeat(20_000) }).expect(413);
       for (const { body, headers } of [text, nested, huge]) {
         expect(body).toEqual({ error: 'invalid_request', error_description: expect.any(String) });

@@ -119,7 +119,9 @@ async function untilHealthy(t: TestApp): Promise<void> {
       const heard: string[] = [];
       redis.subscribe('first', (message) => heard.push(`first ${message}`));
       // Between connect and ready: where a second module's subscribe() lands when Redis is slow to answer.
-      (redis as unknown as { subscriber: Redis }).subscriber.once('connect', () => redis.subscribe('second', (message) => heard.push(`second ${message}`)));
+      (redis as unknown as { subscriber: Redis }).subscriber.once('connect', () =>
+        redis.subscribe('second', (message) => heard.push(`second ${message}`)),
+      );
       for (let wait = 0; wait < 50 && !(await redis.isUp()); wait++) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(await redis.isUp()).toBe(true);
       expect([await other.publish(redis.key('first'), 'a'), await other.publish(redis.key('second'), 'b')]).toEqual([1, 1]);
@@ -161,7 +163,12 @@ async function untilHealthy(t: TestApp): Promise<void> {
     database = await createTestDatabase();
     proxy = await TcpProxy.to(database.url);
     // The cache would answer guarded requests without the database: read it on every request.
-    t = await startApp({ DATABASE_URL: proxy.urlFor(database.url), DATABASE_QUERY_TIMEOUT: '1s', DATABASE_CONNECT_TIMEOUT: '1s', AUTH_CLIENT_CACHE_TTL: '0' });
+    t = await startApp({
+      DATABASE_URL: proxy.urlFor(database.url),
+      DATABASE_QUERY_TIMEOUT: '1s',
+      DATABASE_CONNECT_TIMEOUT: '1s',
+      AUTH_CLIENT_CACHE_TTL: '0',
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -177,7 +184,7 @@ async function untilHealthy(t: TestApp): Promise<void> {
   }
 
   it.each([
-    ['stalled', (p: TcpProxy) => p.freeze()],
+    ['stalled', async (p: TcpProxy) => p.freeze()],
     ['refusing connections', (p: TcpProxy) => p.refuse()],
   ])('while %s: 503 with Retry-After on public and guarded routes; afterwards everything is there', async (_name, outage) => {
     const user = credentials();

@@ -41,7 +41,10 @@ describe('concurrent guesses (issue 12.1): at most the limit is ever checked per
   afterEach(() => jest.restoreAllMocks());
 
   /** 200 guesses at once, the right one among them (not among the first); none but the first 10 checked. */
-  async function guessAll(send: (password: string) => PromiseLike<{ status: number; headers: Record<string, string>; body: unknown }>, right: string) {
+  async function guessAll(
+    send: (password: string) => PromiseLike<{ status: number; headers: Record<string, string>; body: unknown }>,
+    right: string,
+  ) {
     const passwords = Array.from({ length: 200 }, (_, i) => (i === 120 ? right : `wrong password ${i}`));
     return Promise.all(passwords.map((password) => send(password)));
   }
@@ -66,7 +69,10 @@ describe('concurrent guesses (issue 12.1): at most the limit is ever checked per
     const checks = countChecks(t);
     const responses = await guessAll(
       (currentPassword) =>
-        t.http.post('/me/password').set('x-forwarded-for', ip).set(bearer({ accessToken: session.token.accessToken, clientId: '' }))
+        t.http
+          .post('/me/password')
+          .set('x-forwarded-for', ip)
+          .set(bearer({ accessToken: session.token.accessToken, clientId: '' }))
           .send({ currentPassword, newPassword: 'a brand new password' }),
       user.password,
     );
@@ -82,7 +88,10 @@ describe('concurrent guesses (issue 12.1): at most the limit is ever checked per
     const checks = countChecks(t);
     const responses = await guessAll(
       (password) =>
-        t.http.post('/oauth/token').set('x-forwarded-for', ip).type('form')
+        t.http
+          .post('/oauth/token')
+          .set('x-forwarded-for', ip)
+          .type('form')
           .send(new URLSearchParams({ grant_type: 'password', username: user.username, password }).toString()),
       user.password,
     );
@@ -120,7 +129,10 @@ describe('a stranger cannot lock the owner out (issue 12.9)', () => {
     expect(attributes).toMatch(/; SameSite=Strict/i);
     expect(attributes).toMatch(/; Path=\//i);
     expect(Number(/Max-Age=(\d+)/i.exec(attributes)?.[1])).toBeGreaterThanOrEqual(180 * 86400);
-    await t.http.get('/me').set('authorization', `Bearer ${pair.split('=')[1]}`).expect(401);
+    await t.http
+      .get('/me')
+      .set('authorization', `Bearer ${pair.split('=')[1]}`)
+      .expect(401);
   });
 
   it("a stranger's failures from one address do not touch the owner's address", async () => {
@@ -191,7 +203,10 @@ describe('a stranger cannot lock the owner out (issue 12.9)', () => {
     const first = (await loginFrom(t.http, newAddress(), user.username, user.password).expect(200)).body;
     const second = (await loginFrom(t.http, newAddress(), user.username, user.password).expect(200)).body;
     const change = (session: typeof first, currentPassword: string) =>
-      t.http.post('/me/password').set('authorization', `Bearer ${session.token.accessToken}`).send({ currentPassword, newPassword: 'a brand new password' });
+      t.http
+        .post('/me/password')
+        .set('authorization', `Bearer ${session.token.accessToken}`)
+        .send({ currentPassword, newPassword: 'a brand new password' });
     for (let i = 0; i < 10; i += 1) await change(first, 'wrong password').expect(403);
     expectTooMany(await change(first, user.password));
     await loginFrom(t.http, newAddress(), user.username, user.password).expect(200);
@@ -257,7 +272,10 @@ describe('sign-ups per address (issue 12.12)', () => {
       const ip = newAddress();
       const responses = await Promise.all(
         Array.from({ length: 300 }, (_, i) =>
-          t.http.post('/users').set('x-forwarded-for', ip).send({ username: `flood_${i}_${nextAddress}`, password: 'correct horse battery' }),
+          t.http
+            .post('/users')
+            .set('x-forwarded-for', ip)
+            .send({ username: `flood_${i}_${nextAddress}`, password: 'correct horse battery' }),
         ),
       );
       expect(responses.filter((r) => r.status === 201)).toHaveLength(5);
@@ -265,7 +283,11 @@ describe('sign-ups per address (issue 12.12)', () => {
       const limited = responses.find((r) => r.status === 429)!;
       expectTooMany(limited);
       expect(limited.body).toEqual({ statusCode: 429, error: 'Too Many Requests', message: expect.any(String) });
-      await t.http.post('/users').set('x-forwarded-for', newAddress()).send({ username: `other_${nextAddress}`, password: 'correct horse battery' }).expect(201);
+      await t.http
+        .post('/users')
+        .set('x-forwarded-for', newAddress())
+        .send({ username: `other_${nextAddress}`, password: 'correct horse battery' })
+        .expect(201);
     } finally {
       await t.close();
     }
@@ -277,7 +299,10 @@ describe('IPv6 addresses count by /64', () => {
     const t = await startApp({ TRUST_PROXY: '1', AUTH_SIGNUP_MAX_PER_ADDRESS: '2' });
     try {
       const signUpFrom = (ip: string, i: number) =>
-        t.http.post('/users').set('x-forwarded-for', ip).send({ username: `v6_${i}_${nextAddress}`, password: 'correct horse battery' });
+        t.http
+          .post('/users')
+          .set('x-forwarded-for', ip)
+          .send({ username: `v6_${i}_${nextAddress}`, password: 'correct horse battery' });
       await signUpFrom('2001:db8:12:34::1', 1).expect(201);
       await signUpFrom('2001:db8:12:34::2', 2).expect(201);
       expectTooMany(await signUpFrom('2001:db8:12:34:ffff:1:2:3', 3));
@@ -301,7 +326,18 @@ describe('limit windows end (in-process limiter, fake Date)', () => {
   beforeEach(() => {
     jest.useFakeTimers({
       now: Date.now(),
-      doNotFake: ['hrtime', 'nextTick', 'performance', 'queueMicrotask', 'setImmediate', 'clearImmediate', 'setInterval', 'clearInterval', 'setTimeout', 'clearTimeout'],
+      doNotFake: [
+        'hrtime',
+        'nextTick',
+        'performance',
+        'queueMicrotask',
+        'setImmediate',
+        'clearImmediate',
+        'setInterval',
+        'clearInterval',
+        'setTimeout',
+        'clearTimeout',
+      ],
     });
   });
   afterEach(() => jest.useRealTimers());

@@ -91,7 +91,11 @@ describe('recent authentication', () => {
     const user = await signUp(t.http);
     const session = await login(t.http, user);
     await putEmail(session, email).expect(204);
-    await t.http.post('/me/email/verify').set(bearer(session)).send({ token: linkToken(await lastMailTo(email), 'verify') }).expect(204);
+    await t.http
+      .post('/me/email/verify')
+      .set(bearer(session))
+      .send({ token: linkToken(await lastMailTo(email), 'verify') })
+      .expect(204);
     return { user, session, email };
   }
 
@@ -254,7 +258,13 @@ describe('recent authentication', () => {
       const cookie = `access-token=${jar.access}`;
       const forged = await http().post('/auth/reauthenticate').set('cookie', cookie).send({ password: 'guess one' }).expect(403);
       expect(forged.body.reason).toBe('csrf');
-      await http().post('/auth/reauthenticate').set(COOKIE).set('origin', 'http://evil.example.test').set('cookie', cookie).send({ password: user.password }).expect(403);
+      await http()
+        .post('/auth/reauthenticate')
+        .set(COOKIE)
+        .set('origin', 'http://evil.example.test')
+        .set('cookie', cookie)
+        .send({ password: user.password })
+        .expect(403);
       // The forged attempts were refused before the password check: the per-client failure budget (3) is whole.
       for (let i = 0; i < 2; i++) await http().post('/auth/reauthenticate').set(COOKIE).set('cookie', cookie).send({ password: 'wrong' }).expect(401);
       await http().post('/auth/reauthenticate').set(COOKIE).set('cookie', cookie).send({ password: user.password }).expect(200);
@@ -282,7 +292,11 @@ describe('recent authentication', () => {
       expect(resetLinksTo(email)).toHaveLength(1);
       expect(resetLinksTo(next)).toHaveLength(0);
 
-      await t.http.post('/me/email/verify').set(bearer(session)).send({ token: linkToken(await lastMailTo(next), 'verify') }).expect(204);
+      await t.http
+        .post('/me/email/verify')
+        .set(bearer(session))
+        .send({ token: linkToken(await lastMailTo(next), 'verify') })
+        .expect(204);
       expect((await t.http.get('/me/email').set(bearer(session)).expect(200)).body).toEqual({ email: next, verified: true });
       await forgot(email);
       await forgot(next);

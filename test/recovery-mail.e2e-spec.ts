@@ -37,7 +37,10 @@ describe('a mail server that is down', () => {
 
   it('fails no request and loses no mail: it is sent once the server is back', async () => {
     const email = newEmail();
-    await t.http.post('/users').send({ ...credentials(), email }).expect(201);
+    await t.http
+      .post('/users')
+      .send({ ...credentials(), email })
+      .expect(201);
     await flush(t);
     expect(sink.mails).toEqual([]);
     await sink.start();
@@ -68,7 +71,10 @@ describe('without SMTP_URL', () => {
 
   it('writes each mail as an .eml file (0600, folder 0700) under the data folder', async () => {
     const email = newEmail();
-    await t.http.post('/users').send({ ...credentials(), email }).expect(201);
+    await t.http
+      .post('/users')
+      .send({ ...credentials(), email })
+      .expect(201);
     await flush(t);
     const mailFolder = join(folder, 'data', 'mail');
     const files = readdirSync(mailFolder);
@@ -118,10 +124,22 @@ describe('the log of a recovery', () => {
 
     await server.waitForOutput((output) => output.split('"mail sent"').length > 2);
     const output = server.output();
-    for (const secret of [email, email.toLowerCase(), email.split('@')[0].toLowerCase(), verifyToken, resetToken, '#reset=', '#verify=', NEW_PASSWORD]) {
+    for (const secret of [
+      email,
+      email.toLowerCase(),
+      email.split('@')[0].toLowerCase(),
+      verifyToken,
+      resetToken,
+      '#reset=',
+      '#verify=',
+      NEW_PASSWORD,
+    ]) {
       expect(output).not.toContain(secret);
     }
-    const sent = output.split('\n').filter((line) => line.includes('"mail sent"')).map((line) => JSON.parse(line));
+    const sent = output
+      .split('\n')
+      .filter((line) => line.includes('"mail sent"'))
+      .map((line) => JSON.parse(line));
     expect(sent).toEqual([
       expect.objectContaining({ kind: 'verify_email', outboxId: expect.any(String) }),
       expect.objectContaining({ kind: 'password_reset', outboxId: expect.any(String) }),

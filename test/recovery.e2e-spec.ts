@@ -61,7 +61,11 @@ describe('account recovery through a real SMTP server', () => {
     const session = await login(t.http, user);
     const pending = await t.http.get('/me/email').set(bearer(session)).expect(200);
     expect(pending.body).toEqual({ email: email.toLowerCase(), verified: false });
-    await t.http.post('/me/email/verify').set(bearer(session)).send({ token: linkToken(verifyMail, 'verify') }).expect(204);
+    await t.http
+      .post('/me/email/verify')
+      .set(bearer(session))
+      .send({ token: linkToken(verifyMail, 'verify') })
+      .expect(204);
     expect((await t.http.get('/me/email').set(bearer(session)).expect(200)).body).toEqual({ email: email.toLowerCase(), verified: true });
 
     const other = await login(t.http, user, false);
@@ -134,7 +138,10 @@ describe('account recovery through a real SMTP server', () => {
 
   it('mails nothing for an unknown or unverified address, and still answers 202', async () => {
     const unverified = newEmail();
-    await t.http.post('/users').send({ ...credentials(), email: unverified }).expect(201);
+    await t.http
+      .post('/users')
+      .send({ ...credentials(), email: unverified })
+      .expect(201);
     await forgot(unverified).expect(202);
     await forgot('nobody.at.all@example.com').expect(202);
     await flush(t);
@@ -189,7 +196,10 @@ describe('account recovery through a real SMTP server', () => {
     await reset(undefined).expect(400);
     await reset(42).expect(400);
     await reset('x'.repeat(43), 'short').expect(400);
-    await t.http.post('/password/reset').send({ token: 'x'.repeat(43), newPassword: NEW_PASSWORD, extra: 1 }).expect(400);
+    await t.http
+      .post('/password/reset')
+      .send({ token: 'x'.repeat(43), newPassword: NEW_PASSWORD, extra: 1 })
+      .expect(400);
     await forgot('not an address').expect(400);
     await forgot(undefined).expect(400);
     await t.http.post('/password/forgot').send({ email: 'a@example.com', username: 'x' }).expect(400);
@@ -232,7 +242,11 @@ describe('account recovery through a real SMTP server', () => {
   it('setting the verified address again keeps it verified and mails nothing', async () => {
     const { session, email } = await verifiedUser();
     const before = sink.mails.length;
-    await t.http.put('/me/email').set(bearer(session)).send({ email: ` ${email.toUpperCase()} ` }).expect(204);
+    await t.http
+      .put('/me/email')
+      .set(bearer(session))
+      .send({ email: ` ${email.toUpperCase()} ` })
+      .expect(204);
     await flush(t);
     expect(sink.mails.length).toBe(before);
     expect((await t.http.get('/me/email').set(bearer(session)).expect(200)).body).toEqual({ email, verified: true });
@@ -259,8 +273,14 @@ describe('the per-address recovery limit', () => {
   it('counts forgot and reset requests of one client address, whatever the email', async () => {
     await t.http.post('/password/forgot').send({ email: 'one@example.com' }).expect(202);
     await t.http.post('/password/forgot').send({ email: 'two@example.com' }).expect(202);
-    await t.http.post('/password/reset').send({ token: 'x'.repeat(43), newPassword: NEW_PASSWORD }).expect(400);
+    await t.http
+      .post('/password/reset')
+      .send({ token: 'x'.repeat(43), newPassword: NEW_PASSWORD })
+      .expect(400);
     await t.http.post('/password/forgot').send({ email: 'three@example.com' }).expect(429);
-    await t.http.post('/password/reset').send({ token: 'x'.repeat(43), newPassword: NEW_PASSWORD }).expect(429);
+    await t.http
+      .post('/password/reset')
+      .send({ token: 'x'.repeat(43), newPassword: NEW_PASSWORD })
+      .expect(429);
   });
 });

@@ -21,7 +21,10 @@ describe('a restart on the same database file', () => {
       const me = await second.http.get('/me').set(bearer(session)).expect(200);
       expect(me.body.id).toBe(user.id);
       const { body } = await second.http.post('/token').send({ refreshToken: session.refreshToken }).expect(201);
-      await second.http.get('/clients').set(bearer({ ...session, accessToken: body.token.accessToken })).expect(200);
+      await second.http
+        .get('/clients')
+        .set(bearer({ ...session, accessToken: body.token.accessToken }))
+        .expect(200);
       await login(second.http, user);
     } finally {
       await second.close();

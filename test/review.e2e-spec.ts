@@ -29,7 +29,12 @@ describe('review: merged rules hold together', () => {
   async function cookieLogin(user: TestUser) {
     const response = await http().post('/auth?permanent=true').set(COOKIE).send({ username: user.username, password: user.password }).expect(200);
     const cookies = cookiesOf(response);
-    return { cookies, header: Object.entries(cookies).map(([name, value]) => `${name}=${value}`).join('; ') };
+    return {
+      cookies,
+      header: Object.entries(cookies)
+        .map(([name, value]) => `${name}=${value}`)
+        .join('; '),
+    };
   }
 
   it('POST /me/password by the access cookie needs the CSRF header and our Origin; the password stays', async () => {
@@ -53,7 +58,12 @@ describe('review: merged rules hold together', () => {
     await http().get('/me').set('authorization', `Bearer ${device}`).expect(401);
     await http().post('/oauth/revoke').type('form').send({ token: device }).expect(200);
     await http().get('/me').set('cookie', `access-token=${access}`).expect(200); // the revoke above ended nothing
-    const introspected = await http().post('/oauth/introspect').auth('introspection', 'i'.repeat(32)).type('form').send({ token: device }).expect(200);
+    const introspected = await http()
+      .post('/oauth/introspect')
+      .auth('introspection', 'i'.repeat(32))
+      .type('form')
+      .send({ token: device })
+      .expect(200);
     expect(introspected.body).toEqual({ active: false });
   });
 
@@ -61,9 +71,17 @@ describe('review: merged rules hold together', () => {
     const user = await signUp(t.http, { username: `k${Date.now()}` });
     const kelvin = `\u212A${user.username.slice(1)}`;
     await http().post('/auth').send({ username: kelvin, password: user.password }).expect(401);
-    const grant = await http().post('/oauth/token').type('form').send({ grant_type: 'password', username: kelvin, password: user.password }).expect(400);
+    const grant = await http()
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'password', username: kelvin, password: user.password })
+      .expect(400);
     expect(grant.body.error).toBe('invalid_grant');
-    const long = await http().post('/oauth/token').type('form').send({ grant_type: 'password', username: user.username, password: 'x'.repeat(129) }).expect(400);
+    const long = await http()
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'password', username: user.username, password: 'x'.repeat(129) })
+      .expect(400);
     expect(long.body.error).toBe('invalid_request');
   });
 
@@ -83,8 +101,14 @@ describe('review: merged rules hold together', () => {
       ['/oauth/introspect', ['token'], bearer],
     ];
     const base: Record<string, unknown> = {
-      username: 'someone', password: 'password123', currentPassword: 'wrong password', newPassword: 'password456',
-      grant_type: 'password', refreshToken: 'a.b', token: 'a.b', refresh_token: 'a.b',
+      username: 'someone',
+      password: 'password123',
+      currentPassword: 'wrong password',
+      newPassword: 'password456',
+      grant_type: 'password',
+      refreshToken: 'a.b',
+      token: 'a.b',
+      refresh_token: 'a.b',
     };
     const failures: string[] = [];
     const check = (what: string, response: request.Response) => {
@@ -136,12 +160,19 @@ describe('review: device cookies cannot multiply the guesses at one username', (
     // The owner notices and changes the password; the stash still passes as trusted devices.
     const session = await login(t.http, user);
     const newPassword = 'the owner took it back';
-    await t.http.post('/me/password').set('authorization', `Bearer ${session.accessToken}`).send({ currentPassword: user.password, newPassword }).expect(204);
+    await t.http
+      .post('/me/password')
+      .set('authorization', `Bearer ${session.accessToken}`)
+      .send({ currentPassword: user.password, newPassword })
+      .expect(204);
     expect(stash.every((pair) => /^ra_device=[\w-]+\.[\w-]+\.[\w-]+$/.test(pair))).toBe(true);
     const statuses: number[] = [];
     for (const device of stash) {
       for (let i = 0; i < 2; i += 1) {
-        const guess = await http().post('/auth').set('cookie', device).send({ username: user.username, password: `guess number ${statuses.length}` });
+        const guess = await http()
+          .post('/auth')
+          .set('cookie', device)
+          .send({ username: user.username, password: `guess number ${statuses.length}` });
         statuses.push(guess.status);
       }
     }

@@ -34,7 +34,11 @@ const enabled = Boolean(postgresUrl && redisUrl);
   const call = (server: ServerProcess, method: string, path: string, body?: unknown, accessToken?: string) =>
     httpCall(server.url, method, path, body, bearerHeader(accessToken));
   const cli = (args: string[]) =>
-    spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli.js'), ...args], { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 30_000 });
+    spawnSync(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli.js'), ...args], {
+      env: { ...process.env, ...env },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
 
   async function adminOn(server: ServerProcess, username: string) {
     const credentials = { username, password: 'correct horse battery' };

@@ -52,7 +52,11 @@ describe('roles, disabled users and access-token claims (API.md §8)', () => {
     expect(wrong.body.message).toBe('Invalid username or password');
     const right = await t.http.post('/auth').send({ username: user.username, password: user.password }).expect(403);
     expect(right.body).toMatchObject({ statusCode: 403, reason: 'disabled' });
-    const grant = await t.http.post('/oauth/token').type('form').send({ grant_type: 'password', username: user.username, password: user.password }).expect(400);
+    const grant = await t.http
+      .post('/oauth/token')
+      .type('form')
+      .send({ grant_type: 'password', username: user.username, password: user.password })
+      .expect(400);
     expect(grant.body.error).toBe('invalid_grant');
     const clients = await t.http.get(`/admin/users/${user.id}/clients?include=ended`).set(bearer(root)).expect(200);
     expect(clients.body).toEqual([expect.objectContaining({ id: session.clientId, endReason: 'disabled' })]);
@@ -115,7 +119,13 @@ describe('access-token claims providers', () => {
   it('claims providers add claims, never over a reserved one, and an oversized token is refused at issue', async () => {
     const registry = own.app.get(AccessTokenClaimsRegistry);
     let size = 10;
-    registry.register((subject) => ({ tenant: `t-${subject.userId.slice(0, 4)}`, sub: 'someone else', roles: ['admin'], scope: 'everything', pad: 'x'.repeat(size) }));
+    registry.register((subject) => ({
+      tenant: `t-${subject.userId.slice(0, 4)}`,
+      sub: 'someone else',
+      roles: ['admin'],
+      scope: 'everything',
+      pad: 'x'.repeat(size),
+    }));
     const user = await signUp(own.http);
     const session = await login(own.http, user);
     const claims = claimsOf(session.accessToken);

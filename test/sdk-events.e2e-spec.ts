@@ -101,6 +101,8 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
 
   it('a refresh opens the next connection before the old one closes: events around the switch arrive once each', async () => {
     const user = await signUp(t.http, credentials());
+    // Assigned once, after the hooks below that read it are defined.
+    // eslint-disable-next-line prefer-const
     let app!: ReturnType<typeof subscriber>;
     const held: string[] = [];
     const { auth, opened } = await signedIn(user, true, {
@@ -138,7 +140,10 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
     const app = subscriber(auth, opened);
     const other = await login(t.http, user, true, 'other');
     await app.until(() => app.events.length === 1);
-    await t.http.delete(`/clients/${auth.state.status === 'signed-in' ? auth.state.user.clientId : ''}`).set({ authorization: `Bearer ${other.accessToken}` }).expect(204);
+    await t.http
+      .delete(`/clients/${auth.state.status === 'signed-in' ? auth.state.user.clientId : ''}`)
+      .set({ authorization: `Bearer ${other.accessToken}` })
+      .expect(204);
     await app.until(() => app.ends.length > 0);
     await app.until(() => auth.state.status === 'signed-out');
     expect(app.events.at(-1)).toMatchObject({ type: 'session.ended', current: true });

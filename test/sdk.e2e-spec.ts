@@ -3,7 +3,18 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { AuthClient, AuthError, AuthState, createAuthClient, TokenStorage } from '../sdk/src/index';
-import type { ClientHistoryResponse, ClientResponse, EmailResponse, ErrorBody, ForgotPasswordResponse, LoginResponse, MeResponse, RefreshResponse, TokensResponse, UserResponse } from '../sdk/src/types';
+import type {
+  ClientHistoryResponse,
+  ClientResponse,
+  EmailResponse,
+  ErrorBody,
+  ForgotPasswordResponse,
+  LoginResponse,
+  MeResponse,
+  RefreshResponse,
+  TokensResponse,
+  UserResponse,
+} from '../sdk/src/types';
 import { MailOutboxService } from '../src/mail';
 import { freePort, ListeningApp, startListeningApp } from './support/app';
 import { credentials } from './support/factories';
@@ -109,7 +120,7 @@ describe('the client against the server (header mode)', () => {
     await expect(resumed.me()).resolves.toMatchObject({ username: user.username });
   });
 
-  it('authenticates fetch for the app\'s own requests, body and all', async () => {
+  it("authenticates fetch for the app's own requests, body and all", async () => {
     const user = credentials();
     const auth = client();
     await auth.signUp(user);
@@ -137,7 +148,8 @@ function scripted(routes: (request: Request, body: string) => Response | Promise
 }
 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-const rejected = (reason: string) => json(401, { statusCode: 401, error: 'Unauthorized', message: 'no', reason, action: reason === 'expired' ? 'refresh' : 'reauthenticate' });
+const rejected = (reason: string) =>
+  json(401, { statusCode: 401, error: 'Unauthorized', message: 'no', reason, action: reason === 'expired' ? 'refresh' : 'reauthenticate' });
 const tokens = (n: number, expiresIn = 900) => ({
   accessToken: `access-${n}`,
   tokenType: 'Bearer',
@@ -148,7 +160,7 @@ const tokens = (n: number, expiresIn = 900) => ({
 });
 const loginBody = (n: number, expiresIn?: number) => ({ token: tokens(n, expiresIn), user: { id: 'u1', username: 'alice', clientId: 'c1' } });
 
-describe('the client\'s recovery calls (a real SMTP server)', () => {
+describe("the client's recovery calls (a real SMTP server)", () => {
   let t: ListeningApp;
   let sink: SmtpSink;
   beforeAll(async () => {
@@ -189,7 +201,7 @@ describe('the client\'s recovery calls (a real SMTP server)', () => {
   });
 });
 
-describe('the client\'s refresh rules (scripted server)', () => {
+describe("the client's refresh rules (scripted server)", () => {
   const opened: AuthClient[] = [];
   const open = (fetch: typeof globalThis.fetch) => {
     // The app's API is another origin: named, so auth.fetch sends it the token (issue 24 item 12).
@@ -222,7 +234,11 @@ describe('the client\'s refresh rules (scripted server)', () => {
     const server = expiringServer();
     const auth = open(server.fetch);
     await auth.login({ username: 'alice', password: 'whatever pw', permanent: true });
-    const response = await auth.fetch('http://api.test/orders', { method: 'POST', body: '{"item":42}', headers: { 'content-type': 'application/json' } });
+    const response = await auth.fetch('http://api.test/orders', {
+      method: 'POST',
+      body: '{"item":42}',
+      headers: { 'content-type': 'application/json' },
+    });
     expect(await response.json()).toEqual({ echoed: '{"item":42}', path: '/orders' });
     expect(server.calls.map((c) => `${c.method} ${c.path} ${c.authorization ?? ''}`)).toEqual([
       'POST /auth ',
@@ -253,7 +269,7 @@ describe('the client\'s refresh rules (scripted server)', () => {
     expect(server.calls.filter((c) => c.path === '/token')).toHaveLength(0);
   });
 
-  it('signs out with the server\'s reason when the refresh itself is refused', async () => {
+  it("signs out with the server's reason when the refresh itself is refused", async () => {
     const server = scripted((request) => {
       const path = new URL(request.url).pathname;
       if (path === '/auth') return json(200, loginBody(1));
@@ -267,7 +283,11 @@ describe('the client\'s refresh rules (scripted server)', () => {
   });
 
   it('a non-permanent session signs out as expired instead of refreshing', async () => {
-    const server = scripted((request) => (new URL(request.url).pathname === '/auth' ? json(200, { ...loginBody(1), token: { accessToken: 'access-1', tokenType: 'Bearer', expiresIn: 900 } }) : rejected('expired')));
+    const server = scripted((request) =>
+      new URL(request.url).pathname === '/auth'
+        ? json(200, { ...loginBody(1), token: { accessToken: 'access-1', tokenType: 'Bearer', expiresIn: 900 } })
+        : rejected('expired'),
+    );
     const auth = open(server.fetch);
     await auth.login({ username: 'alice', password: 'whatever pw' });
     expect((await auth.fetch('http://api.test/x')).status).toBe(401);
@@ -311,7 +331,11 @@ describe('the built package', () => {
       .then((me) => { console.log(me.username === user.username && auth.state.status); auth.close(); });`;
 
   it('works in Node as CommonJS and as an ES module', async () => {
-    const cjs = await run(process.execPath, ['-e', script(`const { createAuthClient } = require(${JSON.stringify(join(SDK, 'dist', 'cjs', 'index.js'))});`), t.url], { timeout: 15_000 });
+    const cjs = await run(
+      process.execPath,
+      ['-e', script(`const { createAuthClient } = require(${JSON.stringify(join(SDK, 'dist', 'cjs', 'index.js'))});`), t.url],
+      { timeout: 15_000 },
+    );
     expect(cjs.stdout.trim()).toBe('signed-in');
     const esm = await run(
       process.execPath,
@@ -321,7 +345,7 @@ describe('the built package', () => {
     expect(esm.stdout.trim()).toBe('signed-in');
   });
 
-  it('is served at GET /sdk/auth-client.js: one ES module, cacheable, the server\'s version', async () => {
+  it("is served at GET /sdk/auth-client.js: one ES module, cacheable, the server's version", async () => {
     const built = readFileSync(join(SDK, 'dist', 'esm', 'index.js'), 'utf8');
     expect(built).not.toMatch(/^\s*(import|export \* from|export \{[^}]*\} from)\s/m); // nothing to resolve: no import map needed
     const response = await fetch(`${t.url}/sdk/auth-client.js`);
@@ -336,20 +360,41 @@ describe('the built package', () => {
   });
 });
 
-describe('the client\'s types', () => {
+describe("the client's types", () => {
   // Each list must name every property of its type (tsc checks it: npm test builds first).
   const keys = {
     UserResponseDto: { id: true, username: true, createdAt: true } satisfies Record<keyof UserResponse, true>,
     MeResponseDto: { id: true, username: true, createdAt: true, clientId: true } satisfies Record<keyof MeResponse, true>,
     LoginResponseDto: { token: true, user: true } satisfies Record<keyof LoginResponse, true>,
     RefreshResponseDto: { token: true } satisfies Record<keyof RefreshResponse, true>,
-    TokensDto: { accessToken: true, tokenType: true, expiresIn: true, refreshToken: true, refreshExpiresAt: true, sessionExpiresAt: true } satisfies Record<keyof TokensResponse, true>,
-    ClientResponseDto: { id: true, createdAt: true, lastUsedAt: true, expiresAt: true, userAgent: true, ip: true, browser: true, os: true, permanent: true, current: true } satisfies Record<keyof ClientResponse, true>,
+    TokensDto: {
+      accessToken: true,
+      tokenType: true,
+      expiresIn: true,
+      refreshToken: true,
+      refreshExpiresAt: true,
+      sessionExpiresAt: true,
+    } satisfies Record<keyof TokensResponse, true>,
+    ClientResponseDto: {
+      id: true,
+      createdAt: true,
+      lastUsedAt: true,
+      expiresAt: true,
+      userAgent: true,
+      ip: true,
+      browser: true,
+      os: true,
+      permanent: true,
+      current: true,
+    } satisfies Record<keyof ClientResponse, true>,
     EmailResponseDto: { email: true, verified: true, pendingEmail: true } satisfies Record<keyof EmailResponse, true>,
     ForgotPasswordResponseDto: { message: true } satisfies Record<keyof ForgotPasswordResponse, true>,
     ErrorResponseDto: { statusCode: true, error: true, message: true, reason: true, action: true } satisfies Record<keyof ErrorBody, true>,
   };
-  const history = { endedAt: true, endReason: true, endedBy: true } satisfies Record<Exclude<keyof ClientHistoryResponse, keyof ClientResponse>, true>;
+  const history = { endedAt: true, endReason: true, endedBy: true } satisfies Record<
+    Exclude<keyof ClientHistoryResponse, keyof ClientResponse>,
+    true
+  >;
 
   it('name exactly the properties of the OpenAPI document the built server publishes', async () => {
     const server = await startServerProcess({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' });

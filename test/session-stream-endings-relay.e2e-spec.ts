@@ -44,10 +44,15 @@ const enabled = Boolean(postgresUrl && redisUrl);
     await b.http.delete(`/admin/users/${user.id}`).set(bearer(admin)).expect(204);
     for (const stream of streams) await expect(stream.ended).resolves.toBe('end');
     // Each stream ends on its own client's ending (the first one ended may not hear the second's).
-    for (const [stream, device] of [[streams[0], phone], [streams[1], laptop]] as const) {
+    for (const [stream, device] of [
+      [streams[0], phone],
+      [streams[1], laptop],
+    ] as const) {
       const endings = stream.events.filter((e) => e.type === 'session.ended');
       expect(new Set(endings.map((e) => e.data.clientId)).size).toBe(endings.length);
-      expect(endings.at(-1)).toMatchObject({ data: { clientId: device.clientId, current: true, data: { reason: 'user_deleted', by: { kind: 'admin' } } } });
+      expect(endings.at(-1)).toMatchObject({
+        data: { clientId: device.clientId, current: true, data: { reason: 'user_deleted', by: { kind: 'admin' } } },
+      });
     }
   });
 

@@ -81,7 +81,10 @@ describe('GET /clients/current/events: a stream ends with what authorised it', (
     expect(heard.map((e) => e.clientId).sort()).toEqual([phone.clientId, laptop.clientId].sort());
     for (const event of heard) expect(event).toMatchObject({ userId: erin.id, data: { reason: 'user_deleted', by: { kind: 'admin' } } });
     for (const stream of streams) await expect(stream.ended).resolves.toBe('end');
-    expect(streams[0].events.find((e) => e.data.current)).toMatchObject({ type: 'session.ended', data: { clientId: phone.clientId, data: { reason: 'user_deleted' } } });
+    expect(streams[0].events.find((e) => e.data.current)).toMatchObject({
+      type: 'session.ended',
+      data: { clientId: phone.clientId, data: { reason: 'user_deleted' } },
+    });
   });
 
   it('deleting a user from the CLI does the same, once per client', async () => {
@@ -111,8 +114,15 @@ describe('GET /clients/current/events: a stream ends with what authorised it', (
 
   describe('cookie-authenticated streams and cross-site pages (API.md §7’s Origin rule)', () => {
     async function cookieOf(user: { username: string; password: string }): Promise<string> {
-      const response = await t.http.post('/auth').set('x-session-transport', 'cookie').send({ username: user.username, password: user.password }).expect(200);
-      return ([] as string[]).concat(response.headers['set-cookie'] ?? []).map((line) => line.split(';')[0]).join('; ');
+      const response = await t.http
+        .post('/auth')
+        .set('x-session-transport', 'cookie')
+        .send({ username: user.username, password: user.password })
+        .expect(200);
+      return ([] as string[])
+        .concat(response.headers['set-cookie'] ?? [])
+        .map((line) => line.split(';')[0])
+        .join('; ');
     }
 
     it('a page on another port of the same host gets 403 csrf and holds no slot', async () => {

@@ -20,7 +20,13 @@ const enabled = Boolean(postgresUrl && redisUrl);
     database = await createTestDatabase();
     redis = createTestRedis();
     // A long client cache: only the relay, not a cache expiry, can tell A that B ended a client.
-    const env = { DATABASE_URL: database.url, ...redis.env, AUTH_ISSUER: 'https://auth.example.test', AUTH_CLIENT_CACHE_TTL: '10m', AUTH_EVENT_STREAMS_PER_CLIENT: '1' };
+    const env = {
+      DATABASE_URL: database.url,
+      ...redis.env,
+      AUTH_ISSUER: 'https://auth.example.test',
+      AUTH_CLIENT_CACHE_TTL: '10m',
+      AUTH_EVENT_STREAMS_PER_CLIENT: '1',
+    };
     // Healthy means subscribed too (RedisService.isUp). An instance could report healthy while deaf
     // to the other: its SUBSCRIBE not yet confirmed, or dropped by ioredis for good (test/outages).
     const started = await Promise.allSettled([startServerProcess(env), startServerProcess(env)]);

@@ -7,7 +7,9 @@ import { openStream } from './support/session-stream-client';
 describe('GET /clients/current/events (API.md section 9: the per-device stream)', () => {
   let t: ListeningApp;
   beforeAll(async () => {
-    t = await startListeningApp({ AUTH_EVENT_STREAMS_PER_CLIENT: '2', AUTH_EVENT_STREAMS_PER_USER: '3', AUTH_EVENT_STREAM_KEEPALIVE: '1s' }, [DeviceHistoryModule]);
+    t = await startListeningApp({ AUTH_EVENT_STREAMS_PER_CLIENT: '2', AUTH_EVENT_STREAMS_PER_USER: '3', AUTH_EVENT_STREAM_KEEPALIVE: '1s' }, [
+      DeviceHistoryModule,
+    ]);
   });
   afterAll(() => t.close());
 
@@ -27,12 +29,19 @@ describe('GET /clients/current/events (API.md section 9: the per-device stream)'
     const stream = await openStream(t.url, bearer(phone));
     expect(stream.status).toBe(200);
     // Proxies must neither buffer nor store a stream.
-    expect(stream.headers).toMatchObject({ 'content-type': 'text/event-stream', 'x-accel-buffering': 'no', 'cache-control': expect.stringContaining('no-store') });
+    expect(stream.headers).toMatchObject({
+      'content-type': 'text/event-stream',
+      'x-accel-buffering': 'no',
+      'cache-control': expect.stringContaining('no-store'),
+    });
     const bob = await signUp(t.http);
     await device(bob, 'bob');
     const laptop = await device(alice, 'laptop');
     await stream.next(1);
-    expect(stream.events[0]).toEqual({ type: 'session.created', data: expect.objectContaining({ clientId: laptop.clientId, userId: alice.id, current: false }) });
+    expect(stream.events[0]).toEqual({
+      type: 'session.created',
+      data: expect.objectContaining({ clientId: laptop.clientId, userId: alice.id, current: false }),
+    });
 
     // Not session.refreshed: streaming it would cost every refresh (README, "Session events").
     await t.http.post('/token').send({ refreshToken: laptop.refreshToken! }).expect(201);
@@ -47,13 +56,25 @@ describe('GET /clients/current/events (API.md section 9: the per-device stream)'
 
   it('takes the access cookie of cookie mode', async () => {
     const dave = await signUp(t.http);
-    const response = await t.http.post('/auth').set('x-session-transport', 'cookie').send({ username: dave.username, password: dave.password }).expect(200);
-    const cookie = ([] as string[]).concat(response.headers['set-cookie'] ?? []).map((line) => line.split(';')[0]).join('; ');
+    const response = await t.http
+      .post('/auth')
+      .set('x-session-transport', 'cookie')
+      .send({ username: dave.username, password: dave.password })
+      .expect(200);
+    const cookie = ([] as string[])
+      .concat(response.headers['set-cookie'] ?? [])
+      .map((line) => line.split(';')[0])
+      .join('; ');
     const stream = await openStream(t.url, { cookie });
     expect(stream.status).toBe(200);
     await t.http.post('/auth/logout').set('x-session-transport', 'cookie').set('cookie', cookie).set('origin', t.url).expect(204);
     await stream.ended;
-    expect(stream.events).toEqual([{ type: 'session.ended', data: expect.objectContaining({ userId: dave.id, current: true, data: expect.objectContaining({ reason: 'logout' }) }) }]);
+    expect(stream.events).toEqual([
+      {
+        type: 'session.ended',
+        data: expect.objectContaining({ userId: dave.id, current: true, data: expect.objectContaining({ reason: 'logout' }) }),
+      },
+    ]);
   });
 
   it('at most AUTH_EVENT_STREAMS_PER_CLIENT per client and AUTH_EVENT_STREAMS_PER_USER per user: then 429', async () => {

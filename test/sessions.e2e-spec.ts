@@ -46,7 +46,10 @@ describe('reuse detection and the grace window', () => {
     expect(reused.body).toMatchObject({ reason: 'reused', action: 'reauthenticate' });
     // Every token of that client is dead: the live refresh token and the access tokens.
     await refresh(t, r3.refreshToken).expect(401);
-    const access = await t.http.get('/me').set(bearer({ ...session, accessToken: r3.accessToken })).expect(401);
+    const access = await t.http
+      .get('/me')
+      .set(bearer({ ...session, accessToken: r3.accessToken }))
+      .expect(401);
     expect(access.body).toMatchObject({ reason: 'reused' });
     // The user's other clients live on.
     await t.http.get('/me').set(bearer(other)).expect(200);
@@ -91,7 +94,10 @@ describe('lifetimes', () => {
       clock.advance(2200);
       const expired = await refresh(t, r3.refreshToken).expect(401);
       expect(expired.body).toMatchObject({ reason: 'idle_expired', action: 'reauthenticate' });
-      const { body } = await t.http.get('/clients').set(bearer(await login(t.http, user))).expect(200);
+      const { body } = await t.http
+        .get('/clients')
+        .set(bearer(await login(t.http, user)))
+        .expect(200);
       expect(body.map((c: { id: string }) => c.id)).not.toContain(session.clientId);
     } finally {
       await t.close();
@@ -171,7 +177,11 @@ describe('ended clients the user can see: GET /clients?include=ended', () => {
     expect(byId.get(current.clientId)).toMatchObject({ current: true, endedAt: null, endReason: null, endedBy: null });
     expect(byId.get(loggedOut.clientId)).toMatchObject({ endReason: 'logout', endedAt: expect.any(String) });
     expect(byId.get(rejected.clientId)).toMatchObject({ endReason: 'rejected' });
-    expect(byId.get(stolen.clientId)).toMatchObject({ endReason: 'reused', userAgent: 'phone', endedBy: { userAgent: 'attacker', ip: expect.any(String) } });
+    expect(byId.get(stolen.clientId)).toMatchObject({
+      endReason: 'reused',
+      userAgent: 'phone',
+      endedBy: { userAgent: 'attacker', ip: expect.any(String) },
+    });
 
     const live = await t.http.get('/clients').set(bearer(current)).expect(200);
     expect(live.body.map((c: { id: string }) => c.id)).toEqual([current.clientId]);
@@ -196,11 +206,7 @@ describe('POST /me/password', () => {
     const phone = await login(t.http, user);
     const laptop = await login(t.http, user, false);
     const current = await login(t.http, user);
-    await t.http
-      .post('/me/password')
-      .set(bearer(current))
-      .send({ currentPassword: user.password, newPassword: 'a brand new password' })
-      .expect(204);
+    await t.http.post('/me/password').set(bearer(current)).send({ currentPassword: user.password, newPassword: 'a brand new password' }).expect(204);
     await t.http.get('/me').set(bearer(phone)).expect(401);
     await t.http.get('/me').set(bearer(laptop)).expect(401);
     await refresh(t, phone.refreshToken).expect(401);
@@ -239,14 +245,8 @@ describe('POST /me/password', () => {
     const current = await login(t.http, user);
     // The user row as a login read it, before the change.
     const seenByLogin = await t.app.get(DataSource).getRepository(User).findOneByOrFail({ id: user.id });
-    await t.http
-      .post('/me/password')
-      .set(bearer(current))
-      .send({ currentPassword: user.password, newPassword: 'a brand new password' })
-      .expect(204);
-    await expect(t.app.get(AuthService).login(seenByLogin, true, { ip: null, userAgent: null })).rejects.toThrow(
-      'Invalid username or password',
-    );
+    await t.http.post('/me/password').set(bearer(current)).send({ currentPassword: user.password, newPassword: 'a brand new password' }).expect(204);
+    await expect(t.app.get(AuthService).login(seenByLogin, true, { ip: null, userAgent: null })).rejects.toThrow('Invalid username or password');
     const { body } = await t.http.get('/clients').set(bearer(current)).expect(200);
     expect(body).toHaveLength(1);
   });

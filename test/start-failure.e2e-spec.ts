@@ -26,7 +26,7 @@ class UnbuildableOnceConnectedModule {}
 class UnbuildableModule {}
 
 async function closedWithin(ms: number, isClosed: () => boolean): Promise<boolean> {
-  for (const end = Date.now() + ms; !isClosed() && Date.now() < end; ) await new Promise((resolve) => setTimeout(resolve, 20));
+  for (const end = Date.now() + ms; !isClosed() && Date.now() < end;) await new Promise((resolve) => setTimeout(resolve, 20));
   return isClosed();
 }
 

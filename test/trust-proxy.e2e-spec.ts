@@ -16,7 +16,10 @@ describe('TRUST_PROXY', () => {
   };
 
   const failLogin = (t: TestApp, forwardedFor: string) =>
-    t.http.post('/auth').set('x-forwarded-for', forwardedFor).send({ ...credentials(), password: 'wrong password' });
+    t.http
+      .post('/auth')
+      .set('x-forwarded-for', forwardedFor)
+      .send({ ...credentials(), password: 'wrong password' });
 
   describe('a hop count (1: one proxy of ours in front)', () => {
     let t: TestApp;

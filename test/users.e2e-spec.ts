@@ -21,10 +21,7 @@ describe('POST /users and GET /me', () => {
 
   it('refuses a taken username, compared case-insensitively: 409', async () => {
     const user = await signUp(t.http, { username: `Carol_${Date.now()}` });
-    const { body } = await t.http
-      .post('/users')
-      .send({ username: user.username.toUpperCase(), password: 'another password' })
-      .expect(409);
+    const { body } = await t.http.post('/users').send({ username: user.username.toUpperCase(), password: 'another password' }).expect(409);
     expect(body).toEqual({ statusCode: 409, error: 'Conflict', message: 'Username is already taken' });
   });
 
@@ -59,9 +56,18 @@ describe('POST /users and GET /me', () => {
   });
 
   it('counts password length in code points: 8 emoji are a valid password, 129 are not', async () => {
-    await t.http.post('/users').send(credentials({ password: '🔑'.repeat(8) })).expect(201);
-    await t.http.post('/users').send(credentials({ password: '🔑'.repeat(128) })).expect(201);
-    await t.http.post('/users').send(credentials({ password: '🔑'.repeat(129) })).expect(400);
+    await t.http
+      .post('/users')
+      .send(credentials({ password: '🔑'.repeat(8) }))
+      .expect(201);
+    await t.http
+      .post('/users')
+      .send(credentials({ password: '🔑'.repeat(128) }))
+      .expect(201);
+    await t.http
+      .post('/users')
+      .send(credentials({ password: '🔑'.repeat(129) }))
+      .expect(400);
   });
 
   it('reads the time from the Clock, and a password change always moves passwordChangedAt forward', async () => {

@@ -13,10 +13,11 @@ async function startSilentReceiver(): Promise<{ url: string; requests: IncomingM
   return {
     url: `http://127.0.0.1:${(server.address() as { port: number }).port}/hooks`,
     requests,
-    close: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -44,7 +45,8 @@ describe('webhooks: each receiver on its own', () => {
     const t = await startApp({ AUTH_WEBHOOK_URLS: silent.url, AUTH_WEBHOOK_SECRET: webhookSecret(), AUTH_WEBHOOK_TIMEOUT: '1s' });
     try {
       await t.app.get(SessionEventsService).emit('user.created', randomUUID(), { username: 'someone', by: { kind: 'system' } });
-      const outbox = () => t.app.get(DataSource).query<Array<{ attempts: number; last_error: string | null; delivered_at: unknown }>>('SELECT * FROM webhook_outbox');
+      const outbox = () =>
+        t.app.get(DataSource).query<Array<{ attempts: number; last_error: string | null; delivered_at: unknown }>>('SELECT * FROM webhook_outbox');
       const deadline = Date.now() + 15_000;
       while ((await outbox())[0].last_error === null && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
       expect(await outbox()).toEqual([expect.objectContaining({ attempts: 1, last_error: 'TimeoutError', delivered_at: null })]);

@@ -41,7 +41,10 @@ describe('webhooks: session events to other services', () => {
       expect((await rows(t)).map((row) => row.type)).toEqual(['user.created']);
       const session = await login(t.http, user);
       const { body } = await t.http.post('/token').send({ refreshToken: session.refreshToken }).expect(201);
-      await t.http.post('/auth/logout').set(bearer({ ...session, accessToken: body.token.accessToken })).expect(204);
+      await t.http
+        .post('/auth/logout')
+        .set(bearer({ ...session, accessToken: body.token.accessToken }))
+        .expect(204);
       await deliver(t);
       await receiver.waitFor((received) => received.length === 4);
       const verifier = new Webhook(secret);
@@ -81,7 +84,10 @@ describe('webhooks: session events to other services', () => {
         return insert(...args);
       });
       let answered = false;
-      const response = t.http.post('/users').send(credentials()).then((r) => ((answered = true), r));
+      const response = t.http
+        .post('/users')
+        .send(credentials())
+        .then((r) => ((answered = true), r));
       while (held.mock.calls.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
       // The user is stored; only the outbox insert is held. A later request's answer is the sync point, not
       // a sleep: had the sign-up answered without waiting for the insert, its answer would already be here.
@@ -134,7 +140,13 @@ describe('webhooks: session events to other services', () => {
 
   it('gives up after AUTH_WEBHOOK_MAX_AGE and prunes finished rows after the retention', async () => {
     receiver.answer(503);
-    const t = await startApp({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: secret, AUTH_WEBHOOK_MAX_AGE: '1h', AUTH_WEBHOOK_RETENTION: '1d', ...SLOW_POLL });
+    const t = await startApp({
+      AUTH_WEBHOOK_URLS: receiver.url,
+      AUTH_WEBHOOK_SECRET: secret,
+      AUTH_WEBHOOK_MAX_AGE: '1h',
+      AUTH_WEBHOOK_RETENTION: '1d',
+      ...SLOW_POLL,
+    });
     const clock = controlAppClock(t.app);
     try {
       await signUp(t.http);
@@ -215,16 +227,18 @@ describe('webhooks: session events to other services', () => {
     expect(() => loadEnv({ AUTH_WEBHOOK_URLS: 'ftp://x', AUTH_WEBHOOK_SECRET: secret })).toThrow(/AUTH_WEBHOOK_URLS/);
     expect(() => loadEnv({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: 'whsec_short' })).toThrow(/AUTH_WEBHOOK_SECRET=<redacted>/);
     expect(() => loadEnv({ AUTH_WEBHOOK_EVENTS: 'session ended' })).toThrow(/AUTH_WEBHOOK_EVENTS/);
-    expect(() => loadEnv({ AUTH_WEBHOOK_URLS: 'https://[receiver', AUTH_WEBHOOK_SECRET: secret })).toThrow(/AUTH_WEBHOOK_URLS=<redacted>: expected comma-separated http\(s\) URLs/);
+    expect(() => loadEnv({ AUTH_WEBHOOK_URLS: 'https://[receiver', AUTH_WEBHOOK_SECRET: secret })).toThrow(
+      /AUTH_WEBHOOK_URLS=<redacted>: expected comma-separated http\(s\) URLs/,
+    );
     expect(loadEnv({ AUTH_WEBHOOK_URLS: `${receiver.url},https://b.example/x`, AUTH_WEBHOOK_SECRET: secret }).webhooks.urls).toHaveLength(2);
   });
 
   it('an unknown event type stops the start, before anything connects', async () => {
     const connect = jest.spyOn(DataSource.prototype, 'initialize');
     try {
-      await expect(startApp({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: secret, AUTH_WEBHOOK_EVENTS: 'session.ended,session.exploded' })).rejects.toThrow(
-        'Invalid environment variable AUTH_WEBHOOK_EVENTS="session.ended,session.exploded": unknown event type "session.exploded"',
-      );
+      await expect(
+        startApp({ AUTH_WEBHOOK_URLS: receiver.url, AUTH_WEBHOOK_SECRET: secret, AUTH_WEBHOOK_EVENTS: 'session.ended,session.exploded' }),
+      ).rejects.toThrow('Invalid environment variable AUTH_WEBHOOK_EVENTS="session.ended,session.exploded": unknown event type "session.exploded"');
       expect(connect).not.toHaveBeenCalled();
     } finally {
       connect.mockRestore();
@@ -232,13 +246,21 @@ describe('webhooks: session events to other services', () => {
   });
 
   it('a receiver URL with user:pass@ stops the start, without printing it', async () => {
-    for (const urls of ['https://hooks:hunter2@receiver.example/in', 'https://hunter2@receiver.example/in', `${receiver.url},https://a:hunter2@b.example`]) {
+    for (const urls of [
+      'https://hooks:hunter2@receiver.example/in',
+      'https://hunter2@receiver.example/in',
+      `${receiver.url},https://a:hunter2@b.example`,
+    ]) {
       expect(() => loadEnv({ AUTH_WEBHOOK_URLS: urls, AUTH_WEBHOOK_SECRET: secret })).toThrow(
         /^Invalid environment variable AUTH_WEBHOOK_URLS=<redacted>: expected URLs without user:pass@/,
       );
     }
-    await expect(startApp({ AUTH_WEBHOOK_URLS: 'http://hooks:hunter2@127.0.0.1:9/in', AUTH_WEBHOOK_SECRET: secret })).rejects.toThrow(/AUTH_WEBHOOK_URLS=<redacted>/);
+    await expect(startApp({ AUTH_WEBHOOK_URLS: 'http://hooks:hunter2@127.0.0.1:9/in', AUTH_WEBHOOK_SECRET: secret })).rejects.toThrow(
+      /AUTH_WEBHOOK_URLS=<redacted>/,
+    );
     // An @ in the path is not a credential.
-    expect(loadEnv({ AUTH_WEBHOOK_URLS: 'https://receiver.example/in/@team', AUTH_WEBHOOK_SECRET: secret }).webhooks.urls).toEqual(['https://receiver.example/in/@team']);
+    expect(loadEnv({ AUTH_WEBHOOK_URLS: 'https://receiver.example/in/@team', AUTH_WEBHOOK_SECRET: secret }).webhooks.urls).toEqual([
+      'https://receiver.example/in/@team',
+    ]);
   });
 });

@@ -13,7 +13,7 @@ export const ENDED: Record<string, string> = {
   limit: 'Ended to make room: too many devices were signed in.',
   idle: 'Expired: not used for a long time.',
   absolute: 'Expired: it was signed in for as long as allowed.',
-  expired: "Expired: it was not kept signed in, so it lasted a short while.",
+  expired: 'Expired: it was not kept signed in, so it lasted a short while.',
 };
 
 /** Why this device is signed out (the client's state). */
@@ -53,7 +53,7 @@ export function endedWords(client: Pick<ClientHistoryResponse, 'endReason' | 'en
   const words = ENDED[client.endReason ?? ''] ?? 'Ended.';
   const by = client.endedBy;
   if (client.endReason !== 'reused' || !by) return words;
-  const from = [by.browser && by.os ? `${by.browser} on ${by.os}` : by.browser ?? by.os, by.ip && `address ${by.ip}`].filter(Boolean).join(', ');
+  const from = [by.browser && by.os ? `${by.browser} on ${by.os}` : (by.browser ?? by.os), by.ip && `address ${by.ip}`].filter(Boolean).join(', ');
   return `${words} It was used from ${from || 'an unknown device'}${client.endedAt ? `, ${ago(client.endedAt, now)}` : ''}.`;
 }
 
@@ -80,7 +80,11 @@ export function ago(iso: string, now = Date.now()): string {
 }
 
 /** A failed action, said plainly; `retryAfter` is the 429's Retry-After in seconds. */
-export function failureWords(error: unknown, action: 'sign-in' | 'sign-up' | 'password' | 'email' | 'reset' | 'reauth' | 'other', retryAfter: number | null): string {
+export function failureWords(
+  error: unknown,
+  action: 'sign-in' | 'sign-up' | 'password' | 'email' | 'reset' | 'reauth' | 'other',
+  retryAfter: number | null,
+): string {
   const e = error as Partial<AuthError>;
   if (e?.status === 0 || !(typeof e?.status === 'number')) return "We can't reach the server. Check your connection and try again.";
   if (e.status === 429) return `Too many attempts. Try again ${retryAfter ? `in ${duration(retryAfter)}` : 'later'}.`;
@@ -94,7 +98,8 @@ export function failureWords(error: unknown, action: 'sign-in' | 'sign-up' | 'pa
   if (action === 'reauth' && e.reason === 'invalid_credentials') return 'That password is not right.';
   if (action === 'email' && e.reason === 'reauthentication_required') return 'The email was not changed: confirm your password to change it.';
   if (action === 'email' && e.status === 409) return 'Another account already uses this email address.';
-  if (action === 'email' && e.reason === 'invalid_token') return 'This verification link has expired or was already used. Save the address again for a new one.';
+  if (action === 'email' && e.reason === 'invalid_token')
+    return 'This verification link has expired or was already used. Save the address again for a new one.';
   if (action === 'email' && e.status === 400) return 'Enter a valid email address.';
   if (action === 'reset' && e.reason === 'invalid_token') return 'This link has expired or was already used.';
   if (action === 'reset' && e.status === 400) return 'The new password must be 8 to 128 characters.';

@@ -349,7 +349,8 @@ class Client implements AuthClient {
   };
 
   readonly password = {
-    forgot: async (email: string): Promise<ForgotPasswordResponse> => this.json(await this.transmit(this.request('POST', '/password/forgot', { email }, false))),
+    forgot: async (email: string): Promise<ForgotPasswordResponse> =>
+      this.json(await this.transmit(this.request('POST', '/password/forgot', { email }, false))),
     reset: async (input: { token: string; newPassword: string }): Promise<void> => {
       await this.json(await this.transmit(this.request('POST', '/password/reset', input, false)));
     },
@@ -366,7 +367,10 @@ class Client implements AuthClient {
   };
 
   readonly events = {
-    subscribe: (onEvent: (event: StreamedEvent) => void, { onEnd, onOpen }: { onEnd?: (reason: string) => void; onOpen?: () => void } = {}): (() => void) => {
+    subscribe: (
+      onEvent: (event: StreamedEvent) => void,
+      { onEnd, onOpen }: { onEnd?: (reason: string) => void; onOpen?: () => void } = {},
+    ): (() => void) => {
       const stream: EventStream = new EventStream({
         state: () => this.current,
         onChange: (listener) => this.onChange(listener),
@@ -445,7 +449,8 @@ class Client implements AuthClient {
     await this.loaded;
     const seen = this.record;
     // A timer may not have fired (a throttled background tab): refresh first rather than collect a 401.
-    if (seen?.permanent && seen.accessExpiresAt - Date.now() <= seen.accessTtl * 0.05) await this.refreshOnce(seen.accessExpiresAt).catch(() => false);
+    if (seen?.permanent && seen.accessExpiresAt - Date.now() <= seen.accessTtl * 0.05)
+      await this.refreshOnce(seen.accessExpiresAt).catch(() => false);
     const seenExpiry = this.record?.accessExpiresAt ?? 0;
     const first = await this.transmit(build());
     if (first.status !== 401) return first;
@@ -542,7 +547,8 @@ class Client implements AuthClient {
       stored = null;
     }
     const record = stored && typeof stored === 'object' && 'user' in stored ? (stored as SessionRecord) : null;
-    const reason = stored && typeof stored === 'object' && 'signedOut' in stored ? ((stored as { signedOut: SignOutReason | null }).signedOut ?? null) : null;
+    const reason =
+      stored && typeof stored === 'object' && 'signedOut' in stored ? ((stored as { signedOut: SignOutReason | null }).signedOut ?? null) : null;
     this.apply(record, reason);
   }
 
@@ -576,11 +582,14 @@ class Client implements AuthClient {
   }
 
   private later(task: () => Promise<unknown>, delay: number): void {
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      // A failed refresh (no answer, 5xx, 429) keeps the session and tries again shortly.
-      task().catch(() => !this.closed && this.record && this.later(() => this.refreshOnce(this.record?.accessExpiresAt ?? 0), 5000));
-    }, Math.max(0, delay));
+    this.timer = setTimeout(
+      () => {
+        this.timer = null;
+        // A failed refresh (no answer, 5xx, 429) keeps the session and tries again shortly.
+        task().catch(() => !this.closed && this.record && this.later(() => this.refreshOnce(this.record?.accessExpiresAt ?? 0), 5000));
+      },
+      Math.max(0, delay),
+    );
     // Node: a pending refresh must not keep a script alive.
     (this.timer as { unref?: () => void }).unref?.();
   }
@@ -592,7 +601,8 @@ class Client implements AuthClient {
     const url = /^https?:/.test(path) ? path : `${this.base}${path}`;
     if (this.cookie) headers['x-session-transport'] = 'cookie';
     // Only to the service itself: a `Link` to follow could name another origin.
-    else if (authenticated && this.record?.accessToken && originOf(url) === originOf(this.base)) headers.authorization = `Bearer ${this.record.accessToken}`;
+    else if (authenticated && this.record?.accessToken && originOf(url) === originOf(this.base))
+      headers.authorization = `Bearer ${this.record.accessToken}`;
     return new Request(url, {
       method,
       headers,
@@ -611,7 +621,10 @@ class Client implements AuthClient {
   }
 
   private async reasonOf(response: Response): Promise<string | null> {
-    const body = (await response.clone().json().catch(() => null)) as Partial<ErrorBody> | null;
+    const body = (await response
+      .clone()
+      .json()
+      .catch(() => null)) as Partial<ErrorBody> | null;
     return typeof body?.reason === 'string' ? body.reason : null;
   }
 

@@ -59,17 +59,7 @@ export interface ClientResponse {
 }
 
 export type ClientEnding =
-  | 'logout'
-  | 'revoked'
-  | 'rejected'
-  | 'reused'
-  | 'password_changed'
-  | 'password_reset'
-  | 'disabled'
-  | 'limit'
-  | 'idle'
-  | 'absolute'
-  | 'expired';
+  'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'password_reset' | 'disabled' | 'limit' | 'idle' | 'absolute' | 'expired';
 
 /** GET /clients?include=ended. */
 export interface ClientHistoryResponse extends ClientResponse {

@@ -50,7 +50,10 @@ export class AdminController {
     return AdminUserResponseDto.of(await this.admin.view(id));
   }
 
-  @ApiOperation({ summary: 'Set roles (replacing them), disable (every client ends) or enable; only the fields given are written; 409 `last_admin` would leave no enabled admin; 403 once the caller is no longer an enabled admin' })
+  @ApiOperation({
+    summary:
+      'Set roles (replacing them), disable (every client ends) or enable; only the fields given are written; 409 `last_admin` would leave no enabled admin; 403 once the caller is no longer an enabled admin',
+  })
   @ApiOkResponse({ type: AdminUserResponseDto })
   @ApiErrors(400, 404, 409)
   @Patch('users/:id')

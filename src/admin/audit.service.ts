@@ -10,13 +10,7 @@ import { AuditEvent } from './audit-event.entity';
 export type AdminActor = { kind: 'admin'; userId: string; clientId: string } | { kind: 'cli' };
 
 export type AuditAction =
-  | 'user.roles_changed'
-  | 'user.disabled'
-  | 'user.enabled'
-  | 'user.password_set'
-  | 'user.deleted'
-  | 'client.ended'
-  | 'clients.ended';
+  'user.roles_changed' | 'user.disabled' | 'user.enabled' | 'user.password_set' | 'user.deleted' | 'client.ended' | 'clients.ended';
 
 export interface AuditPage {
   events: AuditEvent[];

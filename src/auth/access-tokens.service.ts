@@ -61,7 +61,10 @@ export class AccessTokensService {
    * An access token for the client; it never outlives the client's own deadline. Claims providers
    * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
    */
-  async issue(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'>, grant: { roles: readonly string[]; scope: string | null }): Promise<AccessTokenDto> {
+  async issue(
+    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'>,
+    grant: { roles: readonly string[]; scope: string | null },
+  ): Promise<AccessTokenDto> {
     const now = Math.floor(this.clock.now() / 1000);
     const exp = Math.min(now + this.config.accessTtl, Math.floor(client.expiresAt.getTime() / 1000));
     const key = this.keys.signingKey();

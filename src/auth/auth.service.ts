@@ -115,7 +115,11 @@ export class AuthService {
     return { token: await this.accessTokens.issue(client, { roles, scope: client.scope }) };
   }
 
-  private async tokens(client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope'>, refreshToken: string | null, roles: string[]): Promise<TokensDto> {
+  private async tokens(
+    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope'>,
+    refreshToken: string | null,
+    roles: string[],
+  ): Promise<TokensDto> {
     const token = await this.accessTokens.issue(client, { roles, scope: client.scope });
     if (!refreshToken) return token;
     return {

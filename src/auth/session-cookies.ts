@@ -35,7 +35,11 @@ export class SessionCookies {
 
   /** True when the request asks for cookie mode. */
   requested(request: FastifyRequest): boolean {
-    return String(request.headers[SESSION_TRANSPORT_HEADER] ?? '').trim().toLowerCase() === 'cookie';
+    return (
+      String(request.headers[SESSION_TRANSPORT_HEADER] ?? '')
+        .trim()
+        .toLowerCase() === 'cookie'
+    );
   }
 
   access(request: FastifyRequest): string | undefined {

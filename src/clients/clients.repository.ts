@@ -21,7 +21,19 @@ const INSERT = `INSERT INTO clients
   SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:now AS BIGINT), CAST(:now AS BIGINT),
     CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope
   FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt AND disabled_at IS NULL`;
-const INSERT_PARAMETERS = ['id', 'userId', 'passwordChangedAt', 'permanent', 'refreshTokenHash', 'now', 'expiresAt', 'sessionExpiresAt', 'ip', 'userAgent', 'scope'] as const;
+const INSERT_PARAMETERS = [
+  'id',
+  'userId',
+  'passwordChangedAt',
+  'permanent',
+  'refreshTokenHash',
+  'now',
+  'expiresAt',
+  'sessionExpiresAt',
+  'ip',
+  'userAgent',
+  'scope',
+] as const;
 export type NewClient = Record<(typeof INSERT_PARAMETERS)[number], unknown>;
 
 /*
@@ -139,7 +151,11 @@ export class ClientsRepository {
     this.graceStatement = new SqlStatement(clients.manager, WITHIN_GRACE(dbNow), ['id', 'presentedHash', 'graceMs']);
     this.endOneStatement = new SqlStatement(clients.manager, END('id = :id AND user_id = :userId'), [...END_PARAMETERS, 'id', 'userId']);
     this.endByIdStatement = new SqlStatement(clients.manager, END('id = :id'), [...END_PARAMETERS, 'id']);
-    this.endAllExceptStatement = new SqlStatement(clients.manager, END('user_id = :userId AND id <> :keepId'), [...END_PARAMETERS, 'userId', 'keepId']);
+    this.endAllExceptStatement = new SqlStatement(clients.manager, END('user_id = :userId AND id <> :keepId'), [
+      ...END_PARAMETERS,
+      'userId',
+      'keepId',
+    ]);
     this.markExpiredStatement = new SqlStatement(clients.manager, MARK_EXPIRED(''), ['now']);
     this.markOneExpiredStatement = new SqlStatement(clients.manager, MARK_EXPIRED('id = :id AND'), ['now', 'id']);
   }

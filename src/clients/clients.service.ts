@@ -52,7 +52,12 @@ export class ClientsService {
    * when the user's password changed after `user.passwordChangedAt` (the one the login checked).
    * Past AUTH_MAX_CLIENTS_PER_USER, the user's least recently used clients end (reason `limit`).
    */
-  async open(user: Pick<User, 'id' | 'passwordChangedAt'>, permanent: boolean, origin: Origin, scope: string | null = null): Promise<OpenedClient | null> {
+  async open(
+    user: Pick<User, 'id' | 'passwordChangedAt'>,
+    permanent: boolean,
+    origin: Origin,
+    scope: string | null = null,
+  ): Promise<OpenedClient | null> {
     const userId = user.id;
     const now = this.clock.now();
     const sessionExpiresAt = now + (permanent ? this.config.refreshAbsoluteTtl : this.config.accessTtl) * 1000;
@@ -124,7 +129,13 @@ export class ClientsService {
       where: { id: clientId },
       relations: { user: true },
       select: {
-        id: true, userId: true, permanent: true, endedAt: true, endReason: true, expiresAt: true, sessionExpiresAt: true,
+        id: true,
+        userId: true,
+        permanent: true,
+        endedAt: true,
+        endReason: true,
+        expiresAt: true,
+        sessionExpiresAt: true,
         user: { id: true, roles: true, disabledAt: true },
       },
     });
@@ -159,7 +170,12 @@ export class ClientsService {
    * nextCursor). The cursor names the last client shown, so pages stay stable while clients come and go.
    */
   async page(userId: string, options: { includeEnded?: boolean; limit: number; cursor?: string }): Promise<ClientPage> {
-    const query = afterCursor(this.listQuery(userId, options.includeEnded ?? false), { at: 'client.created_at', id: 'client.id' }, options, isClientId);
+    const query = afterCursor(
+      this.listQuery(userId, options.includeEnded ?? false),
+      { at: 'client.created_at', id: 'client.id' },
+      options,
+      isClientId,
+    );
     const { items, nextCursor } = keysetPage(await query.getMany(), options.limit, (client) => ({ at: client.createdAt, id: client.id }));
     return { clients: items, nextCursor };
   }

@@ -30,7 +30,10 @@ describe('RefreshTokensService', () => {
     return services.refreshTokens;
   };
   const rejection = async (promise: Promise<unknown>) => {
-    const error = await promise.then(() => null, (e: unknown) => e);
+    const error = await promise.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RefreshRejectedException);
     return (error as RefreshRejectedException).reason;
   };
@@ -144,10 +147,10 @@ describe('RefreshTokensService', () => {
     const rotate = statements.rotate.bind(statements);
     let release!: () => void;
     const stalled = new Promise<void>((resolve) => (release = resolve));
-    let first!: Promise<unknown>;
+    let first: Promise<unknown> | undefined;
     // The first request's statement stalls; the retry arrives 11 s later and runs only after it.
     jest.spyOn(statements, 'rotate').mockImplementation((rotation) => {
-      if (!first) {
+      if (first === undefined) {
         first = stalled.then(() => rotate(rotation));
         return first as ReturnType<typeof rotate>;
       }

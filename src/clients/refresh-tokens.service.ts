@@ -12,15 +12,7 @@ import { deadReason, isActive, Origin, recordedOrigin } from './client-rules';
 import { ClientsRepository } from './clients.repository';
 import { ClientsService } from './clients.service';
 import { RefreshRejectedException } from './refresh-rejected.exception';
-import {
-  formatRefreshToken,
-  hashSecret,
-  newSecret,
-  openSuccessor,
-  parseRefreshToken,
-  RefreshToken,
-  sealSuccessor,
-} from './refresh-token';
+import { formatRefreshToken, hashSecret, newSecret, openSuccessor, parseRefreshToken, RefreshToken, sealSuccessor } from './refresh-token';
 
 /** What a rotation returns: enough of the client to issue its tokens. */
 export interface RotatedClient {
@@ -86,12 +78,7 @@ export class RefreshTokensService {
    * The UPDATE matched nothing: either a retry within grace (answered with the same successor the
    * first request got), or reuse of a spent token (the client ends), or a dead or unknown token.
    */
-  private async explainFailedRotation(
-    parsed: RefreshToken,
-    presentedHash: string,
-    origin: Origin,
-    now: number,
-  ): Promise<RotatedClient> {
+  private async explainFailedRotation(parsed: RefreshToken, presentedHash: string, origin: Origin, now: number): Promise<RotatedClient> {
     const client = await this.clients.findOneBy({ id: parsed.clientId });
     if (!client) throw new RefreshRejectedException('invalid');
     const known = this.wasIssued(client, presentedHash);

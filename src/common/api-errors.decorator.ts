@@ -13,7 +13,26 @@ export class ErrorResponseDto {
   @ApiProperty({ oneOf: [{ type: 'string' }, { type: 'array', items: { type: 'string' } }], example: 'Invalid refresh token' })
   message!: string | string[];
 
-  @ApiProperty({ required: false, enum: ['invalid', 'expired', 'idle_expired', 'absolute_expired', 'revoked', 'reused', 'insufficient_role', 'insufficient_scope', 'disabled', 'last_admin', 'token_too_large', 'invalid_token', 'csrf', 'reauthentication_required', 'invalid_credentials'] })
+  @ApiProperty({
+    required: false,
+    enum: [
+      'invalid',
+      'expired',
+      'idle_expired',
+      'absolute_expired',
+      'revoked',
+      'reused',
+      'insufficient_role',
+      'insufficient_scope',
+      'disabled',
+      'last_admin',
+      'token_too_large',
+      'invalid_token',
+      'csrf',
+      'reauthentication_required',
+      'invalid_credentials',
+    ],
+  })
   reason?: string;
 
   @ApiProperty({ required: false, enum: ['reauthenticate', 'refresh'] })
@@ -22,7 +41,5 @@ export class ErrorResponseDto {
 
 /** Documents the error statuses a route can answer, all with ErrorResponseDto. */
 export function ApiErrors(...statuses: number[]): MethodDecorator & ClassDecorator {
-  return applyDecorators(
-    ...statuses.map((status) => ApiResponse({ status, description: STATUS_CODES[status], type: ErrorResponseDto })),
-  );
+  return applyDecorators(...statuses.map((status) => ApiResponse({ status, description: STATUS_CODES[status], type: ErrorResponseDto })));
 }

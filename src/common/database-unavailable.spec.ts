@@ -1,7 +1,8 @@
 import { describeDatabaseError, isDatabaseUnavailable } from './database-unavailable';
 
 const withCode = (code: string, extra: Record<string, unknown> = {}) => Object.assign(new Error('driver says'), { code, ...extra });
-const wrapped = (driverError: unknown) => Object.assign(new Error('wrapper'), { driverError, query: 'SELECT secret FROM t', parameters: ['hunter2'] });
+const wrapped = (driverError: unknown) =>
+  Object.assign(new Error('wrapper'), { driverError, query: 'SELECT secret FROM t', parameters: ['hunter2'] });
 
 describe('isDatabaseUnavailable', () => {
   it.each([

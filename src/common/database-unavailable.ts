@@ -23,7 +23,7 @@ interface DriverError {
 /** The driver's own error under TypeORM's wrapper, and the wrapper itself. */
 function layers(error: unknown): DriverError[] {
   const found: DriverError[] = [];
-  for (let layer = error; layer && typeof layer === 'object' && found.length < 4; ) {
+  for (let layer = error; layer && typeof layer === 'object' && found.length < 4;) {
     const e = layer as DriverError;
     found.push(e);
     layer = e.driverError ?? e.cause;

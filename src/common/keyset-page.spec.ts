@@ -6,7 +6,14 @@ import { afterCursor, keysetPage, linkNext } from './keyset-page';
 /** The calls afterCursor makes on a query builder, recorded. */
 function recordingQuery() {
   const calls: unknown[][] = [];
-  const query = new Proxy({}, { get: (_target, name) => (...args: unknown[]) => (calls.push([name, ...args]), query) });
+  const query = new Proxy(
+    {},
+    {
+      get:
+        (_target, name) =>
+        (...args: unknown[]) => (calls.push([name, ...args]), query),
+    },
+  );
   return { query: query as SelectQueryBuilder<ObjectLiteral>, calls };
 }
 
@@ -25,8 +32,13 @@ describe('keyset pagination', () => {
   });
 
   it('refuses a cursor it did not give out with a 400', () => {
-    const forged = [Buffer.from(`1.${ID}' OR 1=1`).toString('base64url'), 'bm90LWEtY3Vyc29y', Buffer.from(`9999999999999999.${ID}`).toString('base64url')];
-    for (const cursor of forged) expect(() => afterCursor(recordingQuery().query, { at: 't.at', id: 't.id' }, { limit: 2, cursor })).toThrow(BadRequestException);
+    const forged = [
+      Buffer.from(`1.${ID}' OR 1=1`).toString('base64url'),
+      'bm90LWEtY3Vyc29y',
+      Buffer.from(`9999999999999999.${ID}`).toString('base64url'),
+    ];
+    for (const cursor of forged)
+      expect(() => afterCursor(recordingQuery().query, { at: 't.at', id: 't.id' }, { limit: 2, cursor })).toThrow(BadRequestException);
   });
 
   it('links the next page (RFC 8288) only when there is one', () => {

@@ -32,7 +32,10 @@ export function afterCursor<Q extends SelectQueryBuilder<ObjectLiteral>>(
   if (page.cursor !== undefined) {
     const match = POSITION.exec(Buffer.from(page.cursor, 'base64url').toString());
     if (!match || !isId(match[2])) throw new BadRequestException('cursor is not one this server gave out');
-    query.andWhere(`(${columns.at} < :keysetAt OR (${columns.at} = :keysetAt AND ${columns.id} < :keysetId))`, { keysetAt: Number(match[1]), keysetId: match[2] });
+    query.andWhere(`(${columns.at} < :keysetAt OR (${columns.at} = :keysetAt AND ${columns.id} < :keysetId))`, {
+      keysetAt: Number(match[1]),
+      keysetId: match[2],
+    });
   }
   // One more than shown: whether it comes back says whether a next page exists.
   return query.limit(page.limit + 1);

@@ -82,4 +82,3 @@ function loggerParams({ level }: LoggingModuleOptions): Params {
     },
   };
 }
-

@@ -11,7 +11,11 @@ const declaredKeys = new WeakMap<DtoClass, Set<string>>();
 function declared(type: DtoClass): Set<string> {
   let keys = declaredKeys.get(type);
   if (!keys) {
-    keys = new Set(getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).map((rule) => rule.propertyName));
+    keys = new Set(
+      getMetadataStorage()
+        .getTargetValidationMetadatas(type, '', true, false)
+        .map((rule) => rule.propertyName),
+    );
     declaredKeys.set(type, keys);
   }
   return keys;

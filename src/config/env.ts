@@ -103,7 +103,9 @@ function IsEventTypes(): PropertyDecorator {
     validator: {
       validate: (value: unknown) => typeof value === 'string' && unknownEventTypes(value).length === 0,
       defaultMessage: (args) =>
-        `unknown event type ${unknownEventTypes(args?.value).map((type) => JSON.stringify(type)).join(', ')}; expected comma-separated types from ${SESSION_EVENT_TYPES.join(', ')}`,
+        `unknown event type ${unknownEventTypes(args?.value)
+          .map((type) => JSON.stringify(type))
+          .join(', ')}; expected comma-separated types from ${SESSION_EVENT_TYPES.join(', ')}`,
     },
   });
 }
@@ -124,10 +126,13 @@ export class EnvironmentVariables {
   @IsIn(BOOLEAN, expected('true or false')) AUTH_COOKIE_SECURE = 'true';
   /** Cookie mode's SameSite; `none` (an app on another site) needs Secure cookies, so it is refused with AUTH_COOKIE_SECURE=false. */
   @IsIn(COOKIE_SAMESITE, expected('lax, strict or none'))
-  @ValidateBy({
-    name: 'sameSiteNoneNeedsSecure',
-    validator: { validate: (value, args) => value !== 'none' || (args?.object as EnvironmentVariables).AUTH_COOKIE_SECURE === 'true' },
-  }, expected('lax or strict while AUTH_COOKIE_SECURE=false (browsers drop SameSite=None cookies that are not Secure)'))
+  @ValidateBy(
+    {
+      name: 'sameSiteNoneNeedsSecure',
+      validator: { validate: (value, args) => value !== 'none' || (args?.object as EnvironmentVariables).AUTH_COOKIE_SECURE === 'true' },
+    },
+    expected('lax or strict while AUTH_COOKIE_SECURE=false (browsers drop SameSite=None cookies that are not Secure)'),
+  )
   AUTH_COOKIE_SAMESITE = 'lax';
   /** The longest a client may take to send a whole request (headers and body), then 408 and closed. */
   @IsDuration('1s', '5m') HTTP_REQUEST_TIMEOUT = '10s';
@@ -179,7 +184,10 @@ export class EnvironmentVariables {
   @IsIn(BOOLEAN, expected('true or false')) AUTH_OAUTH_PASSWORD_GRANT = 'false';
   /** Scopes any user may be granted (comma-separated scope tokens); other scopes need a role of the same name. */
   @ValidateIf(setOnly)
-  @Matches(/^[\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]+(\s*,\s*[\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]+)*$/, expected('comma-separated scope tokens (RFC 6749 §3.3) like read,profile'))
+  @Matches(
+    /^[\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]+(\s*,\s*[\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]+)*$/,
+    expected('comma-separated scope tokens (RFC 6749 §3.3) like read,profile'),
+  )
   AUTH_OPEN_SCOPES = '';
 
   @IsIn(SIGNING_ALGORITHMS, expected(`one of ${SIGNING_ALGORITHMS.join(', ')}`)) AUTH_SIGNING_ALGORITHM = 'ES256';
@@ -217,7 +225,15 @@ export class EnvironmentVariables {
 }
 
 /** Never printed, even when malformed. */
-const SECRETS = new Set(['AUTH_INTROSPECTION_SECRET', 'AUTH_KEY_ENCRYPTION_SECRET', 'DATABASE_URL', 'REDIS_URL', 'SMTP_URL', 'AUTH_WEBHOOK_SECRET', 'AUTH_WEBHOOK_URLS']);
+const SECRETS = new Set([
+  'AUTH_INTROSPECTION_SECRET',
+  'AUTH_KEY_ENCRYPTION_SECRET',
+  'DATABASE_URL',
+  'REDIS_URL',
+  'SMTP_URL',
+  'AUTH_WEBHOOK_SECRET',
+  'AUTH_WEBHOOK_URLS',
+]);
 
 export interface Env {
   http: {

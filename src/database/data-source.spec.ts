@@ -12,7 +12,10 @@ describe('createDataSource on SQLite', () => {
       expect(parameters).toEqual([1_700_000_000_000n]);
 
       // Bound integers compare as numbers with the stored BIGINT instants.
-      for (const [username, createdAt] of [['early', 1_699_999_999_999], ['late', 1_700_000_000_001]] as const) {
+      for (const [username, createdAt] of [
+        ['early', 1_699_999_999_999],
+        ['late', 1_700_000_000_001],
+      ] as const) {
         await dataSource.query(
           `INSERT INTO users (id, username, username_key, password_hash, created_at, password_changed_at) VALUES (?, ?, ?, 'h', ?, ?)`,
           [username, username, username, createdAt, createdAt],

@@ -15,7 +15,11 @@ export interface DatabaseTimeouts {
  * The app passes timeouts, so a stalled or refusing database fails a request in seconds (503)
  * instead of holding it; the CLI passes none, so a long migration may take its time.
  */
-export function buildDataSourceOptions(url: string, entities: NonNullable<DataSourceOptions['entities']>, timeouts?: DatabaseTimeouts): DataSourceOptions {
+export function buildDataSourceOptions(
+  url: string,
+  entities: NonNullable<DataSourceOptions['entities']>,
+  timeouts?: DatabaseTimeouts,
+): DataSourceOptions {
   const common = { entities, migrations, synchronize: false, migrationsRun: true, logging: false } as const;
   if (url.startsWith('postgres')) {
     if (!timeouts) return { ...common, type: 'postgres', url };

@@ -15,13 +15,14 @@ describe('SqlStatement', () => {
   afterEach(() => dataSource.destroy());
 
   // A new SqlStatement each time: two statements with the same SQL share one prepared statement name.
-  const addUser = (id: string, at: number) =>
-    new SqlStatement(dataSource.manager, INSERT_USER, ['id', 'at']).rows({ id, at });
+  const addUser = (id: string, at: number) => new SqlStatement(dataSource.manager, INSERT_USER, ['id', 'at']).rows({ id, at });
 
   it('binds named parameters, repeated ones included, and answers no rows for a statement without a result', async () => {
     expect(await addUser('early', 1_699_999_999_999)).toEqual([]);
     expect(await addUser('late', 1_700_000_000_001)).toEqual([]);
-    const after = new SqlStatement(dataSource.manager, 'SELECT username FROM users WHERE created_at > :after AND password_changed_at > :after', ['after']);
+    const after = new SqlStatement(dataSource.manager, 'SELECT username FROM users WHERE created_at > :after AND password_changed_at > :after', [
+      'after',
+    ]);
     expect(await after.rows({ after: 1_700_000_000_000 })).toEqual([{ username: 'late' }]);
     expect(await after.rows({ after: 1_600_000_000_000 })).toHaveLength(2); // the prepared statement again, other values
   });
@@ -57,7 +58,9 @@ describe('SqlStatement', () => {
     const after = new SqlStatement(dataSource.manager, 'SELECT username FROM users WHERE created_at > :after', ['after']);
     await expect(
       dataSource.transaction(async (manager) => {
-        await manager.query(`INSERT INTO users (id, username, username_key, password_hash, created_at, password_changed_at) VALUES ('t', 't', 't', 'h', 1, 1)`);
+        await manager.query(
+          `INSERT INTO users (id, username, username_key, password_hash, created_at, password_changed_at) VALUES ('t', 't', 't', 'h', 1, 1)`,
+        );
         expect(() => new SqlStatement(manager, 'SELECT 1', [])).toThrow(SqlStatementTransactionError);
         await after.rows({ after: 0 }, manager);
       }),

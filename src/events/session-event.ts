@@ -10,10 +10,7 @@ export type { SessionEventType } from '../config/session-event-types';
 
 /** Who caused it: the user on one of their clients, an admin, the CLI, or the service itself. */
 export type Actor =
-  | { kind: 'user'; userId: string; clientId?: string }
-  | { kind: 'admin'; userId: string; clientId?: string }
-  | { kind: 'cli' }
-  | { kind: 'system' };
+  { kind: 'user'; userId: string; clientId?: string } | { kind: 'admin'; userId: string; clientId?: string } | { kind: 'cli' } | { kind: 'system' };
 
 /** Where a request came from, as recorded on clients (no secret in it). */
 export interface EventOrigin {

@@ -16,7 +16,8 @@ export class SessionStreamsController {
   constructor(private readonly streams: SessionStreamsService) {}
 
   @ApiOperation({
-    summary: 'Server-Sent Events: the session events of the caller’s user, `current` when about this client; ends when it ends, and at the access token’s exp',
+    summary:
+      'Server-Sent Events: the session events of the caller’s user, `current` when about this client; ends when it ends, and at the access token’s exp',
   })
   @ApiErrors(400, 403, 429)
   @OriginChecked() // a cross-site page must not hold the victim's stream slots with their cookie

@@ -41,7 +41,9 @@ describe('verifyJwt', () => {
 
   /** Signed by our ES256 key outside jose, brought to low-S: only what the test names is wrong. */
   const es256Signed = (header: object, payload: object = claims) => {
-    const token = rawSigned({ alg: 'ES256', kid: es256.kid, typ: 'at+jwt', ...header }, payload, 'sha256', es256.privateKey, { dsaEncoding: 'ieee-p1363' });
+    const token = rawSigned({ alg: 'ES256', kid: es256.kid, typ: 'at+jwt', ...header }, payload, 'sha256', es256.privateKey, {
+      dsaEncoding: 'ieee-p1363',
+    });
     return sOf(token) > P256_N >> 1n ? withFlippedS(token) : token;
   };
 
@@ -77,7 +79,9 @@ describe('verifyJwt', () => {
     await refused(rawSigned({ alg: 'PS256', kid: rs256.kid, typ: 'at+jwt' }, claims, 'sha256', rs256.privateKey, pss));
     await refused(rawSigned({ alg: 'Ed25519', kid: eddsa.kid, typ: 'at+jwt' }, claims, null, eddsa.privateKey));
     // The same tokens under the key's own alg verify: only the alg is wrong above.
-    await expect(verifyJwt(rawSigned({ alg: 'EdDSA', kid: eddsa.kid, typ: 'at+jwt' }, claims, null, eddsa.privateKey), rules)).resolves.toEqual(claims);
+    await expect(verifyJwt(rawSigned({ alg: 'EdDSA', kid: eddsa.kid, typ: 'at+jwt' }, claims, null, eddsa.privateKey), rules)).resolves.toEqual(
+      claims,
+    );
   });
 
   it('refuses the high-S twin of a valid ES256 signature, and signs only low-S', async () => {

@@ -119,5 +119,7 @@ export async function verifyJwt(token: string, rules: JwtRules): Promise<JWTPayl
 /** Issued no later than now, and living no longer than the rules allow (jose checks neither). */
 function withinLifetime({ iat, exp }: JWTPayload, rules: JwtRules): boolean {
   const now = rules.now / 1000;
-  return typeof iat === 'number' && typeof exp === 'number' && iat - rules.clockTolerance <= now && exp - iat <= rules.maxLifetime + rules.clockTolerance;
+  return (
+    typeof iat === 'number' && typeof exp === 'number' && iat - rules.clockTolerance <= now && exp - iat <= rules.maxLifetime + rules.clockTolerance
+  );
 }

@@ -6,9 +6,7 @@ import { ensureDataFolder, sqliteFile } from '../database/data-files';
 
 export const SECRET_FILE_NAME = 'key-encryption.secret';
 
-export type KeyEncryptionSecret =
-  | { secret: string; source: string }
-  | { secret: null; source: 'AUTH_ALLOW_PLAINTEXT_KEYS' };
+export type KeyEncryptionSecret = { secret: string; source: string } | { secret: null; source: 'AUTH_ALLOW_PLAINTEXT_KEYS' };
 
 /**
  * The secret that encrypts private signing keys at rest, so that a copy of the database alone

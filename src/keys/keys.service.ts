@@ -173,9 +173,7 @@ export class KeysService implements OnModuleInit {
       try {
         pem = decryptPrivateKey(pem, secret, row.kid);
       } catch {
-        throw new EnvError(
-          `Signing key ${row.kid} cannot be decrypted: the key-encryption secret (${source}) is not the one it was encrypted with`,
-        );
+        throw new EnvError(`Signing key ${row.kid} cannot be decrypted: the key-encryption secret (${source}) is not the one it was encrypted with`);
       }
     }
     const publicKey = createPublicKey(row.publicKey);
@@ -197,10 +195,7 @@ export class KeysService implements OnModuleInit {
     if (!secret) return;
     for (const row of await this.signingKeys.find()) {
       if (isEncrypted(row.privateKey)) continue;
-      await this.signingKeys.update(
-        { kid: row.kid, privateKey: row.privateKey },
-        { privateKey: encryptPrivateKey(row.privateKey, secret, row.kid) },
-      );
+      await this.signingKeys.update({ kid: row.kid, privateKey: row.privateKey }, { privateKey: encryptPrivateKey(row.privateKey, secret, row.kid) });
     }
   }
 }

@@ -32,7 +32,11 @@ export class MailOutboxService extends OutboxWorker<ClaimedMail> {
     scheduler: SchedulerRegistry,
   ) {
     // The SMTP steps time out after 10 s each (MailService); an attempt as a whole gets a minute.
-    super({ kind: 'mail', pollIntervalMs: 5_000, attemptTimeoutMs: 60_000, concurrency: 4, backoffCapMs: 30 * 60_000, maxAttempts: 12 }, clock, scheduler);
+    super(
+      { kind: 'mail', pollIntervalMs: 5_000, attemptTimeoutMs: 60_000, concurrency: 4, backoffCapMs: 30 * 60_000, maxAttempts: 12 },
+      clock,
+      scheduler,
+    );
   }
 
   /** A feature module says how its kind of mail is written (at send time). */

@@ -24,7 +24,13 @@ export class MailService implements OnApplicationShutdown {
 
   constructor(@Inject(MAIL_OPTIONS) private readonly config: MailModuleOptions) {
     this.transport = config.smtpUrl
-      ? createTransport({ url: config.smtpUrl, connectionTimeout: SMTP_TIMEOUT_MS, greetingTimeout: SMTP_TIMEOUT_MS, socketTimeout: SMTP_TIMEOUT_MS, logger: false })
+      ? createTransport({
+          url: config.smtpUrl,
+          connectionTimeout: SMTP_TIMEOUT_MS,
+          greetingTimeout: SMTP_TIMEOUT_MS,
+          socketTimeout: SMTP_TIMEOUT_MS,
+          logger: false,
+        })
       : createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   }
 

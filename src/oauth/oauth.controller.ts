@@ -1,6 +1,16 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Header, Headers, HttpCode, HttpException, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
-import { AuthService, ClientsService, LoginDto, type Origin, parseRefreshToken, parseRoles, RefreshRejectedException, RequestOrigin, unearnedScopes } from '../auth';
+import {
+  AuthService,
+  ClientsService,
+  LoginDto,
+  type Origin,
+  parseRefreshToken,
+  parseRoles,
+  RefreshRejectedException,
+  RequestOrigin,
+  unearnedScopes,
+} from '../auth';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
 import { validateInput } from '../common/validate-input';
@@ -35,7 +45,10 @@ export class OAuthController {
     @Inject(OAUTH_OPTIONS) private readonly config: OAuthModuleOptions,
   ) {}
 
-  @ApiOperation({ summary: 'RFC 6749 token endpoint: grant_type=refresh_token (refresh_token, optional scope: may narrow, never widen), or password (username, password, optional scope) when AUTH_OAUTH_PASSWORD_GRANT=true; a scope must be earned (a role of its name, or AUTH_OPEN_SCOPES), else invalid_scope; the access token carries the scope, and the answer says it' })
+  @ApiOperation({
+    summary:
+      'RFC 6749 token endpoint: grant_type=refresh_token (refresh_token, optional scope: may narrow, never widen), or password (username, password, optional scope) when AUTH_OAUTH_PASSWORD_GRANT=true; a scope must be earned (a role of its name, or AUTH_OPEN_SCOPES), else invalid_scope; the access token carries the scope, and the answer says it',
+  })
   @ApiResponse({ status: 200, description: '{access_token, token_type, expires_in, refresh_token, scope?}' })
   @ApiResponse({ status: 429, description: '{error: "slow_down"} with Retry-After' })
   @Post('token')

@@ -88,7 +88,13 @@ export class RateLimitsService {
     if (!client) return memory;
     // Not ready (down) fails at once; a stalled answer is cut short by the wrapper. Either way the
     // wrapper's insurance answers, counted once (the Redis limiter itself has none, so no double count).
-    const shared = new RateLimiterRedis({ storeClient: client, keyPrefix: this.redis.key(`rl:${name}`), points, duration, rejectIfRedisNotReady: true });
+    const shared = new RateLimiterRedis({
+      storeClient: client,
+      keyPrefix: this.redis.key(`rl:${name}`),
+      points,
+      duration,
+      rejectIfRedisNotReady: true,
+    });
     return new RLWrapperTimeouts({ limiter: shared, timeoutMs: REDIS_TIMEOUT_MS, insuranceLimiter: memory });
   }
 }

@@ -30,7 +30,10 @@ export function verifyMail(to: string, url: string, ttlSeconds: number): MailMes
   return message(
     to,
     'Confirm your email address',
-    [`Confirm that this address belongs to your account within ${minutes(ttlSeconds)} minutes, while signed in.`, 'If you did not ask for this, ignore this mail.'],
+    [
+      `Confirm that this address belongs to your account within ${minutes(ttlSeconds)} minutes, while signed in.`,
+      'If you did not ask for this, ignore this mail.',
+    ],
     { url, label: 'Confirm this address' },
   );
 }

@@ -22,5 +22,4 @@ export async function httpCall(
   return { status: response.status, headers: response.headers, body: text ? JSON.parse(text) : undefined };
 }
 
-export const bearerHeader = (accessToken?: string): Record<string, string> =>
-  accessToken ? { authorization: `Bearer ${accessToken}` } : {};
+export const bearerHeader = (accessToken?: string): Record<string, string> => (accessToken ? { authorization: `Bearer ${accessToken}` } : {});

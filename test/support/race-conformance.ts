@@ -80,9 +80,7 @@ export function describeRaceConformance(engine: string, setup: () => Promise<Rac
     it('N parallel refreshes of successive generations never fork the chain', async () => {
       const session = await permanentSession();
       const r2 = (await refresh(session.refreshToken)).body.token.refreshToken as string;
-      const results = await Promise.all(
-        Array.from({ length: 10 }, (_, i) => refresh(i % 2 ? session.refreshToken : r2)),
-      );
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => refresh(i % 2 ? session.refreshToken : r2)));
       const winners = results.filter((r) => r.status === 201);
       expect(winners.length).toBeGreaterThanOrEqual(1);
       const issued = new Set(winners.map((r) => r.body.token.refreshToken as string));
@@ -96,8 +94,10 @@ export function describeRaceConformance(engine: string, setup: () => Promise<Rac
     it.each([
       ['POST /token/reject', (s: { refreshToken: string; accessToken: string }) => call('POST', '/token/reject', { refreshToken: s.refreshToken })],
       ['POST /auth/logout', (s: { refreshToken: string; accessToken: string }) => call('POST', '/auth/logout', undefined, s.accessToken)],
-      ['DELETE /clients/:id', (s: { refreshToken: string; accessToken: string }) =>
-        call('DELETE', `/clients/${s.refreshToken.split('.')[0]}`, undefined, s.accessToken)],
+      [
+        'DELETE /clients/:id',
+        (s: { refreshToken: string; accessToken: string }) => call('DELETE', `/clients/${s.refreshToken.split('.')[0]}`, undefined, s.accessToken),
+      ],
     ])('a refresh racing %s never outlives it', async (_name, end) => {
       for (let round = 0; round < 5; round += 1) {
         const session = await permanentSession();

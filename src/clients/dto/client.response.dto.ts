@@ -54,7 +54,10 @@ export class ClientHistoryResponseDto extends ClientResponseDto {
       ...ClientResponseDto.of(client, currentClientId),
       endedAt: endedAt?.toISOString() ?? null,
       endReason: ending,
-      endedBy: client.endedAt && (client.endedByIp || client.endedByUserAgent) ? { ip: client.endedByIp, userAgent: client.endedByUserAgent, ...deviceOf(client.endedByUserAgent) } : null,
+      endedBy:
+        client.endedAt && (client.endedByIp || client.endedByUserAgent)
+          ? { ip: client.endedByIp, userAgent: client.endedByUserAgent, ...deviceOf(client.endedByUserAgent) }
+          : null,
     };
   }
 }

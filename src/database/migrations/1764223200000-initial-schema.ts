@@ -69,7 +69,13 @@ export class InitialSchema1764223200000 implements MigrationInterface {
         name: 'spent_refresh_tokens',
         columns: [{ ...text('hash', 64, false), isPrimary: true }, id('client_id'), instant('spent_at')],
         foreignKeys: [
-          { name: 'fk_spent_refresh_tokens_client', columnNames: ['client_id'], referencedTableName: 'clients', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            name: 'fk_spent_refresh_tokens_client',
+            columnNames: ['client_id'],
+            referencedTableName: 'clients',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
         indices: [{ name: 'idx_spent_refresh_tokens_client', columnNames: ['client_id'] }],
       }),

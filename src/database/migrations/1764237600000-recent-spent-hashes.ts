@@ -9,10 +9,7 @@ export class RecentSpentHashes1764237600000 implements MigrationInterface {
   name = 'RecentSpentHashes1764237600000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.addColumn(
-      'clients',
-      new TableColumn({ name: 'recent_spent_hashes', type: 'varchar', length: '640', default: "''" }),
-    );
+    await queryRunner.addColumn('clients', new TableColumn({ name: 'recent_spent_hashes', type: 'varchar', length: '640', default: "''" }));
     await queryRunner.dropTable('spent_refresh_tokens');
   }
 
@@ -26,7 +23,13 @@ export class RecentSpentHashes1764237600000 implements MigrationInterface {
           { name: 'spent_at', type: 'bigint' },
         ],
         foreignKeys: [
-          { name: 'fk_spent_refresh_tokens_client', columnNames: ['client_id'], referencedTableName: 'clients', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            name: 'fk_spent_refresh_tokens_client',
+            columnNames: ['client_id'],
+            referencedTableName: 'clients',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
         indices: [{ name: 'idx_spent_refresh_tokens_client', columnNames: ['client_id'] }],
       }),

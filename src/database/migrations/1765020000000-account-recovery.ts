@@ -31,7 +31,13 @@ export class AccountRecovery1765020000000 implements MigrationInterface {
           { name: 'used_at', type: 'bigint', isNullable: true },
         ],
         foreignKeys: [
-          { name: 'fk_recovery_tokens_user', columnNames: ['user_id'], referencedTableName: 'users', referencedColumnNames: ['id'], onDelete: 'CASCADE' },
+          {
+            name: 'fk_recovery_tokens_user',
+            columnNames: ['user_id'],
+            referencedTableName: 'users',
+            referencedColumnNames: ['id'],
+            onDelete: 'CASCADE',
+          },
         ],
         indices: [
           { name: 'uq_recovery_tokens_hash', columnNames: ['token_hash'], isUnique: true },

@@ -23,7 +23,11 @@ export class AuditDetailsText1766000000000 implements MigrationInterface {
     if (queryRunner.connection.options.type === 'postgres') {
       await queryRunner.query('ALTER TABLE audit_events ALTER COLUMN details TYPE varchar(4000) USING left(details, 4000)');
     } else {
-      await queryRunner.changeColumn('audit_events', 'details', new TableColumn({ name: 'details', type: 'varchar', length: '4000', default: "'{}'" }));
+      await queryRunner.changeColumn(
+        'audit_events',
+        'details',
+        new TableColumn({ name: 'details', type: 'varchar', length: '4000', default: "'{}'" }),
+      );
     }
   }
 }
