@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { freePort, ListeningApp, startListeningApp } from './support/app';
 import { controlAppClock, ManualClock } from './support/clock';
@@ -16,6 +17,8 @@ const available = existsSync(CHROMIUM);
 if (!available) process.stderr.write(`account page tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
 const describeInBrowser = available ? describe : describe.skip;
 const ELEVEN_MINUTES = 11 * 60_000;
+/** Where the page's screenshots go (docs/account/README.md lists them). */
+const SHOTS = join(__dirname, '..', 'docs', 'account');
 
 describeInBrowser('the account page asks for the password before an email change', () => {
   let t: ListeningApp;
@@ -84,6 +87,7 @@ describeInBrowser('the account page asks for the password before an email change
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.locator('#reauth-error').filter({ hasText: 'That password is not right.' }).waitFor();
     await expect(prompt.isVisible()).resolves.toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'reauthenticate.png'), fullPage: true });
 
     await page.getByLabel('Your password').fill(user.password);
     await page.getByRole('button', { name: 'Confirm' }).click();
