@@ -1,11 +1,14 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
-import { createApp } from './app.factory';
 import { EnvError, loadEnv } from './config/env';
 
 async function bootstrap(): Promise<void> {
   const env = loadEnv();
   const { http } = env;
+  // Required once the environment passed: a bad variable is reported without loading (a second of) the app.
+  // require, not import(): Node 20 would load the CommonJS file through its ESM loader, which fails on this tree.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { createApp } = require('./app.factory') as typeof import('./app.factory');
   const app = await createApp({ env });
   // SIGTERM/SIGINT: drain (late requests get 503 while in-flight ones finish; DrainingFastifyAdapter),
   // close the listener, the database and Redis, exit 0. Should anything hang, it still ends 10 s after the signal.

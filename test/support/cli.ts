@@ -1,0 +1,33 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+
+const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * One run of the built admin CLI (npm run cli -- <args>) against the database at `databaseUrl`, `input`
+ * on its standard input. Asynchronous, so runs that do not depend on each other can boot side by side.
+ */
+export function runCli(databaseUrl: string, args: string[], input?: string): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, DATABASE_URL: databaseUrl },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout: stdout.trim(), stderr: stderr.trim() }));
+    // A command that reads no input may exit before taking it; its code and output still tell the result.
+    child.stdin.once('error', () => undefined);
+    child.stdin.end(input);
+  });
+}
