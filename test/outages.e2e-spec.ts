@@ -10,7 +10,7 @@ import { TcpProxy } from './support/tcp-proxy';
 
 /*
  * A dependency that stalls (accepts, never answers) or refuses must never hold a request: every
- * request below must complete before its own 5 s abort, with the answer the README promises.
+ * request below must complete before its own 5 s abort, with the answer docs/operations.md promises.
  * The outages are played by a TCP proxy in front of the shared services, never on the services.
  */
 const BOUND_MS = 5000;

@@ -43,7 +43,7 @@ describe('GET /clients/current/events (API.md section 9: the per-device stream)'
       data: expect.objectContaining({ clientId: laptop.clientId, userId: alice.id, current: false }),
     });
 
-    // Not session.refreshed: streaming it would cost every refresh (README, "Session events").
+    // Not session.refreshed: streaming it would cost every refresh (docs/events.md).
     await t.http.post('/token').send({ refreshToken: laptop.refreshToken! }).expect(201);
     await t.http.delete(`/clients/${phone.clientId}`).set(bearer(laptop)).expect(204);
     await stream.ended;

@@ -3,7 +3,7 @@ import { freshGet, OpenSocket, openSocket, trickle } from './support/raw-http';
 
 /*
  * Slow clients must not make the service unreachable. All test traffic comes from 127.0.0.1, so
- * each cap is set low here and proven on its own; what a proxy must add is in the README.
+ * each cap is set low here and proven on its own; what a proxy must add is in docs/operations.md.
  */
 async function untilClosed(sockets: OpenSocket[], count: number): Promise<void> {
   let closed = 0;

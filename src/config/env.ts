@@ -208,7 +208,7 @@ export class EnvironmentVariables {
   @IsIntegerString(1, 1_000_000) AUTH_RECOVERY_MAX_PER_ADDRESS = '30';
   @IsIntegerString(1, 1_000_000) AUTH_RECOVERY_MAX_PER_ACCOUNT = '5';
 
-  /** Receivers of the session events (README, Webhooks); unset: no webhook, no outbox row. */
+  /** Receivers of the session events (docs/events.md, Webhooks); unset: no webhook, no outbox row. */
   @ValidateIf(setOnly) @IsWebhookUrls() AUTH_WEBHOOK_URLS = '';
   /** Standard Webhooks secret, `whsec_` and 24 to 64 bytes in base64; required with AUTH_WEBHOOK_URLS. */
   @ValidateIf((object: EnvironmentVariables, value) => value !== '' || object.AUTH_WEBHOOK_URLS !== '')

@@ -2,7 +2,7 @@ import { applyDecorators } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsEmail, IsString, MaxLength } from 'class-validator';
 
-/** Addresses are stored trimmed and wholly lower-cased: one mailbox, one key (README, Recovery and email). */
+/** Addresses are stored trimmed and wholly lower-cased: one mailbox, one key (docs/security.md, Recovery and email). */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();
 
 export function IsEmailAddress(): PropertyDecorator {
