@@ -140,6 +140,22 @@ describe('GET /clients/current/events: a stream ends with what authorised it', (
       page.close();
     });
 
+    it('a no-cors request from another site (no Origin; Fetch Metadata says same-site or cross-site) gets 403 csrf', async () => {
+      const jill = await signUp(t.http);
+      const cookie = await cookieOf(jill);
+      for (const site of ['same-site', 'cross-site']) {
+        const refused = await openStream(t.url, { cookie, 'sec-fetch-site': site, 'sec-fetch-mode': 'no-cors' });
+        expect(refused.status).toBe(403);
+        await refused.ended;
+        expect(JSON.parse(refused.body)).toMatchObject({ statusCode: 403, reason: 'csrf' });
+      }
+      // The page's own request (the SDK's fetch) says same-origin.
+      const page = await openStream(t.url, { cookie, 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'cors' });
+      expect(page.status).toBe(200);
+      page.close();
+      await page.ended;
+    });
+
     it('admits its own origin, CORS_ORIGINS, no Origin at all, and Bearer requests from anywhere', async () => {
       const ivy = await signUp(t.http);
       const cookie = await cookieOf(ivy);

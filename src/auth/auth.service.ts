@@ -60,13 +60,20 @@ export class AuthService {
    * (RFC 6749 §6); it is checked before rotating, so a refused request spends nothing.
    */
   async refresh(refreshToken: string, origin: Origin, scope?: string): Promise<RefreshResponseDto> {
-    if (scope !== undefined) {
-      const granted = (await this.refreshTokens.grantedScope(refreshToken))?.split(' ') ?? [];
+    // Judged only for a token that was really issued: any other fails in rotate() with its own reason.
+    const presented = scope === undefined ? null : await this.refreshTokens.presented(refreshToken);
+    if (presented && scope !== undefined) {
+      const granted = presented.scope?.split(' ') ?? [];
       if (!scope.split(' ').every((s) => granted.includes(s))) throw new ScopeWidenedException();
     }
     const rotated = await this.refreshTokens.rotate(refreshToken, origin);
     const client = scope === undefined ? rotated.client : { ...rotated.client, scope };
     return { token: (await this.tokens(client, rotated.refreshToken, rotated.roles)) as Required<TokensDto> };
+  }
+
+  /** The client id of a refresh token that was really issued (see RefreshTokensService.presented); null otherwise. */
+  async issuedClientId(refreshToken: string): Promise<string | null> {
+    return (await this.refreshTokens.presented(refreshToken))?.id ?? null;
   }
 
   reject(refreshToken: string, origin: Origin): Promise<void> {

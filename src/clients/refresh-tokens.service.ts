@@ -121,12 +121,17 @@ export class RefreshTokensService {
     }
   }
 
-  /** The scope granted to the token's client (null: none, or no such client); reads, never rotates. */
-  async grantedScope(token: string): Promise<string | null> {
+  /**
+   * The client of a refresh token that was really issued and not yet replaced twice (the live one, or
+   * the one just rotated away, which the grace window may still forgive); null for any other secret.
+   * Reads, never rotates: a client id alone (the `sid` of any access token) learns nothing here.
+   */
+  async presented(token: string): Promise<Client | null> {
     const parsed = parseRefreshToken(token);
     if (!parsed) return null;
-    const client = await this.clients.findOne({ where: { id: parsed.clientId }, select: { id: true, scope: true } });
-    return client?.scope ?? null;
+    const client = await this.clients.findOneBy({ id: parsed.clientId });
+    const hash = hashSecret(parsed.secret);
+    return client && (client.refreshTokenHash === hash || client.previousRefreshTokenHash === hash) ? client : null;
   }
 
   /** The client whose live refresh token this is (for introspection); never rotates or counts as use. */

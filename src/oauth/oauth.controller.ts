@@ -1,16 +1,6 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Header, Headers, HttpCode, HttpException, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
-import {
-  AuthService,
-  ClientsService,
-  LoginDto,
-  type Origin,
-  parseRefreshToken,
-  parseRoles,
-  RefreshRejectedException,
-  RequestOrigin,
-  unearnedScopes,
-} from '../auth';
+import { AuthService, ClientsService, LoginDto, type Origin, parseRoles, RefreshRejectedException, RequestOrigin, unearnedScopes } from '../auth';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
 import { validateInput } from '../common/validate-input';
@@ -83,9 +73,10 @@ export class OAuthController {
     if (unearned.length > 0) throw oauthError('invalid_scope', `scope ${unearned.join(' ')} is not allowed for this user`.slice(0, 200));
   }
 
+  /** The state of the client whose really issued refresh token this is; null for a guessed or spent secret. */
   private async clientOf(refreshToken: string) {
-    const parsed = parseRefreshToken(refreshToken);
-    return parsed ? this.clients.state(parsed.clientId) : null;
+    const clientId = await this.auth.issuedClientId(refreshToken);
+    return clientId ? this.clients.state(clientId) : null;
   }
 
   private async grant(grantType: string, params: OAuthParams, origin: Origin, cookies: RequestCookies) {
@@ -102,7 +93,8 @@ export class OAuthController {
       case 'refresh_token': {
         const refreshToken = params.required('refresh_token');
         const scope = requestedScope(params);
-        // Before the rotation, so a refused request spends nothing. An unknown token fails in refresh().
+        // Before the rotation, so a refused request spends nothing; only for a really issued token, so a client
+        // id with a made-up secret learns nothing of the user's roles. Any other token fails in refresh().
         const client = scope === undefined ? null : await this.clientOf(refreshToken);
         if (scope !== undefined && client) this.checkEarned(scope, client.userRoles);
         return (await this.auth.refresh(refreshToken, origin, scope)).token;

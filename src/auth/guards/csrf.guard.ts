@@ -28,7 +28,8 @@ export class CsrfGuard implements CanActivate {
     const targets = [context.getHandler(), context.getClass()];
     if (SAFE_METHODS.has(request.method)) {
       const cookieAuthenticated = request.headers.authorization === undefined && this.cookies.access(request) !== undefined;
-      return !cookieAuthenticated || !this.reflector.getAllAndOverride<boolean>(ORIGIN_CHECKED, targets) || this.originAllowed(request);
+      if (!cookieAuthenticated || !this.reflector.getAllAndOverride<boolean>(ORIGIN_CHECKED, targets)) return true;
+      return this.originAllowed(request) && this.notFromAnotherSite(request);
     }
     const transport = this.reflector.getAllAndOverride<CookieTransportOptions | undefined>(COOKIE_TRANSPORT, targets);
     const isPublic = this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets);
@@ -39,6 +40,19 @@ export class CsrfGuard implements CanActivate {
     if (!usesCookies) return true;
     if (!cookieMode) throw new CsrfRejectedException('A request authenticated by a session cookie must send X-Session-Transport: cookie');
     return this.originAllowed(request);
+  }
+
+  /**
+   * A GET in no-cors mode (`<img>`, `<script>`, `fetch(url, {mode: 'no-cors'})`) carries no Origin, yet a
+   * page on another port of this host is same-site and gets the Lax cookie: Fetch Metadata says where it
+   * came from. A browser that sends neither header cannot be told apart, and is let through.
+   */
+  private notFromAnotherSite(request: FastifyRequest): boolean {
+    const site = request.headers['sec-fetch-site'];
+    if (request.headers.origin === undefined && (site === 'same-site' || site === 'cross-site')) {
+      throw new CsrfRejectedException('Cross-origin request refused: a page of another origin may not use session cookies here');
+    }
+    return true;
   }
 
   /** Every request that uses cookies unsafely, and cookie-authenticated @OriginChecked ones: a present Origin must be allowed. */
