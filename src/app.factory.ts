@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import { DynamicModule, Module, Type, UnsupportedMediaTypeException } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -12,6 +11,7 @@ import { DrainingFastifyAdapter } from './common/draining-fastify.adapter';
 import { jsonBodyParser } from './common/json-body';
 import { logRequests, requestId } from './common/logging.module';
 import { routeOptions } from './common/route-options';
+import { helmetHeaders } from './common/security-headers';
 import { InputValidationPipe } from './common/validate-input';
 import { Env, loadEnv } from './config/env';
 
@@ -65,10 +65,10 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
     });
   }
   // helmet's default headers (CSP script-src 'self' among them) on every response, errors included.
-  await app.register(fastifyHelmet);
+  const securityHeaders = await helmetHeaders();
   adapter.getInstance().addHook('onRequest', (request, reply, done) => {
     // no-store unless a route says otherwise (the JWKS): nearly every answer here is personal or a token.
-    reply.header('x-request-id', request.id).header('cache-control', 'no-store');
+    reply.headers(securityHeaders).header('x-request-id', request.id).header('cache-control', 'no-store');
     // Bodies are JSON; routes that say so (the OAuth endpoints, RFC 6749) also take form parameters.
     const type = request.headers['content-type'];
     const { formBody } = routeOptions(request);
