@@ -10,6 +10,7 @@ import { signJwt } from '../src/keys/jwt';
 import { thumbprint } from '../src/keys/key-material';
 import { KeysSchedulerService } from '../src/keys/keys-scheduler.service';
 import { KeysService } from '../src/keys/keys.service';
+import { Clock } from '../src/common/clock';
 import { SigningKey } from '../src/keys/signing-key.entity';
 import { ListeningApp, startApp, startListeningApp } from './support/app';
 import { controlAppClock, ManualClock } from './support/clock';
@@ -116,6 +117,37 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
       .get('/me')
       .set('authorization', await fromOldKey())
       .expect(401);
+  });
+});
+
+describe('a key made by another instance', () => {
+  it('is read at the first token signed by it, even just after start; then unknown kids re-read at most every 5 s', async () => {
+    // Two instances that start together on an empty database each make a first key; each must
+    // accept the other's tokens at once (a CI flake: B refused A's token for B's first 5 s).
+    const database = await createTestDatabase({ shared: true });
+    const a = await startApp({ DATABASE_URL: database.url });
+    const b = await startApp({ DATABASE_URL: database.url });
+    try {
+      let offset = 0;
+      const frozen = Date.now();
+      jest.spyOn(b.app.get(Clock), 'now').mockImplementation(() => frozen + offset);
+      const user = await signUp(a.http);
+      const keysOfA = a.app.get(KeysService);
+
+      await keysOfA.rotate({ immediately: true });
+      const first = await login(a.http, user);
+      await b.http.get('/me').set(bearer(first)).expect(200);
+
+      // The throttle stays: another unknown kid within 5 s of that re-read is refused without a read.
+      await keysOfA.rotate({ immediately: true });
+      const second = await login(a.http, user);
+      await b.http.get('/me').set(bearer(second)).expect(401);
+      offset += 5000;
+      await b.http.get('/me').set(bearer(second)).expect(200);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+      await database.drop();
+    }
   });
 });
 

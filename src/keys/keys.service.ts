@@ -42,7 +42,8 @@ export class KeysService implements OnModuleInit {
   private signer!: LoadedKey;
   /** A published key waiting for its activation. */
   private pending: LoadedKey | undefined;
-  private lastReload = 0;
+  /** When an unknown kid last made this instance re-read (not the periodic reload: see verificationKey). */
+  private lastUnknownKidReload = 0;
   private encryption!: KeyEncryptionSecret;
 
   constructor(
@@ -71,13 +72,18 @@ export class KeysService implements OnModuleInit {
     return this.signer;
   }
 
-  /** A live key by kid. An unknown kid may be a key another instance just made: re-read, rarely. */
+  /**
+   * A live key by kid. An unknown kid may be a key another instance just made: re-read, at most every
+   * few seconds. The throttle counts only these re-reads: two instances starting together each make
+   * a first key, and the other's must be found at its first token, not after the start's own read.
+   */
   async verificationKey(kid: unknown): Promise<LoadedKey | undefined> {
     if (typeof kid !== 'string') return undefined;
     const key = this.keys.get(kid);
     const now = this.clock.now();
     if (key) return this.isLive(key, now) ? key : undefined;
-    if (now - this.lastReload < UNKNOWN_KID_RELOAD_SECONDS * 1000) return undefined;
+    if (now - this.lastUnknownKidReload < UNKNOWN_KID_RELOAD_SECONDS * 1000) return undefined;
+    this.lastUnknownKidReload = now;
     await this.reload();
     return this.keys.get(kid);
   }
@@ -121,7 +127,6 @@ export class KeysService implements OnModuleInit {
 
   async reload(): Promise<void> {
     const now = this.clock.now();
-    this.lastReload = now;
     const rows = await this.signingKeys.find({ order: { createdAt: 'ASC', kid: 'ASC' } });
     const live = rows.filter((row) => row.retiredAt === null || row.retiredAt.getTime() > now);
     const loaded = await Promise.all(live.map((row) => this.load(row)));
