@@ -48,7 +48,10 @@ describe(`DPoP end to end (API.md §14) on ${engineName}`, () => {
       .expect(200);
     expect(body.token.tokenType).toBe('DPoP');
     expect(decodeJwt(body.token.accessToken).cnf).toEqual({ jkt: key.jkt });
-    const clients = await t.http.get('/clients').set(await dpopHeaders(key, 'GET', url('/clients'), body.token.accessToken)).expect(200);
+    const clients = await t.http
+      .get('/clients')
+      .set(await dpopHeaders(key, 'GET', url('/clients'), body.token.accessToken))
+      .expect(200);
     expect(clients.body[0]).toEqual(expect.objectContaining({ bound: true, current: true }));
   });
 
