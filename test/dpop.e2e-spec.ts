@@ -289,3 +289,34 @@ describe('DPoP options', () => {
     }
   });
 });
+
+describe('DPoP and introspection', () => {
+  it('a bound token is not a Bearer credential for introspection; introspected, it shows its cnf', async () => {
+    const t = await startApp({ AUTH_ISSUER: ISSUER, AUTH_INTROSPECTION_SECRET: 'introspection-secret-0123456789' });
+    try {
+      const user = await signUp(t.http);
+      const key = await dpopKey();
+      const { body } = await t.http
+        .post('/auth?permanent=true')
+        .set(await dpopHeaders(key, 'POST', url('/auth')))
+        .send({ username: user.username, password: user.password })
+        .expect(200);
+      const asCaller = await t.http
+        .post('/oauth/introspect')
+        .type('form')
+        .set('authorization', `Bearer ${body.token.accessToken}`)
+        .send({ token: body.token.accessToken });
+      expect(asCaller.status).toBe(401);
+      const basic = Buffer.from('introspection:introspection-secret-0123456789').toString('base64');
+      const introspected = await t.http
+        .post('/oauth/introspect')
+        .type('form')
+        .set('authorization', `Basic ${basic}`)
+        .send({ token: body.token.accessToken })
+        .expect(200);
+      expect(introspected.body).toEqual(expect.objectContaining({ active: true, cnf: { jkt: key.jkt } }));
+    } finally {
+      await t.close();
+    }
+  });
+});

@@ -40,11 +40,11 @@ function deviceItem(client: ClientHistoryResponse): HTMLLIElement {
   const about = element('div');
   const name = element('div', deviceName(client), 'name');
   if (client.current) name.append(element('span', 'this device', 'tag'));
-  // Its tokens are useless off the device that holds the key (DPoP).
-  if (client.bound) name.append(element('span', 'bound to this device', 'tag'));
   const detail = element('p', undefined, 'detail');
   const last = client.endReason && client.endedAt ? time('ended', client.endedAt) : time('last active', client.lastUsedAt);
   detail.append(`${client.ip ? `Address ${client.ip}` : 'Address unknown'} · `, time('signed in', client.createdAt), ' · ', last);
+  // DPoP: its tokens are useless off the device that holds the key.
+  if (client.bound) detail.append(' · ', element('span', client.current ? 'bound to this device' : 'bound to its device', 'bound'));
   about.append(name, detail);
   if (client.endReason) about.append(element('p', endedWords(client), 'detail'));
   item.append(about);
