@@ -105,7 +105,6 @@ export interface DpopJwk {
   crv?: string;
   x?: string;
   y?: string;
-  [member: string]: unknown;
 }
 
 /** What the server asked for: authentication within `maxAge` seconds (RFC 9470; null when not readable). */
