@@ -100,6 +100,20 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     await expect(verifyDpopProof(await proof({ nonce: 'current' }), expected({ nonceIsValid }))).resolves.toBeDefined();
   });
 
+  it('refuses a jwk header that is not a usable public key of the alg, without a 500', async () => {
+    const headers = [
+      { jwk: { ...key.publicJwk, crv: 'P-384' } },
+      { jwk: { ...key.publicJwk, x: 42 } },
+      { jwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB' } },
+      { jwk: { kty: 'OKP', crv: 'Ed25519', x: key.publicJwk.x } },
+      { jwk: 'not an object' },
+      { jwk: undefined },
+    ];
+    for (const header of headers) {
+      await expect(verifyDpopProof(await proof({}, header), expected())).rejects.toEqual(refused());
+    }
+  });
+
   it('refuses what is not a compact JWS, without a 500', async () => {
     for (const garbage of ['', 'a.b', 'a.b.c', '!!.!!.!!', 'x'.repeat(5000)]) {
       await expect(verifyDpopProof(garbage, expected())).rejects.toEqual(refused());

@@ -84,8 +84,8 @@ export async function verifyDpopProof(proof: string, expected: DpopExpectations)
       requiredClaims: ['jti', 'htm', 'htu', 'iat'],
     }));
   } catch (error) {
-    if (error instanceof errors.JOSEError) throw new DpopProofInvalid(`The DPoP proof is invalid (${error.code})`);
-    throw error;
+    // Everything here came from the client (the key included): whatever jose or WebCrypto throws is a bad proof, never a 500.
+    throw new DpopProofInvalid(`The DPoP proof is invalid (${error instanceof errors.JOSEError ? error.code : 'malformed key'})`);
   }
   // jose checks presence; these check what the claims say.
   const { jti, htm, htu, iat, ath, nonce } = payload as Record<string, unknown>;
