@@ -44,7 +44,7 @@ describeInBrowser('DPoP in a browser (headless Chromium)', () => {
   let refreshes: jest.SpyInstance;
 
   beforeAll(async () => {
-    t = await startListeningApp({ AUTH_ACCESS_TTL: '2s' });
+    t = await startListeningApp({ AUTH_ACCESS_TTL: '2s', AUTH_COOKIE_SECURE: 'false' });
     csp = (await fetch(`${t.url}/health`)).headers.get('content-security-policy') as string;
     refreshes = jest.spyOn(t.app.get(AuthService), 'refresh');
     browser = await chromium.launch({
@@ -135,4 +135,34 @@ describeInBrowser('DPoP in a browser (headless Chromium)', () => {
       await context.close();
     }
   }, 90_000);
+
+  it('the account page (cookie mode) binds by itself and marks the device "bound to this device"', async () => {
+    const context = await browser.newContext();
+    try {
+      const page = await context.newPage();
+      await page.goto(`${t.url}/account`);
+      await page.locator('#loading').waitFor({ state: 'hidden' });
+      const user = credentials();
+      await httpCall(t.url, 'POST', '/users', user);
+      await page.getByLabel('Username').first().fill(user.username);
+      await page.getByLabel('Password', { exact: true }).first().fill(user.password);
+      await page.locator('#sign-in-keep').check();
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page
+        .locator('#devices > li .bound')
+        .filter({ hasText: /^bound to this device$/ })
+        .waitFor({ timeout: 10_000 });
+      // A refresh cookie copied out of the profile is useless without the key, and ends the session.
+      const cookies = await context.cookies();
+      const refreshCookie = cookies.find((cookie) => cookie.path === '/token');
+      expect(refreshCookie).toBeDefined();
+      const stolen = await fetch(`${t.url}/token`, {
+        method: 'POST',
+        headers: { 'x-session-transport': 'cookie', cookie: `${refreshCookie!.name}=${refreshCookie!.value}` },
+      });
+      expect(stolen.status).toBe(401);
+    } finally {
+      await context.close();
+    }
+  }, 60_000);
 });
