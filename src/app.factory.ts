@@ -60,8 +60,8 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
       methods: ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'],
       maxAge: 600,
       credentials: true,
-      allowedHeaders: ['content-type', 'authorization', 'x-session-transport', 'x-request-id'],
-      exposedHeaders: ['link', 'retry-after', 'www-authenticate', 'x-request-id'],
+      allowedHeaders: ['content-type', 'authorization', 'x-session-transport', 'x-request-id', 'dpop'],
+      exposedHeaders: ['link', 'retry-after', 'www-authenticate', 'x-request-id', 'dpop-nonce'],
     });
   }
   // helmet's default headers (CSP script-src 'self' among them) on every response, errors included.

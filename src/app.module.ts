@@ -6,6 +6,7 @@ import { AdminModule } from './admin/admin.module';
 import { AuthModule } from './auth';
 import { ClientsModule } from './clients/clients.module';
 import { ClockModule } from './common/clock';
+import { DpopModule } from './dpop';
 import { LoggingModule } from './common/logging.module';
 import type { Env } from './config/env';
 import { createDataSource } from './database/data-source';
@@ -49,6 +50,7 @@ export class AppModule {
           ...pick(auth, [...LOGIN_LIMITS, 'signupMaxPerAddress', 'signupWindow', 'refreshMaxPerMinute', 'issuer', 'cookieSecure']),
           recovery: pick(recovery, ['window', 'maxPerAddress', 'maxPerAccount']),
         }),
+        DpopModule.forRoot({ ...env.dpop, issuer: auth.issuer }),
         UsersModule.forRoot(pick(auth, ['signup'])),
         ClientsModule.forRoot(pick(auth, [...SESSION_LIFETIMES, 'accessTtl', 'pruneInterval', 'maxClientsPerUser'])),
         AuthModule.forRoot({

@@ -52,6 +52,7 @@ const FORBIDDEN: Array<[RegExp, string]> = [
   [/ -> admin$/, 'nothing depends on admin'],
   [/ -> oauth$/, 'nothing depends on oauth'],
   [/^oauth -> (users|clients|keys)$/, 'oauth reaches users and clients through the auth barrel'],
+  [/^dpop -> (auth|oauth|clients|users|keys)$/, 'dpop knows proofs, not sessions: auth and oauth apply its answers'],
 ];
 
 /** The only globals, each for a reason; every other module is imported by what uses it. */

@@ -33,6 +33,7 @@ describe('GET /clients, DELETE /clients/:id, DELETE /clients', () => {
         os: null,
         permanent: false,
         current: true,
+        bound: false,
       },
       expect.objectContaining({ id: phone.clientId, userAgent: 'phone', permanent: true, current: false }),
     ]);

@@ -43,6 +43,8 @@ function deviceItem(client: ClientHistoryResponse): HTMLLIElement {
   const detail = element('p', undefined, 'detail');
   const last = client.endReason && client.endedAt ? time('ended', client.endedAt) : time('last active', client.lastUsedAt);
   detail.append(`${client.ip ? `Address ${client.ip}` : 'Address unknown'} · `, time('signed in', client.createdAt), ' · ', last);
+  // DPoP: its tokens are useless off the device that holds the key.
+  if (client.bound) detail.append(' · ', element('span', client.current ? 'bound to this device' : 'bound to its device', 'bound'));
   about.append(name, detail);
   if (client.endReason) about.append(element('p', endedWords(client), 'detail'));
   item.append(about);

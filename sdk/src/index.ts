@@ -86,6 +86,25 @@ export interface AuthClientOptions {
    * Without it, such a request fails with an AuthError whose reason is `reauthentication_required`.
    */
   onReauthenticate?: (request: ReauthenticationRequest) => Promise<boolean | void> | boolean | void;
+  /**
+   * DPoP (RFC 9449): binds the session to a key this device cannot export, so a refresh or access
+   * token copied off it is useless elsewhere. Default `true` where WebCrypto and IndexedDB exist
+   * (browsers: a non-extractable ES256 key, one per origin and service, kept in IndexedDB); `false`
+   * elsewhere. Node: pass your key pair (`{ privateKey, publicJwk }` or a CryptoKeyPair, ES256 or
+   * Ed25519); `true` there makes a key that lives as long as the process. `false` turns it off.
+   */
+  dpop?: boolean | DpopKeyPair;
+}
+
+/** A DPoP key pair of your own (WebCrypto keys): the private key signs, the public JWK goes in every proof. */
+export type DpopKeyPair = { privateKey: DpopCryptoKey; publicKey: DpopCryptoKey } | { privateKey: DpopCryptoKey; publicJwk: DpopJwk };
+/** WebCrypto's CryptoKey, opaque here: the client compiles without the DOM's types too. */
+export type DpopCryptoKey = object;
+export interface DpopJwk {
+  kty?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
 }
 
 /** What the server asked for: authentication within `maxAge` seconds (RFC 9470; null when not readable). */
@@ -183,6 +202,8 @@ interface SessionRecord {
   accessExpiresAt: number;
   refreshExpiresAt: number | null;
   sessionExpiresAt: number | null;
+  /** The server bound the session to this device's DPoP key (token type `DPoP`). */
+  bound?: boolean;
 }
 
 interface Channel {
@@ -245,6 +266,8 @@ class Client implements AuthClient {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private closed = false;
   private readonly streams = new Set<EventStream>();
+  /** Null: no DPoP. */
+  private readonly dpop: DpopSigner | null;
 
   constructor(private readonly options: AuthClientOptions) {
     if (options.transport !== 'cookie' && options.transport !== 'header') throw new TypeError('transport must be "cookie" or "header"');
@@ -263,6 +286,7 @@ class Client implements AuthClient {
       (this.channel as { unref?: () => void }).unref?.();
     }
     this.loaded = this.reload();
+    this.dpop = dpopSigner(options.dpop, this.key);
   }
 
   get state(): AuthState {
@@ -402,7 +426,7 @@ class Client implements AuthClient {
     return this.authed(() => {
       const request = new Request(original.clone(), this.cookie ? { credentials: 'include' } : {});
       if (this.cookie) request.headers.set('x-session-transport', 'cookie');
-      else if (this.record?.accessToken) request.headers.set('authorization', `Bearer ${this.record.accessToken}`);
+      else if (this.record?.accessToken) request.headers.set('authorization', `${this.record.bound ? 'DPoP' : 'Bearer'} ${this.record.accessToken}`);
       return request;
     });
   }
@@ -528,6 +552,7 @@ class Client implements AuthClient {
       accessExpiresAt: now + token.expiresIn * 1000,
       refreshExpiresAt: token.refreshExpiresAt ? Date.parse(token.refreshExpiresAt) : null,
       sessionExpiresAt: token.sessionExpiresAt ? Date.parse(token.sessionExpiresAt) : null,
+      bound: token.tokenType === 'DPoP',
     };
   }
 
@@ -602,7 +627,7 @@ class Client implements AuthClient {
     if (this.cookie) headers['x-session-transport'] = 'cookie';
     // Only to the service itself: a `Link` to follow could name another origin.
     else if (authenticated && this.record?.accessToken && originOf(url) === originOf(this.base))
-      headers.authorization = `Bearer ${this.record.accessToken}`;
+      headers.authorization = `${this.record.bound ? 'DPoP' : 'Bearer'} ${this.record.accessToken}`;
     return new Request(url, {
       method,
       headers,
@@ -613,8 +638,23 @@ class Client implements AuthClient {
   }
 
   private async transmit(request: Request): Promise<Response> {
+    const dpop = this.dpop;
+    const origin = new URL(request.url).origin;
+    // Proofs go only where our token may go: the service and tokenOrigins.
+    if (!dpop || !this.tokenOrigins.has(origin)) return this.sendOnce(request);
+    const retry = request.clone();
+    const first = await this.sendOnce(await dpop.prove(request));
+    // RFC 9449 §8: the server wants its nonce in the proof; once, with the nonce it just gave.
+    if (!(await needsNonce(first)) || !first.headers.get('dpop-nonce')) return first;
+    return this.sendOnce(await dpop.prove(retry));
+  }
+
+  private async sendOnce(request: Request): Promise<Response> {
     try {
-      return await this.send(request);
+      const response = await this.send(request);
+      const nonce = response.headers.get('dpop-nonce');
+      if (nonce && this.dpop) this.dpop.nonces.set(new URL(request.url).origin, nonce);
+      return response;
     } catch (error) {
       throw new AuthError(0, `No answer from ${this.base}: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -770,5 +810,168 @@ class EventStream {
       this.stop(String((event.data as { reason?: unknown } | null)?.reason ?? 'ended'));
       this.hooks.learnEnding();
     }
+  }
+}
+
+/** A DPoP error asking for the server's nonce: a 401 challenge on a resource, a 400 body on a token endpoint. */
+async function needsNonce(response: Response): Promise<boolean> {
+  if (response.status === 401) return /error="?use_dpop_nonce/.test(response.headers.get('www-authenticate') ?? '');
+  if (response.status !== 400) return false;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { reason?: unknown; error?: unknown } | null;
+  return body?.reason === 'use_dpop_nonce' || body?.error === 'use_dpop_nonce';
+}
+
+interface DpopSigner {
+  /** The server nonce last seen, per origin. */
+  nonces: Map<string, string>;
+  /** The request with a fresh proof (`DPoP`), and `ath` when it carries a DPoP access token. */
+  prove(request: Request): Promise<Request>;
+}
+
+interface DpopKeyMaterial {
+  privateKey: DpopCryptoKey;
+  publicJwk: DpopJwk;
+}
+
+/* What this client uses of WebCrypto and IndexedDB, declared here (no DOM types in a Node build). */
+interface Subtle {
+  generateKey(algorithm: object, extractable: boolean, usages: string[]): Promise<unknown>;
+  exportKey(format: 'jwk', key: DpopCryptoKey): Promise<DpopJwk>;
+  sign(algorithm: object, key: DpopCryptoKey, data: Uint8Array): Promise<ArrayBuffer>;
+  digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer>;
+}
+interface IdbRequest<T> {
+  result: T;
+  error: unknown;
+  onsuccess: (() => void) | null;
+  onerror: (() => void) | null;
+}
+interface IdbStore {
+  get(key: string): IdbRequest<unknown>;
+  put(value: unknown, key: string): unknown;
+}
+interface IdbTransaction {
+  objectStore(name: string): IdbStore;
+  error: unknown;
+  oncomplete: (() => void) | null;
+  onerror: (() => void) | null;
+}
+interface IdbDatabase {
+  transaction(name: string, mode: 'readonly' | 'readwrite'): IdbTransaction;
+  createObjectStore(name: string): unknown;
+  close(): void;
+}
+interface IdbFactory {
+  open(name: string, version: number): IdbRequest<IdbDatabase> & { onupgradeneeded: (() => void) | null };
+}
+
+const webCrypto = (globalThis as unknown as { crypto?: { subtle?: Subtle; randomUUID?: () => string } }).crypto;
+const subtle = webCrypto?.subtle;
+const indexedDb = (globalThis as unknown as { indexedDB?: IdbFactory }).indexedDB;
+
+const base64url = (bytes: ArrayBuffer | Uint8Array) => {
+  let binary = '';
+  for (const byte of new Uint8Array(bytes)) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+};
+const utf8 = (text: string) => new TextEncoder().encode(text);
+
+function dpopSigner(option: AuthClientOptions['dpop'], storageKey: string): DpopSigner | null {
+  if (option === false || !subtle) return null;
+  let material: Promise<DpopKeyMaterial>;
+  if (option && option !== true) material = ownKey(option);
+  else if (indexedDb) material = storedKey(storageKey);
+  else if (option === true) material = newKey().then(({ record }) => record);
+  else return null; // the default outside browsers: off
+  // A key that cannot be had (storage blocked, say) leaves requests unproven: the server then binds nothing.
+  const usable = material.catch(() => null);
+  const nonces = new Map<string, string>();
+  return {
+    nonces,
+    async prove(request) {
+      const key = await usable;
+      if (!key) return request;
+      const { privateKey, publicJwk } = key;
+      const url = new URL(request.url);
+      const authorization = /^DPoP (\S+)$/.exec(request.headers.get('authorization') ?? '')?.[1];
+      const ed25519 = publicJwk.kty === 'OKP';
+      const header = { typ: 'dpop+jwt', alg: ed25519 ? 'EdDSA' : 'ES256', jwk: publicJwk };
+      const payload: Record<string, unknown> = {
+        jti: webCrypto!.randomUUID!(),
+        htm: request.method,
+        htu: `${url.origin}${url.pathname}`,
+        iat: Math.floor(Date.now() / 1000),
+      };
+      if (authorization) payload.ath = base64url(await subtle!.digest('SHA-256', utf8(authorization)));
+      const nonce = nonces.get(url.origin);
+      if (nonce) payload.nonce = nonce;
+      const input = `${base64url(utf8(JSON.stringify(header)))}.${base64url(utf8(JSON.stringify(payload)))}`;
+      const algorithm = ed25519 ? { name: 'Ed25519' } : { name: 'ECDSA', hash: 'SHA-256' };
+      const signature = await subtle!.sign(algorithm, privateKey, utf8(input));
+      const proven = new Request(request);
+      proven.headers.set('dpop', `${input}.${base64url(signature)}`);
+      return proven;
+    },
+  };
+}
+
+/** Only the public members: the JWK of a proof header must never carry more. */
+function publicOnly(jwk: DpopJwk): DpopJwk {
+  return jwk.kty === 'OKP' ? { kty: jwk.kty, crv: jwk.crv, x: jwk.x } : { kty: jwk.kty, crv: jwk.crv, x: jwk.x, y: jwk.y };
+}
+
+async function ownKey(pair: DpopKeyPair): Promise<DpopKeyMaterial> {
+  const publicJwk = 'publicJwk' in pair ? pair.publicJwk : await subtle!.exportKey('jwk', pair.publicKey);
+  return { privateKey: pair.privateKey, publicJwk: publicOnly(publicJwk) };
+}
+
+/** A new ES256 key whose private half can sign and never be exported, not even by this page. */
+async function newKey(): Promise<{ record: DpopKeyMaterial }> {
+  const pair = (await subtle!.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign'])) as {
+    privateKey: DpopCryptoKey;
+    publicKey: DpopCryptoKey;
+  };
+  return { record: { privateKey: pair.privateKey, publicJwk: publicOnly(await subtle!.exportKey('jwk', pair.publicKey)) } };
+}
+
+/**
+ * This origin's key for the service, from IndexedDB (CryptoKeys are stored as they are, still
+ * non-extractable). Made once: a tab that loses the race to store its new key takes the stored one,
+ * as the get and the put run in one transaction, so every tab signs with the same key.
+ */
+async function storedKey(id: string): Promise<DpopKeyMaterial> {
+  const database = await new Promise<IdbDatabase>((resolve, reject) => {
+    const open = indexedDb!.open('refresh-auth-dpop', 1);
+    open.onupgradeneeded = () => open.result.createObjectStore('keys');
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const read = (store: IdbStore) =>
+    new Promise<DpopKeyMaterial | undefined>((resolve, reject) => {
+      const get = store.get(id);
+      get.onsuccess = () => resolve(get.result as DpopKeyMaterial | undefined);
+      get.onerror = () => reject(get.error);
+    });
+  try {
+    const existing = await read(database.transaction('keys', 'readonly').objectStore('keys'));
+    if (existing) return existing;
+    const { record } = await newKey();
+    return await new Promise<DpopKeyMaterial>((resolve, reject) => {
+      const transaction = database.transaction('keys', 'readwrite');
+      const store = transaction.objectStore('keys');
+      let chosen = record;
+      const get = store.get(id);
+      get.onsuccess = () => {
+        if (get.result) chosen = get.result as DpopKeyMaterial;
+        else store.put(record, id);
+      };
+      transaction.oncomplete = () => resolve(chosen);
+      transaction.onerror = () => reject(transaction.error);
+    });
+  } finally {
+    database.close();
   }
 }

@@ -18,7 +18,8 @@ export interface MeResponse extends UserResponse {
 /** The token part of POST /auth and POST /token; in cookie mode without accessToken and refreshToken. */
 export interface TokensResponse {
   accessToken?: string;
-  tokenType: 'Bearer';
+  /** `DPoP` when the session is bound to this device's DPoP key. */
+  tokenType: 'Bearer' | 'DPoP';
   /** Seconds until the access token expires. */
   expiresIn: number;
   refreshToken?: string;
@@ -56,6 +57,8 @@ export interface ClientResponse {
   os: string | null;
   permanent: boolean;
   current: boolean;
+  /** Bound to a DPoP key (API.md §14): its tokens work only with proofs by that device's key. */
+  bound: boolean;
 }
 
 export type ClientEnding =

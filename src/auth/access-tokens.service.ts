@@ -30,6 +30,8 @@ export interface AccessTokenClaims {
   scope?: string;
   /** When the user last proved who they are on this client, seconds (OIDC Core §2; @RecentAuth reads it). */
   auth_time: number;
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to; only for a bound client. */
+  cnf?: { jkt: string };
 }
 
 export class AccessTokenInvalid extends Error {
@@ -62,7 +64,7 @@ export class AccessTokensService {
    * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
    */
   async issue(
-    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'>,
+    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'> & Partial<Pick<Client, 'dpopJkt'>>,
     grant: { roles: readonly string[]; scope: string | null },
   ): Promise<AccessTokenDto> {
     const now = Math.floor(this.clock.now() / 1000);
@@ -83,10 +85,11 @@ export class AccessTokensService {
       auth_time: Math.floor(client.authenticatedAt.getTime() / 1000),
       roles: [...grant.roles],
       ...(scope && { scope }),
+      ...(client.dpopJkt && { cnf: { jkt: client.dpopJkt } }),
     };
     const accessToken = await signJwt(claims, key, { typ: 'at+jwt' });
     if (Buffer.byteLength(accessToken) > ACCESS_TOKEN_MAX_BYTES) throw new AccessTokenTooLargeException();
-    return { accessToken, tokenType: 'Bearer', expiresIn: exp - now };
+    return { accessToken, tokenType: client.dpopJkt ? 'DPoP' : 'Bearer', expiresIn: exp - now };
   }
 
   /**

@@ -18,6 +18,7 @@ import { LocalAuthGuard } from './guards/local-auth.guard';
 import { LoggedInUser } from './logged-in-user.decorator';
 import { CookieTransport } from './cookie-transport.decorator';
 import { RequestOrigin } from './origin.decorator';
+import { DpopKey, DpopProofGuard } from '../dpop';
 
 @ApiTags('auth')
 @Controller()
@@ -36,7 +37,8 @@ export class AuthController {
   @ApiBody({ type: LoginDto })
   @ApiQuery({ name: 'permanent', required: false, enum: ['true', 'false'] })
   @ApiErrors(400, 401, 429)
-  @UseGuards(LocalAuthGuard)
+  // The DPoP proof first: a request with a bad one spends no password check (API.md §14).
+  @UseGuards(DpopProofGuard, LocalAuthGuard)
   @CookieTransport()
   @Post('auth')
   @HttpCode(200)
@@ -45,8 +47,9 @@ export class AuthController {
     @Query('permanent') permanent: LoginQueryDto['permanent'],
     @RequestOrigin() origin: Origin,
     @Res({ passthrough: true }) reply: FastifyReply,
+    @DpopKey() dpopJkt: string | null,
   ): Promise<LoginResponseDto> {
-    const response = await this.auth.login(user, permanent === 'true', origin);
+    const response = await this.auth.login(user, permanent === 'true', origin, null, dpopJkt);
     const device = await this.deviceCookies.issue(user);
     reply.setCookie(device.name, device.value, device.options);
     return response;
@@ -87,10 +90,10 @@ export class AuthController {
   @Public()
   @ApiErrors(400, 401, 429)
   @Post('token')
-  @UseGuards(RefreshRateLimitGuard)
+  @UseGuards(RefreshRateLimitGuard, DpopProofGuard)
   @CookieTransport({ readsRefreshCookie: true })
-  refresh(@Body() body: RefreshTokenDto, @RequestOrigin() origin: Origin): Promise<RefreshResponseDto> {
-    return this.auth.refresh(body.refreshToken, origin);
+  refresh(@Body() body: RefreshTokenDto, @RequestOrigin() origin: Origin, @DpopKey() dpopJkt: string | null): Promise<RefreshResponseDto> {
+    return this.auth.refresh(body.refreshToken, origin, undefined, dpopJkt);
   }
 
   /** End the refresh token's client; 204 whether or not the token existed, so nothing leaks. */

@@ -2,6 +2,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { ClientsModule } from '../clients/clients.module';
+import { DpopModule } from '../dpop';
 import { EventsModule } from '../events';
 import { KeysModule } from '../keys/keys.module';
 import { RateLimitModule } from '../rate-limit';
@@ -23,7 +24,7 @@ import { LocalStrategy } from './local.strategy';
  * it imports are configured by the shell beside it (their own forRoot).
  */
 @Module({
-  imports: [PassportModule, UsersModule, ClientsModule, KeysModule, RateLimitModule, EventsModule],
+  imports: [PassportModule, UsersModule, ClientsModule, KeysModule, RateLimitModule, EventsModule, DpopModule],
   controllers: [AuthController, SessionPolicyController, BrowserClientController],
   providers: [
     AuthService,
@@ -37,7 +38,17 @@ import { LocalStrategy } from './local.strategy';
   ],
   // The guard and what it needs, so a host app can say @UseGuards(AccessTokenGuard); and the users,
   // clients and events Auth is built on, so what sits above it (OAuth, admin, features) imports Auth alone.
-  exports: [AuthService, AccessTokensService, AccessTokenClaimsRegistry, SessionCookies, AccessTokenGuard, UsersModule, ClientsModule, EventsModule],
+  exports: [
+    AuthService,
+    AccessTokensService,
+    AccessTokenClaimsRegistry,
+    SessionCookies,
+    AccessTokenGuard,
+    UsersModule,
+    ClientsModule,
+    EventsModule,
+    DpopModule,
+  ],
 })
 export class AuthModule extends AuthConfigurableModule {
   static forRoot(options: typeof AUTH_OPTIONS_TYPE): DynamicModule {

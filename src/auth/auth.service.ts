@@ -43,9 +43,10 @@ export class AuthService {
    * Opens a client for a user whose password checked out. A disabled user gets 403 only now, after
    * the password: someone without it learns nothing (OWASP ASVS V6).
    */
-  async login(user: User, permanent: boolean, origin: Origin, scope: string | null = null): Promise<LoginResponseDto> {
+  async login(user: User, permanent: boolean, origin: Origin, scope: string | null = null, dpopJkt: string | null = null): Promise<LoginResponseDto> {
     if (user.disabledAt !== null) throw new HttpError(403, 'Forbidden', 'This account is disabled', {}, { reason: 'disabled' });
-    const opened = await this.clients.open(user, permanent, origin, scope);
+    // dpopJkt: the login carried a DPoP proof, so the client is bound to its key (API.md §14).
+    const opened = await this.clients.open(user, permanent, origin, scope, dpopJkt);
     // null: the password changed while this login was checking the old one.
     if (!opened) throw new UnauthorizedException('Invalid username or password');
     const { client, refreshToken } = opened;
@@ -59,14 +60,14 @@ export class AuthService {
    * Rotates the refresh token. `scope` (OAuth) may narrow the access token's scope, never widen it
    * (RFC 6749 §6); it is checked before rotating, so a refused request spends nothing.
    */
-  async refresh(refreshToken: string, origin: Origin, scope?: string): Promise<RefreshResponseDto> {
+  async refresh(refreshToken: string, origin: Origin, scope?: string, dpopJkt: string | null = null): Promise<RefreshResponseDto> {
     // Judged only for a token that was really issued: any other fails in rotate() with its own reason.
     const presented = scope === undefined ? null : await this.refreshTokens.presented(refreshToken);
     if (presented && scope !== undefined) {
       const granted = presented.scope?.split(' ') ?? [];
       if (!scope.split(' ').every((s) => granted.includes(s))) throw new ScopeWidenedException();
     }
-    const rotated = await this.refreshTokens.rotate(refreshToken, origin);
+    const rotated = await this.refreshTokens.rotate(refreshToken, origin, dpopJkt);
     const client = scope === undefined ? rotated.client : { ...rotated.client, scope };
     return { token: (await this.tokens(client, rotated.refreshToken, rotated.roles)) as Required<TokensDto> };
   }
@@ -123,7 +124,7 @@ export class AuthService {
   }
 
   private async tokens(
-    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope'>,
+    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope' | 'dpopJkt'>,
     refreshToken: string | null,
     roles: string[],
   ): Promise<TokensDto> {

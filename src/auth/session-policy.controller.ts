@@ -2,12 +2,16 @@ import { ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { Public } from '../common/public.decorator';
 import { AUTH_OPTIONS, type AuthModuleOptions } from './auth.options';
+import { DpopService } from '../dpop';
 
 /** Published so clients can schedule refreshes instead of waiting for a 401. All durations in seconds. */
 @ApiTags('well-known')
 @Controller('.well-known')
 export class SessionPolicyController {
-  constructor(@Inject(AUTH_OPTIONS) private readonly config: AuthModuleOptions) {}
+  constructor(
+    @Inject(AUTH_OPTIONS) private readonly config: AuthModuleOptions,
+    private readonly dpop: DpopService,
+  ) {}
 
   @Public()
   @Get('session-policy')
@@ -30,6 +34,9 @@ export class SessionPolicyController {
         maxFailuresPerAddress: c.loginMaxFailuresPerAddress,
         maxSuccessesPerAddress: c.loginMaxSuccessesPerAddress,
       },
+      /** RFC 9449: the algorithms proofs may use, and whether a proof is required (AUTH_DPOP=required). */
+      dpop_signing_alg_values_supported: this.dpop.algorithms,
+      dpopRequired: this.dpop.required,
       serverTime: new Date().toISOString(),
     };
   }

@@ -94,4 +94,8 @@ export class Client {
   /** The OAuth scope granted at login (space-separated, RFC 6749 §3.3); a refresh may narrow, never widen it. */
   @Column({ type: 'varchar', length: 1024, nullable: true })
   scope!: string | null;
+
+  /** RFC 7638 thumbprint of the DPoP key this client is bound to (API.md §14): its refresh needs a proof by it. */
+  @Column({ name: 'dpop_jkt', type: 'varchar', length: 64, nullable: true })
+  dpopJkt!: string | null;
 }

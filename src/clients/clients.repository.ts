@@ -17,9 +17,9 @@ import { Client, ClientExpiry, RECENT_SPENT_HASHES } from './client.entity';
  * read. Columns left out start NULL or ''. The casts type parameters that do not go straight into a column.
  */
 const INSERT = `INSERT INTO clients
-  (id, user_id, permanent, refresh_token_hash, created_at, authenticated_at, last_used_at, expires_at, session_expires_at, ip, user_agent, scope)
+  (id, user_id, permanent, refresh_token_hash, created_at, authenticated_at, last_used_at, expires_at, session_expires_at, ip, user_agent, scope, dpop_jkt)
   SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:now AS BIGINT), CAST(:now AS BIGINT),
-    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope
+    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope, :dpopJkt
   FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt AND disabled_at IS NULL`;
 const INSERT_PARAMETERS = [
   'id',
@@ -33,6 +33,7 @@ const INSERT_PARAMETERS = [
   'ip',
   'userAgent',
   'scope',
+  'dpopJkt',
 ] as const;
 export type NewClient = Record<(typeof INSERT_PARAMETERS)[number], unknown>;
 
@@ -54,7 +55,9 @@ const END_BEYOND_CAP_PARAMETERS = ['userId', 'now', 'max'] as const;
  * The refresh: rotates only if the presented hash is still the live one and the client is live, pushes
  * the presented hash onto the recent spent hashes, moves the idle deadline (never past the absolute
  * one), and returns what the access token needs (the user's roles by primary key: no second query).
- * A disabled user's clients have all ended, so `ended_at IS NULL` refuses their refresh. rotated_at comes from the database's clock as the
+ * A disabled user's clients have all ended, so `ended_at IS NULL` refuses their refresh. A client bound
+ * to a DPoP key rotates only for a proof by that key (a NULL :dpopJkt matches no bound client); an
+ * unbound one presented with a proof becomes bound to it (API.md §14). rotated_at comes from the database's clock as the
  * statement runs, so the grace window counts from the commit, not from a request that waited out a stall.
  */
 const ROTATE = (dbNow: string) => `UPDATE clients SET
@@ -66,10 +69,12 @@ const ROTATE = (dbNow: string) => `UPDATE clients SET
   last_used_at = :now,
   expires_at = CASE WHEN session_expires_at < :idleDeadline THEN session_expires_at ELSE :idleDeadline END,
   ip = :ip,
-  user_agent = :userAgent
+  user_agent = :userAgent,
+  dpop_jkt = COALESCE(dpop_jkt, :dpopJkt)
 WHERE id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now
-RETURNING user_id, expires_at, session_expires_at, authenticated_at, scope, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
-const ROTATE_PARAMETERS = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent'] as const;
+  AND (dpop_jkt IS NULL OR dpop_jkt = :dpopJkt)
+RETURNING user_id, expires_at, session_expires_at, authenticated_at, scope, dpop_jkt, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
+const ROTATE_PARAMETERS = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent', 'dpopJkt'] as const;
 export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
 
 /*
@@ -79,9 +84,9 @@ export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
  */
 const REAUTHENTICATE = `UPDATE clients SET authenticated_at = :now
 WHERE id = :id AND user_id = :userId AND ended_at IS NULL AND expires_at > :now
-RETURNING expires_at, scope, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
+RETURNING expires_at, scope, dpop_jkt, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
 
-export type ReauthenticatedRow = Pick<RotatedRow, 'expires_at' | 'scope' | 'roles'>;
+export type ReauthenticatedRow = Pick<RotatedRow, 'expires_at' | 'scope' | 'roles' | 'dpop_jkt'>;
 
 /** Whether the presented hash is the one the last rotation replaced, within grace by the database's clock. */
 const WITHIN_GRACE = (dbNow: string) => `SELECT id FROM clients
@@ -125,6 +130,7 @@ export interface RotatedRow {
   session_expires_at: string | number;
   authenticated_at: string | number;
   scope: string | null;
+  dpop_jkt: string | null;
   roles: string | null;
 }
 

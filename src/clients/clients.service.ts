@@ -24,7 +24,7 @@ export interface OpenedClient {
 }
 
 export interface ReauthenticatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'scope'>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'scope' | 'dpopJkt'>;
   /** The user's roles as the update read them. */
   roles: string[];
 }
@@ -57,6 +57,7 @@ export class ClientsService {
     permanent: boolean,
     origin: Origin,
     scope: string | null = null,
+    dpopJkt: string | null = null,
   ): Promise<OpenedClient | null> {
     const userId = user.id;
     const now = this.clock.now();
@@ -83,6 +84,7 @@ export class ClientsService {
       endedByIp: null,
       endedByUserAgent: null,
       scope,
+      dpopJkt,
     });
     const inserted = await this.clientsRepository.insert({
       id: client.id,
@@ -96,6 +98,7 @@ export class ClientsService {
       ip: client.ip,
       userAgent: client.userAgent,
       scope,
+      dpopJkt,
     });
     if (!inserted) return null;
     await this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
@@ -115,7 +118,14 @@ export class ClientsService {
     const now = this.clock.now();
     const row = await this.clientsRepository.reauthenticate(clientId, userId, now);
     if (!row) return null;
-    const client = { id: clientId, userId, expiresAt: new Date(Number(row.expires_at)), authenticatedAt: new Date(now), scope: row.scope };
+    const client = {
+      id: clientId,
+      userId,
+      expiresAt: new Date(Number(row.expires_at)),
+      authenticatedAt: new Date(now),
+      scope: row.scope,
+      dpopJkt: row.dpop_jkt,
+    };
     return { client, roles: parseRoles(row.roles) };
   }
 

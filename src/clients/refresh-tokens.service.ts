@@ -16,7 +16,7 @@ import { formatRefreshToken, hashSecret, newSecret, openSuccessor, parseRefreshT
 
 /** What a rotation returns: enough of the client to issue its tokens. */
 export interface RotatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope'>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope' | 'dpopJkt'>;
   refreshToken: string;
   /** The user's roles as the rotation read them. */
   roles: string[];
@@ -35,8 +35,11 @@ export class RefreshTokensService {
     private readonly events: SessionEventsService,
   ) {}
 
-  /** Trades a refresh token for its successor, or throws RefreshRejectedException. */
-  async rotate(token: string, origin: Origin): Promise<RotatedClient> {
+  /**
+   * Trades a refresh token for its successor, or throws RefreshRejectedException. `dpopJkt`: the
+   * thumbprint of the request's verified DPoP key, if it had a proof (it binds an unbound client).
+   */
+  async rotate(token: string, origin: Origin, dpopJkt: string | null = null): Promise<RotatedClient> {
     const parsed = parseRefreshToken(token);
     if (!parsed) throw new RefreshRejectedException('invalid');
     const presentedHash = hashSecret(parsed.secret);
@@ -54,6 +57,7 @@ export class RefreshTokensService {
       idleDeadline: now + this.config.refreshIdleTtl * 1000,
       ip: seen.ip,
       userAgent: seen.userAgent,
+      dpopJkt,
     });
     if (row) {
       this.cache.forget(parsed.clientId); // its deadline moved
@@ -66,19 +70,26 @@ export class RefreshTokensService {
           sessionExpiresAt: new Date(Number(row.session_expires_at)),
           authenticatedAt: new Date(Number(row.authenticated_at)),
           scope: row.scope,
+          dpopJkt: row.dpop_jkt,
         },
         refreshToken: formatRefreshToken(parsed.clientId, successor),
         roles: parseRoles(row.roles),
       };
     }
-    return this.explainFailedRotation(parsed, presentedHash, origin, now);
+    return this.explainFailedRotation(parsed, presentedHash, origin, now, dpopJkt);
   }
 
   /**
    * The UPDATE matched nothing: either a retry within grace (answered with the same successor the
    * first request got), or reuse of a spent token (the client ends), or a dead or unknown token.
    */
-  private async explainFailedRotation(parsed: RefreshToken, presentedHash: string, origin: Origin, now: number): Promise<RotatedClient> {
+  private async explainFailedRotation(
+    parsed: RefreshToken,
+    presentedHash: string,
+    origin: Origin,
+    now: number,
+    dpopJkt: string | null,
+  ): Promise<RotatedClient> {
     const client = await this.clients.findOneBy({ id: parsed.clientId });
     if (!client) throw new RefreshRejectedException('invalid');
     const known = this.wasIssued(client, presentedHash);
@@ -87,6 +98,12 @@ export class RefreshTokensService {
     if (dead) {
       if (client.endedAt === null && client.endReason === null) await this.clientsService.announceExpired(client.id); // its one session.ended
       throw new RefreshRejectedException(dead);
+    }
+    if (client.dpopJkt !== null && client.dpopJkt !== dpopJkt) {
+      // A token of a bound client without a proof by its key: copied off the device (API.md §14). Like
+      // a reuse, the client ends, never refreshes (a grace retry included); the presenter is likely the thief.
+      await this.clientsService.endById(client.id, 'reused', origin, { kind: 'system' });
+      throw new RefreshRejectedException('reused');
     }
     if (client.refreshTokenHash === presentedHash) {
       // Matched the live token yet lost the UPDATE: the client ended or expired in between.

@@ -12,6 +12,8 @@ export const SIGNING_ALGORITHMS = ['ES256', 'EdDSA', 'RS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
 const BOOLEAN = ['true', 'false'];
+export const DPOP_MODES = ['optional', 'required'] as const;
+export type DpopMode = (typeof DPOP_MODES)[number];
 export const COOKIE_SAMESITE = ['lax', 'strict', 'none'] as const;
 export type CookieSameSite = (typeof COOKIE_SAMESITE)[number];
 const setOnly = (_object: object, value: unknown) => value !== '';
@@ -222,6 +224,11 @@ export class EnvironmentVariables {
   @IsDuration('0', '365d') AUTH_WEBHOOK_RETENTION = '1d';
   @IsDuration('1s', '1m') AUTH_WEBHOOK_POLL_INTERVAL = '1s';
   @IsDuration('1s', '1m') AUTH_WEBHOOK_TIMEOUT = '5s';
+
+  /** RFC 9449 (docs/dpop.md): `optional` binds a client whose login carries a proof; `required` refuses logins, refreshes and tokens without. */
+  @IsIn(DPOP_MODES, expected(`one of ${DPOP_MODES.join(', ')}`)) AUTH_DPOP = 'optional';
+  /** Ask for server nonces in proofs (RFC 9449 §8): one more round trip per client every few minutes. */
+  @IsIn(BOOLEAN, expected('true or false')) AUTH_DPOP_NONCE = 'false';
 }
 
 /** Never printed, even when malformed. */
@@ -310,6 +317,12 @@ export interface Env {
     retention: number;
     pollInterval: number;
     timeout: number;
+  };
+  dpop: {
+    mode: DpopMode;
+    nonce: boolean;
+    /** What server nonces derive from, shared by the instances (AUTH_KEY_ENCRYPTION_SECRET); null: random to the process. */
+    nonceSecret: string | null;
   };
 }
 
@@ -400,6 +413,7 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       pollInterval: seconds(v.AUTH_WEBHOOK_POLL_INTERVAL),
       timeout: seconds(v.AUTH_WEBHOOK_TIMEOUT),
     },
+    dpop: { mode: v.AUTH_DPOP as DpopMode, nonce: v.AUTH_DPOP_NONCE === 'true', nonceSecret: v.AUTH_KEY_ENCRYPTION_SECRET || null },
   };
 }
 

@@ -32,7 +32,8 @@ export class IntrospectionService {
     const token = bearerToken(authorization);
     if (token) {
       const authenticated = await this.accessTokens.authenticate(token).catch(() => null);
-      if (authenticated) return { kind: 'user', userId: authenticated.caller.userId };
+      // A DPoP-bound token is never a Bearer credential (RFC 9449 §7.2): copied off its device, it would do here.
+      if (authenticated && authenticated.claims.cnf === undefined) return { kind: 'user', userId: authenticated.caller.userId };
     }
     throw new HttpError(401, 'Unauthorized', 'Introspection needs the introspection credentials or an access token', {
       'WWW-Authenticate': 'Basic realm="introspection", Bearer',
@@ -73,6 +74,8 @@ export class IntrospectionService {
       jti: claims.jti,
       // RFC 7662 §2.2: what the token may still do (a scope whose role was taken away is gone).
       ...(access.scope && { scope: access.scope }),
+      // RFC 9449 §6.2: the key a resource server must see a proof by.
+      ...(claims.cnf && { cnf: claims.cnf }),
     };
   }
 

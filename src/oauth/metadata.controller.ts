@@ -2,6 +2,7 @@ import { ApiTags } from '@nestjs/swagger';
 import { Controller, Get, Inject } from '@nestjs/common';
 import { Public } from '../common/public.decorator';
 import { OAUTH_OPTIONS, type OAuthModuleOptions } from './oauth.options';
+import { DPOP_ALGORITHMS } from '../dpop';
 
 /** RFC 8414 authorization-server metadata: where OAuth-aware clients find everything else. */
 @ApiTags('well-known')
@@ -26,6 +27,8 @@ export class MetadataController {
       token_endpoint_auth_methods_supported: ['none'],
       revocation_endpoint_auth_methods_supported: ['none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'bearer'],
+      // RFC 9449 §5.1: tokens bound to a proof's key when the request carries one.
+      dpop_signing_alg_values_supported: [...DPOP_ALGORITHMS],
       service_documentation: `${base}/docs`,
     };
   }

@@ -1,5 +1,6 @@
 import { Catch } from '@nestjs/common';
 import { AllExceptionsFilter, ErrorBody } from '../common/all-exceptions.filter';
+import { DPOP_ERRORS } from '../dpop';
 
 /**
  * RFC 6749 §5.2: the OAuth endpoints answer errors as `{error, error_description}`. Applied to the
@@ -12,13 +13,15 @@ export class OAuthExceptionFilter extends AllExceptionsFilter {
     const error =
       typeof body.oauthError === 'string'
         ? body.oauthError
-        : status === 401
-          ? 'invalid_client'
-          : status === 429
-            ? 'slow_down'
-            : status >= 500
-              ? 'server_error'
-              : 'invalid_request';
+        : typeof body.reason === 'string' && DPOP_ERRORS.has(body.reason)
+          ? body.reason // RFC 9449 §5: invalid_dpop_proof, use_dpop_nonce
+          : status === 401
+            ? 'invalid_client'
+            : status === 429
+              ? 'slow_down'
+              : status >= 500
+                ? 'server_error'
+                : 'invalid_request';
     return { error, error_description: Array.isArray(body.message) ? body.message.join('; ') : body.message };
   }
 }

@@ -9,6 +9,7 @@ import { Cookies, RefreshRateLimitGuard, type RequestCookies } from '../rate-lim
 import { IntrospectionService } from './introspection.service';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 import { oauthError, OAuthParams, OAuthRequest, requestedScope } from './oauth-params';
+import { DpopKey, DpopProofGuard } from '../dpop';
 
 /**
  * Every OAuth endpoint: form bodies as RFC 6749 requires, and RFC 6749 errors even for what fails
@@ -43,12 +44,17 @@ export class OAuthController {
   @ApiResponse({ status: 429, description: '{error: "slow_down"} with Retry-After' })
   @Post('token')
   @OAuthEndpoint()
-  @UseGuards(RefreshRateLimitGuard)
+  @UseGuards(RefreshRateLimitGuard, DpopProofGuard)
   @HttpCode(200)
   @Header('Pragma', 'no-cache')
-  async token(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin, @Cookies() cookies: RequestCookies) {
+  async token(
+    @OAuthRequest() params: OAuthParams,
+    @RequestOrigin() origin: Origin,
+    @Cookies() cookies: RequestCookies,
+    @DpopKey() dpopJkt: string | null,
+  ) {
     const grantType = params.required('grant_type');
-    const tokens = await this.grant(grantType, params, origin, cookies).catch((error: unknown) => {
+    const tokens = await this.grant(grantType, params, origin, cookies, dpopJkt).catch((error: unknown) => {
       // Wrong credentials, a disabled account (403) and dead refresh tokens are all "invalid_grant" (§5.2); 429 stays 429.
       const disabled = error instanceof HttpException && error.getStatus() === 403;
       if (error instanceof RefreshRejectedException || error instanceof UnauthorizedException || disabled) {
@@ -59,7 +65,7 @@ export class OAuthController {
     const scope = scopeOf(tokens.accessToken);
     return {
       access_token: tokens.accessToken,
-      token_type: 'Bearer',
+      token_type: tokens.tokenType,
       expires_in: tokens.expiresIn,
       refresh_token: tokens.refreshToken,
       // RFC 6749 §5.1: required when it differs from the request; a refresh drops scopes whose role was taken away.
@@ -79,7 +85,8 @@ export class OAuthController {
     return clientId ? this.clients.state(clientId) : null;
   }
 
-  private async grant(grantType: string, params: OAuthParams, origin: Origin, cookies: RequestCookies) {
+  /** dpopJkt: the request's verified DPoP key, which binds the client (RFC 9449 §5). */
+  private async grant(grantType: string, params: OAuthParams, origin: Origin, cookies: RequestCookies, dpopJkt: string | null) {
     switch (grantType) {
       case 'password': {
         if (!this.config.oauthPasswordGrant) break;
@@ -88,7 +95,7 @@ export class OAuthController {
         const user = await this.auth.checkCredentials(username, password, { ip: origin.ip ?? 'unknown', cookies });
         const scope = requestedScope(params);
         if (scope !== undefined) this.checkEarned(scope, parseRoles(user.roles));
-        return (await this.auth.login(user, true, origin, scope ?? null)).token;
+        return (await this.auth.login(user, true, origin, scope ?? null, dpopJkt)).token;
       }
       case 'refresh_token': {
         const refreshToken = params.required('refresh_token');
@@ -97,7 +104,7 @@ export class OAuthController {
         // id with a made-up secret learns nothing of the user's roles. Any other token fails in refresh().
         const client = scope === undefined ? null : await this.clientOf(refreshToken);
         if (scope !== undefined && client) this.checkEarned(scope, client.userRoles);
-        return (await this.auth.refresh(refreshToken, origin, scope)).token;
+        return (await this.auth.refresh(refreshToken, origin, scope, dpopJkt)).token;
       }
     }
     throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType).slice(0, 64)} is not supported`);

@@ -1,6 +1,7 @@
 export class AccessTokenDto {
   accessToken!: string;
-  tokenType!: 'Bearer';
+  /** `DPoP` when the client is bound to a DPoP key (RFC 9449 §5): send the token as `Authorization: DPoP`. */
+  tokenType!: 'Bearer' | 'DPoP';
   /** Seconds until the access token expires. */
   expiresIn!: number;
 }

@@ -6,6 +6,7 @@ import type { AccessTokensService } from '../access-tokens.service';
 import { Roles } from '../roles.decorator';
 import { Scopes } from '../scopes.decorator';
 import type { SessionCookies } from '../session-cookies';
+import type { DpopService } from '../../dpop';
 import { AccessTokenGuard } from './access-token.guard';
 
 @Roles('admin', 'support')
@@ -29,7 +30,7 @@ function guardFor(roles: string[], scope?: string): AccessTokenGuard {
   const accessTokens = {
     authenticate: async () => ({ caller: { userId: 'u', clientId: 'c' }, claims: { scope }, roles, scope: scope ?? null }),
   } as unknown as AccessTokensService;
-  return new AccessTokenGuard(new Reflector(), accessTokens, {} as SessionCookies, new Clock());
+  return new AccessTokenGuard(new Reflector(), accessTokens, {} as SessionCookies, new Clock(), { required: false } as DpopService);
 }
 
 const refusal = (reason: string) => expect.objectContaining({ response: expect.objectContaining({ statusCode: 403, reason }) });

@@ -1,13 +1,14 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Clock } from '../../common/clock';
 import type { Caller } from '../../common/current-user.decorator';
 import { IS_PUBLIC } from '../../common/public.decorator';
 import { AccessForbiddenException } from '../access-forbidden.exception';
 import { AccessTokenRejectedException } from '../../common/access-token-rejected.exception';
 import { AccessTokenClaims, AccessTokensService } from '../access-tokens.service';
-import { bearerToken } from '../bearer-token';
+import { authorizationToken } from '../bearer-token';
+import { DpopRejectedException, DpopService } from '../../dpop';
 import { ReauthenticationRequiredException } from '../reauthentication-required.exception';
 import { RECENT_AUTH, type RecentAuthRequirement } from '../recent-auth.decorator';
 import { REQUIRED_ROLES } from '../roles.decorator';
@@ -25,6 +26,7 @@ export class AccessTokenGuard implements CanActivate {
     private readonly accessTokens: AccessTokensService,
     private readonly cookies: SessionCookies,
     private readonly clock: Clock,
+    private readonly dpop: DpopService,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -32,13 +34,41 @@ export class AccessTokenGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Caller }>();
     // No Authorization header: the access cookie of cookie mode (CsrfGuard has vetted unsafe requests).
     const authorization = request.headers.authorization;
-    const token = authorization === undefined ? this.cookies.access(request) : bearerToken(authorization);
-    if (!token) throw new AccessTokenRejectedException('invalid', false);
-    const { caller, claims, roles, scope } = await this.accessTokens.authenticate(token);
+    const presented =
+      authorization === undefined ? { scheme: 'cookie' as const, token: this.cookies.access(request) } : authorizationToken(authorization);
+    if (!presented?.token) throw new AccessTokenRejectedException('invalid', false);
+    const { caller, claims, roles, scope } = await this.accessTokens.authenticate(presented.token);
+    // The hot path: an unbound Bearer token costs this one look at its claims and the scheme.
+    if (claims.cnf !== undefined || presented.scheme === 'DPoP' || this.dpop.required) {
+      await this.checkProof(context, { scheme: presented.scheme, token: presented.token }, claims);
+    }
     request.user = caller;
     this.authorize(context, roles, scope ?? undefined);
     this.requireRecentAuth(context, claims);
     return true;
+  }
+
+  /**
+   * RFC 9449 §7: a bound token travels as `Authorization: DPoP` with a proof by its key that hashes it
+   * in `ath`. In cookie mode the page cannot read its HttpOnly cookie to hash it: the proof by the
+   * key is required, `ath` is not. A Bearer-sent bound token, a DPoP-sent unbound one, or (AUTH_DPOP=required)
+   * any unbound one is refused.
+   */
+  private async checkProof(context: ExecutionContext, presented: { scheme: 'Bearer' | 'DPoP' | 'cookie'; token: string }, claims: AccessTokenClaims) {
+    const request = context.switchToHttp().getRequest<FastifyRequest>();
+    const jkt = typeof claims.cnf?.jkt === 'string' ? claims.cnf.jkt : null;
+    if (!jkt)
+      throw new DpopRejectedException(
+        'invalid_token',
+        this.dpop.required ? 'A DPoP-bound access token is required' : 'The access token is not DPoP-bound',
+        'resource',
+      );
+    if (presented.scheme === 'Bearer')
+      throw new DpopRejectedException('invalid_token', 'A DPoP-bound access token must be sent as Authorization: DPoP', 'resource');
+    const proof = await this.dpop.proofOf(request, 'resource', presented.scheme === 'DPoP' ? presented.token : undefined);
+    if (!proof) throw this.dpop.missing('resource');
+    if (proof.jkt !== jkt) throw this.dpop.wrongKey('resource');
+    this.dpop.offerNonce(context.switchToHttp().getResponse<FastifyReply>());
   }
 
   /** @RecentAuth: the token's auth_time is within the route's max age (RFC 9470), by our clock. */

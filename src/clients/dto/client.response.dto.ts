@@ -25,6 +25,8 @@ export class ClientResponseDto {
   permanent!: boolean;
   /** True for the client of the access token that asked. */
   current!: boolean;
+  /** Bound to a DPoP key (API.md §14): its tokens work only beside proofs by the device's key. */
+  bound!: boolean;
 
   static of(client: Client, currentClientId: string): ClientResponseDto {
     return {
@@ -37,6 +39,7 @@ export class ClientResponseDto {
       ...deviceOf(client.userAgent),
       permanent: client.permanent,
       current: client.id === currentClientId,
+      bound: client.dpopJkt !== null,
     };
   }
 }
