@@ -13,6 +13,7 @@ import { buildDataSourceOptions } from './database/database.options';
 import { entities } from './entities';
 import { EventsModule, WebhooksModule } from './events';
 import { HealthModule } from './health/health.module';
+import { IdentitiesModule } from './identities/identities.module';
 import { KeysModule } from './keys/keys.module';
 import { MailModule } from './mail';
 import { OAuthModule } from './oauth/oauth.module';
@@ -60,6 +61,7 @@ export class AppModule {
         OAuthModule.forRoot(pick(auth, ['issuer', 'introspectionSecret', 'oauthPasswordGrant', 'openScopes'])),
         RecoveryModule.forRoot(pick(recovery, ['publicUrl', 'resetTtl', 'emailVerifyTtl'])),
         WebhooksModule.forRoot(env.webhooks),
+        IdentitiesModule.forRoot({ ...env.identities, publicUrl: recovery.publicUrl, signup: auth.signup, corsOrigins: http.corsOrigins }),
         AdminModule,
         HealthModule,
         AccountPageModule,

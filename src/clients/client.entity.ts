@@ -94,4 +94,8 @@ export class Client {
   /** The OAuth scope granted at login (space-separated, RFC 6749 §3.3); a refresh may narrow, never widen it. */
   @Column({ type: 'varchar', length: 1024, nullable: true })
   scope!: string | null;
+
+  /** The upstream provider (API.md §12) whose sign-in opened this client; null for any other login. */
+  @Column({ name: 'identity_provider', type: 'varchar', length: 64, nullable: true })
+  identityProvider!: string | null;
 }

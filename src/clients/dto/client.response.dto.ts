@@ -25,6 +25,8 @@ export class ClientResponseDto {
   permanent!: boolean;
   /** True for the client of the access token that asked. */
   current!: boolean;
+  /** The upstream provider this client signed in through (API.md §12); absent for other logins. */
+  provider?: string;
 
   static of(client: Client, currentClientId: string): ClientResponseDto {
     return {
@@ -37,6 +39,7 @@ export class ClientResponseDto {
       ...deviceOf(client.userAgent),
       permanent: client.permanent,
       current: client.id === currentClientId,
+      ...(client.identityProvider && { provider: client.identityProvider }),
     };
   }
 }
