@@ -66,11 +66,42 @@ export class Identities1767200000000 implements MigrationInterface {
         ],
       }),
     );
+    // A sign-in or link under way at a provider: what the callback checks (state, the browser that
+    // started it, nonce, PKCE verifier), and for header-mode apps the one-time code it hands back.
+    await queryRunner.createTable(
+      new Table({
+        name: 'identity_logins',
+        columns: [
+          { name: 'id', type: 'varchar', length: '36', isPrimary: true },
+          { name: 'state_hash', type: 'varchar', length: '64' },
+          { name: 'browser_hash', type: 'varchar', length: '64' },
+          { name: 'provider', type: 'varchar', length: '64' },
+          { name: 'nonce', type: 'varchar', length: '64' },
+          { name: 'code_verifier', type: 'varchar', length: '128' },
+          { name: 'permanent', type: 'boolean' },
+          { name: 'return_to', type: 'varchar', length: '2048' },
+          { name: 'header_mode', type: 'boolean' },
+          { name: 'link_user_id', type: 'varchar', length: '36', isNullable: true },
+          { name: 'user_id', type: 'varchar', length: '36', isNullable: true },
+          { name: 'exchange_hash', type: 'varchar', length: '64', isNullable: true },
+          { name: 'created_at', type: 'bigint' },
+          { name: 'expires_at', type: 'bigint' },
+          { name: 'used_at', type: 'bigint', isNullable: true },
+          { name: 'exchanged_at', type: 'bigint', isNullable: true },
+        ],
+        indices: [
+          { name: 'uq_identity_logins_state', columnNames: ['state_hash'], isUnique: true },
+          { name: 'uq_identity_logins_exchange', columnNames: ['exchange_hash'], isUnique: true },
+          { name: 'idx_identity_logins_expires', columnNames: ['expires_at'] },
+        ],
+      }),
+    );
     await queryRunner.addColumn('clients', new TableColumn({ name: 'identity_provider', type: 'varchar', length: '64', isNullable: true }));
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.dropColumn('clients', 'identity_provider');
+    await queryRunner.dropTable('identity_logins');
     await queryRunner.dropTable('email_sign_ins');
     await queryRunner.dropTable('user_identities');
   }
