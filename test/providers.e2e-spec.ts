@@ -138,7 +138,10 @@ describe('signing in through an OpenID Connect provider', () => {
   it('refuses a replayed callback, and a code from one sign-in injected into another', async () => {
     const browser = new RedirectBrowser();
     const callback = await toCallback(browser, account());
+    const loginCookie = browser.cookie(t.url, 'oidc-login')!;
     expect((await browser.request(callback.href)).status).toBe(303);
+    // Even with the login cookie put back (the callback cleared it), the state is spent.
+    browser.setCookie(t.url, 'oidc-login', loginCookie);
     const replay = await browser.request(callback.href);
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ reason: 'invalid_state' });

@@ -14,7 +14,14 @@ describe('upstream providers in the environment', () => {
       AUTH_OIDC_GITHUB_CLIENT_ID: 'gh',
     });
     expect(env.identities.providers).toEqual([
-      { name: 'corp', kind: 'oidc', issuer: 'https://id.corp.example', clientId: 'app', clientSecret: 's3cret-value', scopes: ['openid', 'email', 'profile'] },
+      {
+        name: 'corp',
+        kind: 'oidc',
+        issuer: 'https://id.corp.example',
+        clientId: 'app',
+        clientSecret: 's3cret-value',
+        scopes: ['openid', 'email', 'profile'],
+      },
       { name: 'github', kind: 'github', issuer: 'https://github.com', clientId: 'gh', clientSecret: null, scopes: ['read:user'] },
       { name: 'my_idp', kind: 'oidc', issuer: 'https://idp.example', clientId: 'x', clientSecret: null, scopes: ['openid', 'email'] },
     ]);

@@ -21,7 +21,9 @@ describe('GitHubUpstream', () => {
           const body = new URLSearchParams(Buffer.concat(chunks).toString());
           seen.token = body;
           if (tokenApi) return tokenApi(body, res);
-          res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ access_token: 'gho_fake', token_type: 'bearer', scope: 'read:user' }));
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end(JSON.stringify({ access_token: 'gho_fake', token_type: 'bearer', scope: 'read:user' }));
         } else if (req.url === '/api/user') {
           seen.authorization = req.headers.authorization;
           userApi(res);

@@ -40,6 +40,10 @@ export class RedirectBrowser {
     throw new Error('too many redirects');
   }
 
+  setCookie(origin: string, name: string, value: string): void {
+    this.jar(origin).set(name, value);
+  }
+
   cookie(origin: string, name: string): string | undefined {
     return this.jar(origin).get(name);
   }
