@@ -14,6 +14,7 @@ import { buildDataSourceOptions } from './database/database.options';
 import { entities } from './entities';
 import { EventsModule, WebhooksModule } from './events';
 import { HealthModule } from './health/health.module';
+import { IdentitiesModule } from './identities/identities.module';
 import { KeysModule } from './keys/keys.module';
 import { MailModule } from './mail';
 import { OAuthModule } from './oauth/oauth.module';
@@ -57,11 +58,19 @@ export class AppModule {
           ...pick(auth, [...SESSION_LIFETIMES, ...LOGIN_LIMITS, 'issuer', 'audience', 'accessTtl', 'signup', 'reauthMaxAge', 'openScopes']),
           sessionCookies: env.sessionCookies,
           corsOrigins: http.corsOrigins,
+          identityProviders: env.identities.providers.map((provider) => provider.name),
           globalGuard: true,
         }),
         OAuthModule.forRoot(pick(auth, ['issuer', 'introspectionSecret', 'oauthPasswordGrant', 'openScopes'])),
         RecoveryModule.forRoot(pick(recovery, ['publicUrl', 'resetTtl', 'emailVerifyTtl'])),
         WebhooksModule.forRoot(env.webhooks),
+        IdentitiesModule.forRoot({
+          ...env.identities,
+          publicUrl: recovery.publicUrl,
+          signup: auth.signup,
+          corsOrigins: http.corsOrigins,
+          cookieSecure: env.sessionCookies.secure,
+        }),
         AdminModule,
         HealthModule,
         AccountPageModule,

@@ -5,6 +5,20 @@ import { MailOutboxEntry } from './mail/mail-outbox.entity';
 import { RecoveryToken } from './recovery/recovery-token.entity';
 import { User } from './users/user.entity';
 import { WebhookOutboxEntry } from './events/webhooks/webhook-outbox.entity';
+import { EmailSignIn } from './identities/email-sign-in.entity';
+import { IdentityLogin } from './identities/identity-login.entity';
+import { UserIdentity } from './identities/user-identity.entity';
 
 /** Every entity, for the app's and the TypeORM CLI's data source (database/ imports no feature). */
-export const entities = [User, Client, SigningKey, AuditEvent, RecoveryToken, MailOutboxEntry, WebhookOutboxEntry];
+export const entities = [
+  User,
+  Client,
+  SigningKey,
+  AuditEvent,
+  RecoveryToken,
+  MailOutboxEntry,
+  WebhookOutboxEntry,
+  UserIdentity,
+  EmailSignIn,
+  IdentityLogin,
+];

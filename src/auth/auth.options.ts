@@ -26,7 +26,12 @@ export type AuthModuleOptions = Pick<
   | 'loginMaxSuccessesPerAddress'
   | 'reauthMaxAge'
   | 'openScopes'
-> & { sessionCookies: Env['sessionCookies']; corsOrigins: string[] };
+> & {
+  sessionCookies: Env['sessionCookies'];
+  corsOrigins: string[];
+  /** The upstream sign-in providers' names (API.md §12), published in the session policy. */
+  identityProviders?: string[];
+};
 
 export const AUTH_OPTIONS = 'AUTH_OPTIONS';
 

@@ -28,3 +28,7 @@ export type { ClaimsProvider, TokenSubject } from './access-token-claims.registr
 export { OnEvent } from '@nestjs/event-emitter';
 export { SessionEventsService, SESSION_EVENT_TYPES, SessionNotifierService } from '../events';
 export type { Actor, EventOrigin, SessionEvent, SessionEventData, SessionEventType } from '../events';
+/* For sign-ins that end elsewhere (src/identities): cookie mode on their routes, and its cookies for a redirect. */
+export { CookieTransport } from './cookie-transport.decorator';
+export { SessionCookies } from './session-cookies';
+export type { LoginResponseDto } from './dto/tokens.response.dto';

@@ -26,6 +26,8 @@ export class SessionPolicyController {
       endedClientRetention: c.clientRetention,
       /** Whether POST /users is open (AUTH_SIGNUP), so a sign-in page offers sign-up only when it works. */
       signup: c.signup,
+      /** Names of the upstream providers (GET /auth/oidc/<name>), so a sign-in page shows a button for each. */
+      identityProviders: c.identityProviders ?? [],
       loginLimits: {
         window: c.loginWindow,
         maxFailuresPerUsernameAndAddress: c.loginMaxFailuresPerUserAddress,

@@ -98,4 +98,7 @@ export class Client {
   /** RFC 7638 thumbprint of the DPoP key this client is bound to (API.md §14): its refresh needs a proof by it. */
   @Column({ name: 'dpop_jkt', type: 'varchar', length: 64, nullable: true })
   dpopJkt!: string | null;
+  /** The upstream provider (API.md §12) whose sign-in opened this client; null for any other login. */
+  @Column({ name: 'identity_provider', type: 'varchar', length: 64, nullable: true })
+  identityProvider!: string | null;
 }

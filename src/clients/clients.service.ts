@@ -170,6 +170,11 @@ export class ClientsService {
     return state && isActive(state, this.clock.now()) ? state : null;
   }
 
+  /** Records the upstream provider whose sign-in opened this client (GET /clients shows it). */
+  async markIdentityProvider(clientId: string, provider: string): Promise<void> {
+    await this.clients.update({ id: clientId }, { identityProvider: provider });
+  }
+
   /** The user's live clients, newest first; with `includeEnded`, also those that ended within the retention period. */
   list(userId: string, includeEnded = false): Promise<Client[]> {
     return this.listQuery(userId, includeEnded).getMany();

@@ -229,6 +229,8 @@ export class EnvironmentVariables {
   @IsIn(DPOP_MODES, expected(`one of ${DPOP_MODES.join(', ')}`)) AUTH_DPOP = 'optional';
   /** Ask for server nonces in proofs (RFC 9449 §8): one more round trip per client every few minutes. */
   @IsIn(BOOLEAN, expected('true or false')) AUTH_DPOP_NONCE = 'false';
+  /** Upstream sign-in providers (AUTH_OIDC_<NAME>_..., parsed by parseIdentityProviders): the longest a call to one may take. */
+  @IsDuration('1s', '1m') AUTH_OIDC_TIMEOUT = '5s';
 }
 
 /** Never printed, even when malformed. */
@@ -306,6 +308,14 @@ export interface Env {
     maxPerAccount: number;
     /** Where mail goes without SMTP_URL. */
     mailFolder: string;
+  };
+  /** Signing in with upstream providers (API.md §12). */
+  identities: {
+    providers: IdentityProviderConfig[];
+    /** Discovery, token and user-info calls to a provider give up after this (seconds). */
+    timeout: number;
+    /** NODE_ENV=production: issuers must be https. */
+    production: boolean;
   };
   webhooks: {
     urls: string[];
@@ -404,6 +414,11 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       maxPerAccount: Number(v.AUTH_RECOVERY_MAX_PER_ACCOUNT),
       mailFolder: mailFolder(v.DATABASE_URL),
     },
+    identities: {
+      providers: parseIdentityProviders(source),
+      timeout: seconds(v.AUTH_OIDC_TIMEOUT),
+      production: source.NODE_ENV === 'production',
+    },
     webhooks: {
       urls: v.AUTH_WEBHOOK_URLS ? v.AUTH_WEBHOOK_URLS.split(',') : [],
       secret: v.AUTH_WEBHOOK_SECRET || null,
@@ -421,4 +436,67 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
 function mailFolder(databaseUrl: string): string {
   const file = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : ':memory:';
   return join(file === ':memory:' ? 'data' : dirname(file), 'mail');
+}
+
+/* ---- Upstream sign-in providers (API.md §12): AUTH_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET, _SCOPES ---- */
+
+export interface IdentityProviderConfig {
+  /** <NAME> lower-cased: the provider's name in URLs (/auth/oidc/<name>) and in GET /.well-known/session-policy. */
+  name: string;
+  /** `oidc`: any OpenID Connect issuer, found by discovery; `github`: the plain OAuth 2.0 preset (issuer https://github.com). */
+  kind: 'oidc' | 'github';
+  issuer: string;
+  clientId: string;
+  clientSecret: string | null;
+  scopes: string[];
+}
+
+const PROVIDER_VARIABLE = /^AUTH_OIDC_([A-Z0-9_]{1,32}?)_(ISSUER|CLIENT_ID|CLIENT_SECRET|SCOPES)$/;
+/** GitHub speaks OAuth 2.0, not OpenID Connect: this issuer selects the preset. */
+export const GITHUB_ISSUER = 'https://github.com';
+
+/** Every provider named in the environment, each checked whole; a problem throws an EnvError naming the variable. */
+export function parseIdentityProviders(source: Record<string, string | undefined>): IdentityProviderConfig[] {
+  const names = new Set<string>();
+  for (const [key, value] of Object.entries(source)) {
+    if (!key.startsWith('AUTH_OIDC_') || key === 'AUTH_OIDC_TIMEOUT' || value === undefined || value === '') continue;
+    const match = PROVIDER_VARIABLE.exec(key);
+    if (!match)
+      throw new EnvError(
+        `Invalid environment variable ${key}: expected AUTH_OIDC_<NAME>_ISSUER, _CLIENT_ID, _CLIENT_SECRET or _SCOPES (NAME: A-Z 0-9 _)`,
+      );
+    names.add(match[1]);
+  }
+  const production = source.NODE_ENV === 'production';
+  return [...names].sort().map((name) => {
+    const read = (suffix: string) => source[`AUTH_OIDC_${name}_${suffix}`] || '';
+    const issuer = read('ISSUER').replace(/\/+$/, '');
+    const fail = (suffix: string, problem: string): never => {
+      const value = suffix === 'CLIENT_SECRET' ? '<redacted>' : JSON.stringify(read(suffix));
+      throw new EnvError(`Invalid environment variable AUTH_OIDC_${name}_${suffix}=${value}: ${problem}`);
+    };
+    if (!issuer) fail('ISSUER', 'expected the issuer URL of the provider (every AUTH_OIDC_<NAME>_ variable needs one)');
+    if (!URL.canParse(issuer) || !/^https?:$/.test(new URL(issuer).protocol) || new URL(issuer).search || new URL(issuer).hash) {
+      fail('ISSUER', 'expected an http(s) URL without query or fragment');
+    }
+    // A plain-http issuer could be impersonated by anyone on the path, keys and all.
+    if (production && new URL(issuer).protocol !== 'https:') fail('ISSUER', 'expected an https URL (plain http only outside NODE_ENV=production)');
+    const clientId = read('CLIENT_ID');
+    if (!/^\S{1,255}$/.test(clientId)) fail('CLIENT_ID', 'expected the client id the provider gave this app');
+    const scopes = read('SCOPES')
+      .split(/[\s,]+/)
+      .filter(Boolean);
+    if (scopes.some((scope) => !/^[\x21\x23-\x5B\x5D-\x7E]+$/.test(scope))) fail('SCOPES', 'expected space- or comma-separated scope tokens');
+    const kind = issuer === GITHUB_ISSUER ? 'github' : 'oidc';
+    const defaults = kind === 'github' ? ['read:user'] : ['openid', 'email', 'profile'];
+    if (kind === 'oidc' && scopes.length > 0 && !scopes.includes('openid')) fail('SCOPES', 'expected the scopes to include openid');
+    return {
+      name: name.toLowerCase(),
+      kind,
+      issuer,
+      clientId,
+      clientSecret: read('CLIENT_SECRET') || null,
+      scopes: scopes.length ? scopes : defaults,
+    };
+  });
 }

@@ -12,5 +12,7 @@ export const SESSION_EVENT_TYPES = [
   'session.created',
   'session.refreshed',
   'session.ended',
+  'user.identity_linked',
+  'user.identity_unlinked',
 ] as const;
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];

@@ -20,7 +20,7 @@ export interface EventOrigin {
 
 export interface SessionEventData {
   'user.created': { username: string; by: Actor };
-  'user.password_changed': { by: Actor; reason: 'change' | 'admin' | 'reset' };
+  'user.password_changed': { by: Actor; reason: 'change' | 'admin' | 'reset' | 'set' };
   'user.roles_changed': { roles: string[]; previous: string[]; by: Actor };
   'user.disabled': { disabled: boolean; by: Actor };
   'user.deleted': { by: Actor };
@@ -28,6 +28,9 @@ export interface SessionEventData {
   'session.refreshed': { origin: EventOrigin };
   /** `reason` is the client's end reason (logout, revoked, reused, expired, disabled, ...). */
   'session.ended': { reason: string; by: Actor; origin?: EventOrigin };
+  /** An upstream identity (API.md §12) joined or left the account; `identityId` is what GET /me/identities lists. */
+  'user.identity_linked': { provider: string; identityId: string; by: Actor };
+  'user.identity_unlinked': { provider: string; identityId: string; by: Actor };
 }
 
 export interface SessionEvent<T extends SessionEventType = SessionEventType> {

@@ -56,8 +56,11 @@ export class UsersService {
     return profile;
   }
 
-  /** Signs a user up; `by` is who did (default: the new user, signing themselves up). */
-  async create(username: string, password: string, options: { email?: string | null; by?: Actor } = {}): Promise<User> {
+  /**
+   * Signs a user up; `by` is who did (default: the new user, signing themselves up). A null password
+   * (an account made by an upstream provider) is stored as '', which no password ever verifies against.
+   */
+  async create(username: string, password: string | null, options: { email?: string | null; by?: Actor } = {}): Promise<User> {
     const usernameKey = username.toLowerCase();
     if (await this.users.existsBy({ usernameKey })) throw usernameTaken();
     const now = new Date(this.clock.now());
@@ -65,7 +68,7 @@ export class UsersService {
       id: randomUUID(),
       username,
       usernameKey,
-      passwordHash: await this.hasher.hash(normalizePassword(password)),
+      passwordHash: password === null ? '' : await this.hasher.hash(normalizePassword(password)),
       createdAt: now,
       passwordChangedAt: now,
       roles: '',
@@ -110,6 +113,11 @@ export class UsersService {
     const user = await this.findById(id);
     const changedAt = new Date(Math.max(this.clock.now(), user.passwordChangedAt.getTime() + 1));
     await this.users.update({ id }, { passwordHash, passwordChangedAt: changedAt });
+  }
+
+  /** False for an account made by an upstream provider that has not set a password yet. */
+  async hasPassword(id: string): Promise<boolean> {
+    return (await this.findById(id)).passwordHash !== '';
   }
 
   /** The account a verified address belongs to, or null (addresses are stored normalised). */
@@ -169,7 +177,8 @@ export class UsersService {
     // lower-case to "k", and a NUL is an error on PostgreSQL.
     if (!USERNAME_PATTERN.test(username) || !isWellFormed(password)) return this.nobody(forms);
     const [row] = await this.byUsernameKey.rows<UserRow>({ usernameKey: username.toLowerCase() });
-    if (!row) return this.nobody(forms);
+    // No password (made by an upstream provider): the same verifies as for nobody, so timing tells nothing.
+    if (!row || row.password_hash === '') return this.nobody(forms);
     for (const form of forms) {
       if (!(await this.hasher.verify(row.password_hash, form))) continue;
       if (form !== forms[0]) row.password_hash = await this.rehash(row, forms[0]);

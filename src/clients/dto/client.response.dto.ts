@@ -27,6 +27,8 @@ export class ClientResponseDto {
   current!: boolean;
   /** Bound to a DPoP key (API.md §14): its tokens work only beside proofs by the device's key. */
   bound!: boolean;
+  /** The upstream provider this client signed in through (API.md §12); absent for other logins. */
+  provider?: string;
 
   static of(client: Client, currentClientId: string): ClientResponseDto {
     return {
@@ -40,6 +42,7 @@ export class ClientResponseDto {
       permanent: client.permanent,
       current: client.id === currentClientId,
       bound: client.dpopJkt !== null,
+      ...(client.identityProvider && { provider: client.identityProvider }),
     };
   }
 }

@@ -8,6 +8,7 @@ import { WebhookOutbox1765100000000 } from './1765100000000-webhook-outbox';
 import { AuditDetailsText1766000000000 } from './1766000000000-audit-details-text';
 import { RecentAuthentication1766100000000 } from './1766100000000-recent-authentication';
 import { DpopBinding1767100000000 } from './1767100000000-dpop-binding';
+import { Identities1767200000000 } from './1767200000000-identities';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   AuditDetailsText1766000000000,
   RecentAuthentication1766100000000,
   DpopBinding1767100000000,
+  Identities1767200000000,
 ];
