@@ -6,6 +6,7 @@ export { Public } from '../common/public.decorator';
 export { CurrentUser, type Caller } from '../common/current-user.decorator';
 export { AuthService } from './auth.service';
 export { AccessTokensService } from './access-tokens.service';
+export { SessionCookies } from './session-cookies';
 /* The users and clients Auth is built on, for what sits above it (OAuth, features): never imported from their folders. */
 export { ClientsService } from '../clients/clients.service';
 export { RefreshTokensService } from '../clients/refresh-tokens.service';

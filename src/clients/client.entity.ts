@@ -94,4 +94,8 @@ export class Client {
   /** The OAuth scope granted at login (space-separated, RFC 6749 §3.3); a refresh may narrow, never widen it. */
   @Column({ type: 'varchar', length: 1024, nullable: true })
   scope!: string | null;
+
+  /** The application (OpenID Connect, API.md §13) this client was opened for; null for our own logins. */
+  @Column({ name: 'application_id', type: 'varchar', length: 64, nullable: true })
+  applicationId!: string | null;
 }
