@@ -139,7 +139,8 @@ export class AuthorizeController {
   /** prompt=login, or a sign-in older than max_age: the user signs in again (once: see LOGIN_AFTER). */
   private needsSignIn(checked: AuthorizeRequest, session: BrowserSession, query: Record<string, unknown>): boolean {
     const after = typeof query[LOGIN_AFTER] === 'string' ? Number(query[LOGIN_AFTER]) * 1000 : NaN;
-    if (after <= session.authTime) return false;
+    // Strictly newer: auth_time counts whole seconds, and a sign-in in the request's own second may be the old one.
+    if (after < session.authTime) return false;
     const tooOld = checked.maxAge !== undefined && this.clock.now() - session.authTime > checked.maxAge * 1000;
     return checked.prompt.has('login') || tooOld;
   }

@@ -68,7 +68,7 @@ export class ClientAuthenticationService {
     return application;
   }
 
-  /** RFC 7523 §3 as OIDC Core §9 profiles it: iss = sub = client_id, aud = our token endpoint, exp, jti once. */
+  /** RFC 7523 §3 as OIDC Core §9 profiles it: iss = sub = client_id, aud = our token endpoint (or issuer), exp, jti once. */
   private async byAssertion(type: string, assertion: string | undefined, clientId: string | undefined): Promise<Application> {
     if (type !== JWT_BEARER || !assertion) throw invalidClient('client_assertion_type must be jwt-bearer, with a client_assertion');
     let claimed: string | undefined;
@@ -85,7 +85,8 @@ export class ClientAuthenticationService {
       ({ payload } = await jwtVerify(assertion, keys, {
         issuer: application.clientId,
         subject: application.clientId,
-        audience: this.tokenEndpoint,
+        // OIDC Core §9 names the token endpoint; RFC 7523bis (and openid-client) the issuer: both are us, nothing else is.
+        audience: [this.tokenEndpoint, this.config.issuer],
         requiredClaims: ['exp', 'jti'],
         currentDate: new Date(this.clock.now()),
         clockTolerance: 5,

@@ -43,10 +43,11 @@ export async function registerApp(t: ListeningApp, adminToken: string, overrides
 }
 
 /** openid-client's configuration for the app, found by discovery. */
-export async function relyingParty(t: ListeningApp, app: RegisteredApp, auth?: client.ClientAuth): Promise<client.Configuration> {
+export async function relyingParty(t: ListeningApp, app: RegisteredApp, auth?: client.ClientAuth, serverAhead = 0): Promise<client.Configuration> {
   const authentication = auth ?? (app.clientSecret ? client.ClientSecretBasic(app.clientSecret) : client.None());
-  const config = await client.discovery(new URL(t.url), app.clientId, undefined, authentication, { execute: [client.allowInsecureRequests] });
-  return config;
+  // serverAhead (ms): how far a test moved the server's clock; the relying party's assertions follow it.
+  const metadata = { [client.clockSkew]: Math.round(serverAhead / 1000) } as Partial<client.ClientMetadata>;
+  return client.discovery(new URL(t.url), app.clientId, metadata, authentication, { execute: [client.allowInsecureRequests] });
 }
 
 /** Signs the user in on the account page's API, in cookie mode, as the page does: the browser's cookie header. */
