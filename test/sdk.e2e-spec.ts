@@ -386,6 +386,7 @@ describe("the client's types", () => {
       os: true,
       permanent: true,
       current: true,
+      application: true,
     } satisfies Record<keyof ClientResponse, true>,
     EmailResponseDto: { email: true, verified: true, pendingEmail: true } satisfies Record<keyof EmailResponse, true>,
     ForgotPasswordResponseDto: { message: true } satisfies Record<keyof ForgotPasswordResponse, true>,

@@ -56,6 +56,8 @@ export interface ClientResponse {
   os: string | null;
   permanent: boolean;
   current: boolean;
+  /** The application this session signed in to through us (OpenID Connect), or null for our own sign-ins. */
+  application?: { clientId: string; name: string } | null;
 }
 
 export type ClientEnding =

@@ -98,4 +98,7 @@ export class Client {
   /** The application (OpenID Connect, API.md §13) this client was opened for; null for our own logins. */
   @Column({ name: 'application_id', type: 'varchar', length: 64, nullable: true })
   applicationId!: string | null;
+
+  /** Not a column: the application's name, read with the device list (ClientsService.page). */
+  applicationName?: string | null;
 }

@@ -182,7 +182,11 @@ export class ClientsService {
       options,
       isClientId,
     );
-    const { items, nextCursor } = keysetPage(await query.getMany(), options.limit, (client) => ({ at: client.createdAt, id: client.id }));
+    // The name of the application a client signed in to (API.md §13), so the list can say "Signed in to <app>".
+    query.leftJoin('applications', 'application', 'application.client_id = client.application_id').addSelect('application.name', 'application_name');
+    const { entities, raw } = await query.getRawAndEntities<{ application_name: string | null }>();
+    entities.forEach((client, index) => (client.applicationName = raw[index]?.application_name ?? null));
+    const { items, nextCursor } = keysetPage(entities, options.limit, (client) => ({ at: client.createdAt, id: client.id }));
     return { clients: items, nextCursor };
   }
 

@@ -25,6 +25,8 @@ export class ClientResponseDto {
   permanent!: boolean;
   /** True for the client of the access token that asked. */
   current!: boolean;
+  /** The application this session signed in to through us (OpenID Connect, API.md §13); null for our own sign-ins. */
+  application!: { clientId: string; name: string } | null;
 
   static of(client: Client, currentClientId: string): ClientResponseDto {
     return {
@@ -37,6 +39,7 @@ export class ClientResponseDto {
       ...deviceOf(client.userAgent),
       permanent: client.permanent,
       current: client.id === currentClientId,
+      application: client.applicationId ? { clientId: client.applicationId, name: client.applicationName ?? client.applicationId } : null,
     };
   }
 }
