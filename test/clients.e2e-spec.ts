@@ -33,6 +33,7 @@ describe('GET /clients, DELETE /clients/:id, DELETE /clients', () => {
         os: null,
         permanent: false,
         current: true,
+        application: null, // our own sign-in, not an application's (API.md §13)
       },
       expect.objectContaining({ id: phone.clientId, userAgent: 'phone', permanent: true, current: false }),
     ]);
