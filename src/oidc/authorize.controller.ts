@@ -193,6 +193,8 @@ export class AuthorizeController {
 <button type="submit" name="decision" value="allow">Allow</button> <button type="submit" name="decision" value="deny">Deny</button></form>`;
     // The form's answer redirects to the app: its origin is allowed as a form target (CSP form-action follows redirects).
     reply.header('Content-Security-Policy', `default-src 'self'; form-action 'self' ${new URL(checked.redirectUri).origin}; frame-ancestors 'none'`);
+    // The form's POST carries our Origin (under no-referrer it would be "null", which the check refuses); nothing leaks across origins.
+    reply.header('Referrer-Policy', 'same-origin');
     reply
       .status(200)
       .type('text/html; charset=utf-8')
