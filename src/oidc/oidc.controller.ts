@@ -14,6 +14,7 @@ import {
 } from '../auth';
 import { HttpError } from '../common/http-error';
 import { Public } from '../common/public.decorator';
+import { KeysService } from '../keys/keys.service';
 import { ApplicationsService } from './applications.service';
 import { IDENTITY_SCOPES } from './authorization.service';
 import { escapeHtml, page, redirectWith } from './authorize-request';
@@ -35,6 +36,7 @@ export class OidcController {
     private readonly clients: ClientsService,
     private readonly sessions: BrowserSessionService,
     private readonly cookies: SessionCookies,
+    private readonly keys: KeysService,
     @Inject(OIDC_OPTIONS) private readonly config: OidcModuleOptions,
   ) {}
 
@@ -57,7 +59,8 @@ export class OidcController {
       response_modes_supported: ['query'],
       grant_types_supported: ['authorization_code', 'refresh_token', 'client_credentials'],
       subject_types_supported: ['public'],
-      id_token_signing_alg_values_supported: ['ES256', 'RS256', 'EdDSA'],
+      // The algorithm of the key that signs now (AUTH_SIGNING_ALGORITHM, ES256 by default).
+      id_token_signing_alg_values_supported: [this.keys.signingKey().algorithm],
       scopes_supported: IDENTITY_SCOPES,
       claims_supported: [
         'sub',
