@@ -18,6 +18,7 @@ import { IdentitiesModule } from './identities/identities.module';
 import { KeysModule } from './keys/keys.module';
 import { MailModule } from './mail';
 import { OAuthModule } from './oauth/oauth.module';
+import { OidcModule } from './oidc/oidc.module';
 import { RecoveryModule } from './recovery/recovery.module';
 import { RateLimitModule } from './rate-limit';
 import { RedisModule } from './redis/redis.module';
@@ -62,6 +63,7 @@ export class AppModule {
           globalGuard: true,
         }),
         OAuthModule.forRoot(pick(auth, ['issuer', 'introspectionSecret', 'oauthPasswordGrant', 'openScopes'])),
+        OidcModule.forRoot(pick(auth, ['issuer', 'audience', 'accessTtl'])),
         RecoveryModule.forRoot(pick(recovery, ['publicUrl', 'resetTtl', 'emailVerifyTtl'])),
         WebhooksModule.forRoot(env.webhooks),
         IdentitiesModule.forRoot({

@@ -8,6 +8,10 @@ import { WebhookOutboxEntry } from './events/webhooks/webhook-outbox.entity';
 import { EmailSignIn } from './identities/email-sign-in.entity';
 import { IdentityLogin } from './identities/identity-login.entity';
 import { UserIdentity } from './identities/user-identity.entity';
+import { Application } from './oidc/application.entity';
+import { AuthorizationCode } from './oidc/authorization-code.entity';
+import { ClientAssertion } from './oidc/client-assertion.entity';
+import { Consent } from './oidc/consent.entity';
 
 /** Every entity, for the app's and the TypeORM CLI's data source (database/ imports no feature). */
 export const entities = [
@@ -21,4 +25,8 @@ export const entities = [
   UserIdentity,
   EmailSignIn,
   IdentityLogin,
+  Application,
+  AuthorizationCode,
+  Consent,
+  ClientAssertion,
 ];

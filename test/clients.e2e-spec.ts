@@ -34,6 +34,7 @@ describe('GET /clients, DELETE /clients/:id, DELETE /clients', () => {
         permanent: false,
         current: true,
         bound: false,
+        application: null, // our own sign-in, not an application's (API.md §13)
       },
       expect.objectContaining({ id: phone.clientId, userAgent: 'phone', permanent: true, current: false }),
     ]);

@@ -23,7 +23,7 @@ describe('the OAuth 2.0 surface', () => {
         revocation_endpoint: `${t.url}/oauth/revoke`,
         introspection_endpoint: `${t.url}/oauth/introspect`,
         jwks_uri: `${t.url}/.well-known/jwks.json`,
-        grant_types_supported: ['password', 'refresh_token'],
+        grant_types_supported: ['password', 'refresh_token', 'authorization_code', 'client_credentials'],
       });
     });
   });
@@ -252,7 +252,7 @@ describe('the OAuth 2.0 surface', () => {
         .expect(400);
       expect(response.body).toEqual({ error: 'unsupported_grant_type', error_description: expect.any(String) });
       const { body } = await plain.http.get('/.well-known/oauth-authorization-server').expect(200);
-      expect(body.grant_types_supported).toEqual(['refresh_token']);
+      expect(body.grant_types_supported).toEqual(['refresh_token', 'authorization_code', 'client_credentials']);
       const session = await login(plain.http, someone);
       await plain.http.post('/oauth/token').type('form').send(`grant_type=refresh_token&refresh_token=${session.refreshToken}`).expect(200);
     });

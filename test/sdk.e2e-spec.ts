@@ -387,6 +387,7 @@ describe("the client's types", () => {
       permanent: true,
       current: true,
       bound: true,
+      application: true,
     } satisfies Record<keyof ClientResponse, true>,
     EmailResponseDto: { email: true, verified: true, pendingEmail: true } satisfies Record<keyof EmailResponse, true>,
     ForgotPasswordResponseDto: { message: true } satisfies Record<keyof ForgotPasswordResponse, true>,

@@ -118,6 +118,16 @@ const hooks: RecoveryHooks = {
   render,
 };
 
+/*
+ * Signing in to another app through us (API.md §13): /authorize sent the browser here with the way
+ * back (a path of ours under /authorize only, never another site), and `login=required` when the app
+ * asked for a fresh sign-in (prompt=login, max_age).
+ */
+const authorizeReturn = ((params) => {
+  const to = params.get('return_to');
+  return to?.startsWith('/authorize?') ? { to, fresh: params.get('login') === 'required', hint: params.get('login_hint') } : null;
+})(new URLSearchParams(location.search));
+
 async function signIn(form: HTMLFormElement, errorId: string, kind: 'sign-in' | 'sign-up', signUpFirst: boolean): Promise<void> {
   say(errorId, null);
   const credentials = { username: field(form, 'username').trim(), password: field(form, 'password') };
@@ -125,6 +135,7 @@ async function signIn(form: HTMLFormElement, errorId: string, kind: 'sign-in' | 
     if (signUpFirst) await auth.signUp(credentials);
     await auth.login({ ...credentials, permanent: (form.elements.namedItem('keep') as HTMLInputElement).checked });
     form.reset();
+    if (authorizeReturn) location.assign(authorizeReturn.to);
   } catch (error) {
     say(errorId, failureWords(error, kind, retryAfter));
   }
@@ -159,3 +170,11 @@ fetch('/.well-known/session-policy')
   .then((policy: { signup?: boolean }) => show('sign-up', policy.signup === true))
   .catch(() => undefined);
 void render();
+if (authorizeReturn) {
+  if (authorizeReturn.hint) ($('sign-in-username') as HTMLInputElement).value = authorizeReturn.hint;
+  // Already signed in: straight back, unless the app wants a fresh sign-in (this one ends, the form shows).
+  void auth
+    .me()
+    .then(() => (authorizeReturn.fresh ? auth.logout() : location.assign(authorizeReturn.to)))
+    .catch(() => undefined);
+}

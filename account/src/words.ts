@@ -58,7 +58,8 @@ export function endedWords(client: Pick<ClientHistoryResponse, 'endReason' | 'en
 }
 
 /** "Firefox 128 on Windows 10", or the raw user agent when the server could not read it. */
-export function deviceName(client: Pick<ClientResponse, 'browser' | 'os' | 'userAgent'>): string {
+export function deviceName(client: Pick<ClientResponse, 'browser' | 'os' | 'userAgent' | 'application'>): string {
+  if (client.application) return `Signed in to ${client.application.name}`;
   if (client.browser && client.os) return `${client.browser} on ${client.os}`;
   return client.browser ?? client.os ?? (client.userAgent ? `Unknown device (${client.userAgent.slice(0, 60)})` : 'Unknown device');
 }

@@ -59,6 +59,8 @@ export interface ClientResponse {
   current: boolean;
   /** Bound to a DPoP key (API.md §14): its tokens work only with proofs by that device's key. */
   bound: boolean;
+  /** The application this session signed in to through us (OpenID Connect), or null for our own sign-ins. */
+  application?: { clientId: string; name: string } | null;
 }
 
 export type ClientEnding =

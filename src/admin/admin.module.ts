@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth';
 import { AdminController } from './admin.controller';
+import { AdminApplicationsController } from './admin-applications.controller';
+import { OidcModule } from '../oidc/oidc.module';
 import { AdminUsersService } from './admin-users.service';
 import { AuditEvent } from './audit-event.entity';
 import { AuditService } from './audit.service';
@@ -9,8 +11,8 @@ import { AuditService } from './audit.service';
 /** The admin API and its audit trail (API.md §8); nothing else depends on it. */
 @Module({
   // AuthModule brings the users, clients and events it is built on (see its exports).
-  imports: [TypeOrmModule.forFeature([AuditEvent]), AuthModule],
-  controllers: [AdminController],
+  imports: [TypeOrmModule.forFeature([AuditEvent]), AuthModule, OidcModule],
+  controllers: [AdminController, AdminApplicationsController],
   providers: [AdminUsersService, AuditService],
   exports: [AdminUsersService],
 })

@@ -10,7 +10,17 @@ import { AuditEvent } from './audit-event.entity';
 export type AdminActor = { kind: 'admin'; userId: string; clientId: string } | { kind: 'cli' };
 
 export type AuditAction =
-  'user.roles_changed' | 'user.disabled' | 'user.enabled' | 'user.password_set' | 'user.deleted' | 'client.ended' | 'clients.ended';
+  | 'user.roles_changed'
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.password_set'
+  | 'user.deleted'
+  | 'client.ended'
+  | 'clients.ended'
+  // API.md §13: the applications (no target user).
+  | 'application.created'
+  | 'application.updated'
+  | 'application.deleted';
 
 export interface AuditPage {
   events: AuditEvent[];
@@ -27,7 +37,7 @@ export class AuditService {
     private readonly clock: Clock,
   ) {}
 
-  async record(actor: AdminActor, action: AuditAction, targetUserId: string, details: Record<string, unknown> = {}): Promise<void> {
+  async record(actor: AdminActor, action: AuditAction, targetUserId: string | null, details: Record<string, unknown> = {}): Promise<void> {
     const event: AuditEvent = {
       id: randomUUID(),
       at: new Date(this.clock.now()),

@@ -64,7 +64,7 @@ export class AccessTokensService {
    * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
    */
   async issue(
-    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'> & Partial<Pick<Client, 'dpopJkt'>>,
+    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'> & Partial<Pick<Client, 'dpopJkt' | 'applicationId'>>,
     grant: { roles: readonly string[]; scope: string | null },
   ): Promise<AccessTokenDto> {
     const now = Math.floor(this.clock.now() / 1000);
@@ -72,7 +72,8 @@ export class AccessTokensService {
     const key = this.keys.signingKey();
     // Only what the user's current roles still earn: a role taken away takes its scope with it at the next refresh.
     const scope = earnedScope(grant.scope, grant.roles, this.config.openScopes);
-    const subject = { userId: client.userId, clientId: client.id, roles: grant.roles, scope };
+    const roles = applicationRoles(client, grant.roles, scope);
+    const subject = { userId: client.userId, clientId: client.id, roles, scope };
     const claims: AccessTokenClaims = {
       ...this.extraClaims.extraClaims(subject),
       iss: this.config.issuer,
@@ -83,7 +84,7 @@ export class AccessTokensService {
       iat: now,
       exp,
       auth_time: Math.floor(client.authenticatedAt.getTime() / 1000),
-      roles: [...grant.roles],
+      roles: [...roles],
       ...(scope && { scope }),
       ...(client.dpopJkt && { cnf: { jkt: client.dpopJkt } }),
     };
@@ -150,6 +151,17 @@ export class AccessTokensService {
     if (dead) throw new AccessTokenRejectedException(dead, true);
     // roles: the user's current ones; scope: what of the token's scope they still earn (a role scope goes with its role).
     const scope = earnedScope(claims.scope ?? null, client.userRoles, this.config.openScopes);
-    return { claims, caller: { userId: client.userId, clientId: client.id, tokenExpiresAt: claims.exp }, roles: client.userRoles, scope };
+    const roles = [...applicationRoles(client, client.userRoles, scope)];
+    return { claims, caller: { userId: client.userId, clientId: client.id, tokenExpiresAt: claims.exp }, roles, scope };
   }
+}
+
+/**
+ * An application's client (API.md §13) holds only the roles its scope names: the app never gets more
+ * than both the user has and the app was granted. Our own clients hold the user's roles.
+ */
+function applicationRoles(client: Partial<Pick<Client, 'applicationId'>>, roles: readonly string[], scope: string | null): readonly string[] {
+  if (!client.applicationId) return roles;
+  const granted = new Set(scope?.split(' ') ?? []);
+  return roles.filter((role) => granted.has(role));
 }

@@ -6,6 +6,7 @@ export { Public } from '../common/public.decorator';
 export { CurrentUser, type Caller } from '../common/current-user.decorator';
 export { AuthService } from './auth.service';
 export { AccessTokensService } from './access-tokens.service';
+export { SessionCookies } from './session-cookies';
 /* The users and clients Auth is built on, for what sits above it (OAuth, features): never imported from their folders. */
 export { ClientsService } from '../clients/clients.service';
 export { RefreshTokensService } from '../clients/refresh-tokens.service';
@@ -30,5 +31,4 @@ export { SessionEventsService, SESSION_EVENT_TYPES, SessionNotifierService } fro
 export type { Actor, EventOrigin, SessionEvent, SessionEventData, SessionEventType } from '../events';
 /* For sign-ins that end elsewhere (src/identities): cookie mode on their routes, and its cookies for a redirect. */
 export { CookieTransport } from './cookie-transport.decorator';
-export { SessionCookies } from './session-cookies';
 export type { LoginResponseDto } from './dto/tokens.response.dto';

@@ -5,9 +5,17 @@
  * anyone who typed the scope.
  */
 
+/**
+ * OpenID Connect's identity scopes (API.md §13) are claims about the user themself, granted by the
+ * user's consent, never an authority: every user earns them, and no route may be guarded by them.
+ */
+export const IDENTITY_SCOPES: readonly string[] = ['openid', 'profile', 'email'];
+
 /** The scopes of a space-separated scope that the roles and the open scopes do not allow. */
 export function unearnedScopes(scope: string, roles: readonly string[], openScopes: readonly string[]): string[] {
-  return scope.split(' ').filter((token) => token !== '' && !roles.includes(token) && !openScopes.includes(token));
+  return scope
+    .split(' ')
+    .filter((token) => token !== '' && !roles.includes(token) && !openScopes.includes(token) && !IDENTITY_SCOPES.includes(token));
 }
 
 /** The part of a granted scope the user still earns (roles change after a grant); null when nothing is left. */

@@ -9,7 +9,8 @@ export interface Origin {
 /** What the access-token guard needs to know of a client, and of its user now (roles, disabled). */
 export type ClientState = ClientLife & { userRoles: string[]; userDisabled: boolean };
 
-export type ClientLife = Pick<Client, 'id' | 'userId' | 'permanent' | 'endedAt' | 'endReason' | 'expiresAt' | 'sessionExpiresAt'>;
+export type ClientLife = Pick<Client, 'id' | 'userId' | 'permanent' | 'endedAt' | 'endReason' | 'expiresAt' | 'sessionExpiresAt'> &
+  Partial<Pick<Client, 'applicationId'>>;
 
 export function recordedOrigin(origin: Origin): Pick<Client, 'ip' | 'userAgent'> {
   return { ip: origin.ip?.slice(0, 64) ?? null, userAgent: origin.userAgent?.slice(0, 512) ?? null };

@@ -101,4 +101,10 @@ export class Client {
   /** The upstream provider (API.md §12) whose sign-in opened this client; null for any other login. */
   @Column({ name: 'identity_provider', type: 'varchar', length: 64, nullable: true })
   identityProvider!: string | null;
+  /** The application (OpenID Connect, API.md §13) this client was opened for; null for our own logins. */
+  @Column({ name: 'application_id', type: 'varchar', length: 64, nullable: true })
+  applicationId!: string | null;
+
+  /** Not a column: the application's name, read with the device list (ClientsService.page). */
+  applicationName?: string | null;
 }

@@ -17,9 +17,10 @@ import { Client, ClientExpiry, RECENT_SPENT_HASHES } from './client.entity';
  * read. Columns left out start NULL or ''. The casts type parameters that do not go straight into a column.
  */
 const INSERT = `INSERT INTO clients
-  (id, user_id, permanent, refresh_token_hash, created_at, authenticated_at, last_used_at, expires_at, session_expires_at, ip, user_agent, scope, dpop_jkt)
-  SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:now AS BIGINT), CAST(:now AS BIGINT),
-    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope, :dpopJkt
+  (id, user_id, permanent, refresh_token_hash, created_at, authenticated_at, last_used_at, expires_at, session_expires_at, ip, user_agent, scope,
+   dpop_jkt, application_id)
+  SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:authenticatedAt AS BIGINT), CAST(:now AS BIGINT),
+    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope, :dpopJkt, :applicationId
   FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt AND disabled_at IS NULL`;
 const INSERT_PARAMETERS = [
   'id',
@@ -28,12 +29,14 @@ const INSERT_PARAMETERS = [
   'permanent',
   'refreshTokenHash',
   'now',
+  'authenticatedAt',
   'expiresAt',
   'sessionExpiresAt',
   'ip',
   'userAgent',
   'scope',
   'dpopJkt',
+  'applicationId',
 ] as const;
 export type NewClient = Record<(typeof INSERT_PARAMETERS)[number], unknown>;
 
@@ -73,7 +76,8 @@ const ROTATE = (dbNow: string) => `UPDATE clients SET
   dpop_jkt = COALESCE(dpop_jkt, :dpopJkt)
 WHERE id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now
   AND (dpop_jkt IS NULL OR dpop_jkt = :dpopJkt)
-RETURNING user_id, expires_at, session_expires_at, authenticated_at, scope, dpop_jkt, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
+RETURNING user_id, expires_at, session_expires_at, authenticated_at, scope, dpop_jkt, application_id,
+  (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
 const ROTATE_PARAMETERS = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent', 'dpopJkt'] as const;
 export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
 
@@ -131,6 +135,7 @@ export interface RotatedRow {
   authenticated_at: string | number;
   scope: string | null;
   dpop_jkt: string | null;
+  application_id: string | null;
   roles: string | null;
 }
 
@@ -144,6 +149,7 @@ export class ClientsRepository {
   private readonly endOneStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'id' | 'userId'>;
   private readonly endByIdStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'id'>;
   private readonly endAllExceptStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'userId' | 'keepId'>;
+  private readonly endForApplicationStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'applicationId' | 'userId'>;
   private readonly markExpiredStatement: SqlStatement<'now'>;
   private readonly markOneExpiredStatement: SqlStatement<'now' | 'id'>;
 
@@ -162,6 +168,12 @@ export class ClientsRepository {
       'userId',
       'keepId',
     ]);
+    // An application's clients (API.md §13): all of them, or one user's (:userId NULL matches every user).
+    this.endForApplicationStatement = new SqlStatement(
+      clients.manager,
+      END('application_id = :applicationId AND (CAST(:userId AS VARCHAR(36)) IS NULL OR user_id = :userId)'),
+      [...END_PARAMETERS, 'applicationId', 'userId'],
+    );
     this.markExpiredStatement = new SqlStatement(clients.manager, MARK_EXPIRED(''), ['now']);
     this.markOneExpiredStatement = new SqlStatement(clients.manager, MARK_EXPIRED('id = :id AND'), ['now', 'id']);
   }
@@ -206,6 +218,11 @@ export class ClientsRepository {
   /** Ends every live client of the user but `keepId`. */
   endAllExcept(values: EndValues & { userId: string; keepId: string }): Promise<EndedRow[]> {
     return this.endAllExceptStatement.rows<EndedRow>(values);
+  }
+
+  /** Ends the live clients of an application, of one user or of all. */
+  endForApplication(values: EndValues & { applicationId: string; userId: string | null }): Promise<EndedRow[]> {
+    return this.endForApplicationStatement.rows<EndedRow>(values);
   }
 
   /** Records the passed deadline of expired clients not yet announced (all, or client `id`); those it marked. */

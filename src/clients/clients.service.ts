@@ -58,6 +58,7 @@ export class ClientsService {
     origin: Origin,
     scope: string | null = null,
     dpopJkt: string | null = null,
+    application: { applicationId: string; authenticatedAt?: number } | null = null,
   ): Promise<OpenedClient | null> {
     const userId = user.id;
     const now = this.clock.now();
@@ -74,7 +75,8 @@ export class ClientsService {
       sealedSuccessor: null,
       rotatedAt: null,
       createdAt: new Date(now),
-      authenticatedAt: new Date(now),
+      // An application's client inherits the sign-in it was authorized from (its auth_time).
+      authenticatedAt: new Date(application?.authenticatedAt ?? now),
       lastUsedAt: new Date(now),
       expiresAt: new Date(expiresAt),
       sessionExpiresAt: new Date(sessionExpiresAt),
@@ -85,6 +87,7 @@ export class ClientsService {
       endedByUserAgent: null,
       scope,
       dpopJkt,
+      applicationId: application?.applicationId ?? null,
     });
     const inserted = await this.clientsRepository.insert({
       id: client.id,
@@ -93,12 +96,14 @@ export class ClientsService {
       permanent,
       refreshTokenHash: client.refreshTokenHash,
       now,
+      authenticatedAt: client.authenticatedAt.getTime(),
       expiresAt,
       sessionExpiresAt,
       ip: client.ip,
       userAgent: client.userAgent,
       scope,
       dpopJkt,
+      applicationId: client.applicationId,
     });
     if (!inserted) return null;
     await this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
@@ -146,6 +151,7 @@ export class ClientsService {
         endReason: true,
         expiresAt: true,
         sessionExpiresAt: true,
+        applicationId: true,
         user: { id: true, roles: true, disabledAt: true },
       },
     });
@@ -191,7 +197,11 @@ export class ClientsService {
       options,
       isClientId,
     );
-    const { items, nextCursor } = keysetPage(await query.getMany(), options.limit, (client) => ({ at: client.createdAt, id: client.id }));
+    // The name of the application a client signed in to (API.md §13), so the list can say "Signed in to <app>".
+    query.leftJoin('applications', 'application', 'application.client_id = client.application_id').addSelect('application.name', 'application_name');
+    const { entities, raw } = await query.getRawAndEntities<{ application_name: string | null }>();
+    entities.forEach((client, index) => (client.applicationName = raw[index]?.application_name ?? null));
+    const { items, nextCursor } = keysetPage(entities, options.limit, (client) => ({ at: client.createdAt, id: client.id }));
     return { clients: items, nextCursor };
   }
 
@@ -251,6 +261,28 @@ export class ClientsService {
     if (ended.length > 0) await this.news.userClientsEnded(userId);
     await this.announceEnded(ended, reason, by);
     return ended.length;
+  }
+
+  /** Ends the live clients opened for an application (API.md §13): one user's, or everyone's; returns how many. */
+  async endForApplication(applicationId: string, reason: ClientEndReason, by: Actor, userId: string | null = null): Promise<number> {
+    const ended = await this.clientsRepository.endForApplication({ ...this.ending(reason), applicationId, userId });
+    for (const row of ended) await this.news.clientEnded(row.id);
+    await this.announceEnded(ended, reason, by);
+    return ended.length;
+  }
+
+  /** An application's live clients, newest first, at most `limit` (the admin's sessions per application). */
+  listForApplication(applicationId: string, limit: number): Promise<Client[]> {
+    return this.clients
+      .createQueryBuilder('client')
+      .where('client.application_id = :applicationId AND client.ended_at IS NULL AND client.expires_at > :now', {
+        applicationId,
+        now: this.clock.now(),
+      })
+      .orderBy('client.created_at', 'DESC')
+      .addOrderBy('client.id', 'DESC')
+      .limit(limit)
+      .getMany();
   }
 
   /** Ends every live client of the user (a password reset, a disabled user); returns how many. */

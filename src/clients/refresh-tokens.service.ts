@@ -16,7 +16,7 @@ import { formatRefreshToken, hashSecret, newSecret, openSuccessor, parseRefreshT
 
 /** What a rotation returns: enough of the client to issue its tokens. */
 export interface RotatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope' | 'dpopJkt'>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope' | 'dpopJkt'> & Partial<Pick<Client, 'applicationId'>>;
   refreshToken: string;
   /** The user's roles as the rotation read them. */
   roles: string[];
@@ -71,6 +71,7 @@ export class RefreshTokensService {
           authenticatedAt: new Date(Number(row.authenticated_at)),
           scope: row.scope,
           dpopJkt: row.dpop_jkt,
+          applicationId: row.application_id,
         },
         refreshToken: formatRefreshToken(parsed.clientId, successor),
         roles: parseRoles(row.roles),

@@ -17,14 +17,17 @@ export class MetadataController {
     const base = issuer.replace(/\/+$/, '');
     return {
       issuer,
+      authorization_endpoint: `${base}/authorize`,
       token_endpoint: `${base}/oauth/token`,
       revocation_endpoint: `${base}/oauth/revoke`,
       introspection_endpoint: `${base}/oauth/introspect`,
       jwks_uri: `${base}/.well-known/jwks.json`,
-      grant_types_supported: this.config.oauthPasswordGrant ? ['password', 'refresh_token'] : ['refresh_token'],
-      // No authorization endpoint: logins are first-party (POST /auth); nothing is redirected.
-      response_types_supported: [],
-      token_endpoint_auth_methods_supported: ['none'],
+      // authorization_code and client_credentials: for the applications of API.md §13.
+      grant_types_supported: [...(this.config.oauthPasswordGrant ? ['password'] : []), 'refresh_token', 'authorization_code', 'client_credentials'],
+      response_types_supported: ['code'],
+      code_challenge_methods_supported: ['S256'],
+      authorization_response_iss_parameter_supported: true,
+      token_endpoint_auth_methods_supported: ['none', 'client_secret_basic', 'private_key_jwt'],
       revocation_endpoint_auth_methods_supported: ['none'],
       introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'bearer'],
       // RFC 9449 §5.1: tokens bound to a proof's key when the request carries one.

@@ -10,6 +10,9 @@ import { IntrospectionService } from './introspection.service';
 import { OAuthExceptionFilter } from './oauth-exception.filter';
 import { oauthError, OAuthParams, OAuthRequest, requestedScope } from './oauth-params';
 import { DpopKey, DpopProofGuard } from '../dpop';
+import { AuthorizationService } from '../oidc/authorization.service';
+import { ClientAuthenticationService } from '../oidc/client-authentication.service';
+import type { Application } from '../oidc/application.entity';
 
 /**
  * Every OAuth endpoint: form bodies as RFC 6749 requires, and RFC 6749 errors even for what fails
@@ -33,6 +36,8 @@ export class OAuthController {
     private readonly auth: AuthService,
     private readonly introspection: IntrospectionService,
     private readonly clients: ClientsService,
+    private readonly authorization: AuthorizationService,
+    private readonly clientAuthentication: ClientAuthenticationService,
     @Inject(OAUTH_OPTIONS) private readonly config: OAuthModuleOptions,
   ) {}
 
@@ -52,9 +57,29 @@ export class OAuthController {
     @RequestOrigin() origin: Origin,
     @Cookies() cookies: RequestCookies,
     @DpopKey() dpopJkt: string | null,
+    @Headers('authorization') authorization?: string,
   ) {
     const grantType = params.required('grant_type');
-    const tokens = await this.grant(grantType, params, origin, cookies, dpopJkt).catch((error: unknown) => {
+    // An application (API.md §13) authenticates first, whatever the grant; our own first-party clients send nothing.
+    const application = await this.clientAuthentication.authenticate(params, authorization);
+    if (grantType === 'authorization_code') {
+      if (!application) throw oauthError('invalid_client', 'client authentication is required', 401);
+      return this.authorization.exchange(
+        application,
+        params.required('code'),
+        params.required('redirect_uri'),
+        params.required('code_verifier'),
+        origin,
+        dpopJkt,
+      );
+    }
+    // Our own first-party clients have no credentials of their own: for them it stays an unsupported grant.
+    if (grantType === 'client_credentials' && application) {
+      return this.authorization.clientCredentials(application, requestedScope(params));
+    }
+    if (application && grantType !== 'refresh_token')
+      throw oauthError('unauthorized_client', 'applications use authorization_code, refresh_token or client_credentials');
+    const tokens = await this.grant(grantType, params, origin, cookies, dpopJkt, application).catch((error: unknown) => {
       // Wrong credentials, a disabled account (403) and dead refresh tokens are all "invalid_grant" (§5.2); 429 stays 429.
       const disabled = error instanceof HttpException && error.getStatus() === 403;
       if (error instanceof RefreshRejectedException || error instanceof UnauthorizedException || disabled) {
@@ -86,7 +111,14 @@ export class OAuthController {
   }
 
   /** dpopJkt: the request's verified DPoP key, which binds the client (RFC 9449 §5). */
-  private async grant(grantType: string, params: OAuthParams, origin: Origin, cookies: RequestCookies, dpopJkt: string | null) {
+  private async grant(
+    grantType: string,
+    params: OAuthParams,
+    origin: Origin,
+    cookies: RequestCookies,
+    dpopJkt: string | null,
+    application: Application | null,
+  ) {
     switch (grantType) {
       case 'password': {
         if (!this.config.oauthPasswordGrant) break;
@@ -100,10 +132,13 @@ export class OAuthController {
       case 'refresh_token': {
         const refreshToken = params.required('refresh_token');
         const scope = requestedScope(params);
+        // An application's refresh token is its own (RFC 6749 §6): another app, or none, cannot spend it.
+        const owner = await this.clientOf(refreshToken);
+        if (owner && (owner.applicationId ?? null) !== (application?.clientId ?? null))
+          throw oauthError('invalid_grant', 'The refresh token was issued to another client');
         // Before the rotation, so a refused request spends nothing; only for a really issued token, so a client
         // id with a made-up secret learns nothing of the user's roles. Any other token fails in refresh().
-        const client = scope === undefined ? null : await this.clientOf(refreshToken);
-        if (scope !== undefined && client) this.checkEarned(scope, client.userRoles);
+        if (scope !== undefined && owner) this.checkEarned(scope, owner.userRoles);
         return (await this.auth.refresh(refreshToken, origin, scope, dpopJkt)).token;
       }
     }

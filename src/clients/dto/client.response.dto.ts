@@ -29,6 +29,8 @@ export class ClientResponseDto {
   bound!: boolean;
   /** The upstream provider this client signed in through (API.md §12); absent for other logins. */
   provider?: string;
+  /** The application this session signed in to through us (OpenID Connect, API.md §13); null for our own sign-ins. */
+  application!: { clientId: string; name: string } | null;
 
   static of(client: Client, currentClientId: string): ClientResponseDto {
     return {
@@ -43,6 +45,7 @@ export class ClientResponseDto {
       current: client.id === currentClientId,
       bound: client.dpopJkt !== null,
       ...(client.identityProvider && { provider: client.identityProvider }),
+      application: client.applicationId ? { clientId: client.applicationId, name: client.applicationName ?? client.applicationId } : null,
     };
   }
 }

@@ -9,6 +9,7 @@ import { AuditDetailsText1766000000000 } from './1766000000000-audit-details-tex
 import { RecentAuthentication1766100000000 } from './1766100000000-recent-authentication';
 import { DpopBinding1767100000000 } from './1767100000000-dpop-binding';
 import { Identities1767200000000 } from './1767200000000-identities';
+import { OpenIdProvider1767300000000 } from './1767300000000-openid-provider';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   RecentAuthentication1766100000000,
   DpopBinding1767100000000,
   Identities1767200000000,
+  OpenIdProvider1767300000000,
 ];

@@ -9,6 +9,8 @@ import { WEBHOOKS_OPTIONS, WebhooksModuleOptions } from './webhooks.options';
 /** Attempts in flight at once per receiver. */
 const CONCURRENCY_PER_RECEIVER = 10;
 const BACKOFF_CAP_MS = 60 * 60_000;
+/** The outbox row type of an OpenID Connect Back-Channel Logout token (API.md §13): posted as a form, not a webhook. */
+export const BACKCHANNEL_LOGOUT = 'backchannel_logout';
 
 /**
  * Delivers the webhook outbox (the shared OutboxWorker): each receiver URL is a lane of its own, so a
@@ -38,8 +40,18 @@ export class WebhookDeliveryService extends OutboxWorker<WebhookClaim> {
     );
   }
 
+  /** Set once an application's logout token was queued: the outbox is polled for its retries too. */
+  private logoutTokensQueued = false;
+
   protected override get active(): boolean {
-    return this.options.urls.length > 0;
+    return this.options.urls.length > 0 || this.logoutTokensQueued;
+  }
+
+  /** Polls the outbox from now on, as it does with webhook URLs configured (idempotent). */
+  pollForLogoutTokens(): void {
+    if (this.logoutTokensQueued) return;
+    this.logoutTokensQueued = true;
+    if (this.options.urls.length === 0) this.onApplicationBootstrap();
   }
 
   protected dueLanes(now: number): Promise<string[]> {
@@ -51,16 +63,32 @@ export class WebhookDeliveryService extends OutboxWorker<WebhookClaim> {
   }
 
   protected async attempt(row: WebhookClaim, signal: AbortSignal): Promise<boolean> {
-    const response = await fetch(row.url, {
-      method: 'POST',
-      headers: webhookHeaders(this.options.secret!, row.eventId, Math.floor(this.clock.now() / 1000), row.payload),
-      body: row.payload,
-      redirect: 'manual',
-      signal,
-    });
+    const response = await fetch(
+      row.url,
+      row.type === BACKCHANNEL_LOGOUT
+        ? this.logoutRequest(row, signal)
+        : {
+            method: 'POST',
+            headers: webhookHeaders(this.options.secret!, row.eventId, Math.floor(this.clock.now() / 1000), row.payload),
+            body: row.payload,
+            redirect: 'manual',
+            signal,
+          },
+    );
     await response.body?.cancel().catch(() => undefined);
     if (response.status < 200 || response.status >= 300) throw new OutboxAttemptError(`HTTP ${response.status}`);
     return true;
+  }
+
+  /** Back-Channel Logout 1.0 §2.5: `logout_token` in a form body; the token's own signature is its proof. */
+  private logoutRequest(row: WebhookClaim, signal: AbortSignal): RequestInit {
+    return {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ logout_token: row.payload }).toString(),
+      redirect: 'manual',
+      signal,
+    };
   }
 
   protected delivered(row: WebhookClaim, now: number): Promise<void> {

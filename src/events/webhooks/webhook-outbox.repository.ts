@@ -9,6 +9,7 @@ interface ClaimedRow {
   id: string;
   event_id: string;
   url: string;
+  type: string;
   payload: string;
   attempts: number;
   created_at: string | number;
@@ -20,6 +21,8 @@ export interface WebhookClaim {
   id: string;
   eventId: string;
   url: string;
+  /** A session event type, or BACKCHANNEL_LOGOUT (an OpenID Connect logout token for an application). */
+  type: string;
   payload: string;
   attempts: number;
   createdAt: number;
@@ -38,7 +41,7 @@ WHERE id IN (
     AND (claimed_until IS NULL OR claimed_until < :now)
   ORDER BY created_at LIMIT :limit${skipLocked})
   AND (claimed_until IS NULL OR claimed_until < :now)
-RETURNING id, event_id, url, payload, attempts, created_at, claimed_until`;
+RETURNING id, event_id, url, type, payload, attempts, created_at, claimed_until`;
 
 @Injectable()
 export class WebhookOutboxRepository {
@@ -71,6 +74,7 @@ export class WebhookOutboxRepository {
       id: row.id,
       eventId: row.event_id,
       url: row.url,
+      type: row.type,
       payload: row.payload,
       attempts: row.attempts,
       createdAt: Number(row.created_at),

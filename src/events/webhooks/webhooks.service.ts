@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { Clock } from '../../common/clock';
 import { SESSION_EVENT_TYPES, SessionEvent, SessionEventType } from '../session-event';
 import { SessionEventsService } from '../session-events.service';
-import { WebhookDeliveryService } from './webhook-delivery.service';
+import { BACKCHANNEL_LOGOUT, WebhookDeliveryService } from './webhook-delivery.service';
 import { WebhookOutboxRepository } from './webhook-outbox.repository';
 import { WEBHOOKS_OPTIONS, WebhooksModuleOptions } from './webhooks.options';
 
@@ -46,6 +46,18 @@ export class WebhooksService implements OnModuleInit {
     const rows = this.options.urls.map((url) => ({ id: randomUUID(), eventId: event.id, url, type: event.type, payload }));
     await this.outbox.insert(rows, this.clock.now());
     this.delivery.nudge();
+  }
+
+  /** Queues an application's logout token (API.md §13) in the same outbox, delivered by the same worker. */
+  async enqueueLogoutToken(url: string, logoutToken: string): Promise<void> {
+    await this.outbox.insert([{ id: randomUUID(), eventId: randomUUID(), url, type: BACKCHANNEL_LOGOUT, payload: logoutToken }], this.clock.now());
+    this.delivery.pollForLogoutTokens();
+    this.delivery.nudge();
+  }
+
+  /** Applications with a back-channel logout URI exist: retries left by an earlier process are delivered too. */
+  pollForLogoutTokens(): void {
+    this.delivery.pollForLogoutTokens();
   }
 
   async backlog(): Promise<WebhookBacklog> {
