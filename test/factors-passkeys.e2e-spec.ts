@@ -341,3 +341,19 @@ describe('second factors: passkeys', () => {
     await t.http.post('/auth/passkey?permanent=yes').send({ credential: {} }).expect(400);
   });
 });
+
+// An app of its own (passport's strategies are process-global: one app at a time).
+describe('second factors: public WebAuthn routes are limited per address', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ AUTH_REFRESH_MAX_PER_MINUTE: '3' });
+  });
+  afterAll(() => t?.close());
+
+  it('each challenge is a row: past AUTH_REFRESH_MAX_PER_MINUTE an address gets 429', async () => {
+    for (let i = 0; i < 3; i += 1) await t.http.post('/auth/passkey/options').expect(200);
+    const refused = await t.http.post('/auth/passkey/options').expect(429);
+    expect(refused.headers['retry-after']).toEqual(expect.any(String));
+    await t.http.post('/auth/passkey').send({ credential: {} }).expect(429);
+  });
+});
