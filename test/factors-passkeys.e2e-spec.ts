@@ -1,6 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import type { SessionEvent } from '../src/events';
+import { AdminUsersService } from '../src/admin/admin-users.service';
 import { MailOutboxService } from '../src/mail';
 import { freePort, startApp, TestApp } from './support/app';
 import { claimsOf } from './support/admin-helpers';
@@ -163,6 +164,13 @@ describe('second factors: passkeys', () => {
     const credential = authenticator.get(await loginOptions());
     await passkeyLogin(credential).expect(200);
     await passkeyLogin(credential).expect(401); // the same challenge again
+  });
+
+  it('a disabled user gets 403 disabled from a passkey too', async () => {
+    const { user, authenticator } = await passkeyUser();
+    await t.app.get(AdminUsersService).change({ kind: 'cli' }, user.id, { disabled: true });
+    const refused = await passkeyLogin(authenticator.get(await loginOptions())).expect(403);
+    expect(refused.body.reason).toBe('disabled');
   });
 
   it('an origin of CORS_ORIGINS is accepted', async () => {
