@@ -13,6 +13,7 @@ import { createDataSource } from './database/data-source';
 import { buildDataSourceOptions } from './database/database.options';
 import { entities } from './entities';
 import { EventsModule, WebhooksModule } from './events';
+import { FactorsModule } from './factors';
 import { HealthModule } from './health/health.module';
 import { IdentitiesModule } from './identities/identities.module';
 import { KeysModule } from './keys/keys.module';
@@ -60,8 +61,10 @@ export class AppModule {
           sessionCookies: env.sessionCookies,
           corsOrigins: http.corsOrigins,
           identityProviders: env.identities.providers.map((provider) => provider.name),
+          mfaRequiredRoles: auth.mfaRequiredRoles,
           globalGuard: true,
         }),
+        FactorsModule.forRoot(env.factors),
         OAuthModule.forRoot(pick(auth, ['issuer', 'introspectionSecret', 'oauthPasswordGrant', 'openScopes'])),
         OidcModule.forRoot(pick(auth, ['issuer', 'audience', 'accessTtl'])),
         RecoveryModule.forRoot(pick(recovery, ['publicUrl', 'resetTtl', 'emailVerifyTtl'])),

@@ -12,6 +12,12 @@ import { Application } from './oidc/application.entity';
 import { AuthorizationCode } from './oidc/authorization-code.entity';
 import { ClientAssertion } from './oidc/client-assertion.entity';
 import { Consent } from './oidc/consent.entity';
+import { MfaToken } from './factors/entities/mfa-token.entity';
+import { PasskeyClient } from './factors/entities/passkey-client.entity';
+import { Passkey } from './factors/entities/passkey.entity';
+import { RecoveryCode } from './factors/entities/recovery-code.entity';
+import { TotpFactor } from './factors/entities/totp-factor.entity';
+import { WebauthnChallenge } from './factors/entities/webauthn-challenge.entity';
 
 /** Every entity, for the app's and the TypeORM CLI's data source (database/ imports no feature). */
 export const entities = [
@@ -29,4 +35,11 @@ export const entities = [
   AuthorizationCode,
   Consent,
   ClientAssertion,
+  // Second factors (API.md §11).
+  TotpFactor,
+  Passkey,
+  PasskeyClient,
+  RecoveryCode,
+  MfaToken,
+  WebauthnChallenge,
 ];

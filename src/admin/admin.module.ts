@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthModule } from '../auth';
+import { FactorsModule } from '../factors';
 import { AdminController } from './admin.controller';
 import { AdminApplicationsController } from './admin-applications.controller';
 import { OidcModule } from '../oidc/oidc.module';
@@ -11,7 +12,7 @@ import { AuditService } from './audit.service';
 /** The admin API and its audit trail (API.md §8); nothing else depends on it. */
 @Module({
   // AuthModule brings the users, clients and events it is built on (see its exports).
-  imports: [TypeOrmModule.forFeature([AuditEvent]), AuthModule, OidcModule],
+  imports: [TypeOrmModule.forFeature([AuditEvent]), AuthModule, OidcModule, FactorsModule],
   controllers: [AdminController, AdminApplicationsController],
   providers: [AdminUsersService, AuditService],
   exports: [AdminUsersService],

@@ -20,7 +20,9 @@ export type AuditAction =
   // API.md §13: the applications (no target user).
   | 'application.created'
   | 'application.updated'
-  | 'application.deleted';
+  | 'application.deleted'
+  /** DELETE /admin/users/:id/factors (API.md §11). */
+  | 'user.factors_reset';
 
 export interface AuditPage {
   events: AuditEvent[];

@@ -27,6 +27,7 @@ export const RESERVED_CLAIMS = new Set([
   'client_id',
   'auth_time',
   'cnf',
+  'amr',
 ]);
 
 /** The most an access token may weigh (compact JWS bytes); bigger ones are refused at issue. */

@@ -32,6 +32,8 @@ export interface AccessTokenClaims {
   auth_time: number;
   /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to; only for a bound client. */
   cnf?: { jkt: string };
+  /** How the user proved who they are on this client (RFC 8176: pwd, otp, hwk, user, mfa); @RequireMfa reads it. */
+  amr: string[];
 }
 
 export class AccessTokenInvalid extends Error {
@@ -64,7 +66,7 @@ export class AccessTokensService {
    * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
    */
   async issue(
-    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'> & Partial<Pick<Client, 'dpopJkt' | 'applicationId'>>,
+    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'amr'> & Partial<Pick<Client, 'dpopJkt' | 'applicationId'>>,
     grant: { roles: readonly string[]; scope: string | null },
   ): Promise<AccessTokenDto> {
     const now = Math.floor(this.clock.now() / 1000);
@@ -84,6 +86,7 @@ export class AccessTokensService {
       iat: now,
       exp,
       auth_time: Math.floor(client.authenticatedAt.getTime() / 1000),
+      amr: client.amr.split(' '),
       roles: [...roles],
       ...(scope && { scope }),
       ...(client.dpopJkt && { cnf: { jkt: client.dpopJkt } }),
@@ -130,6 +133,11 @@ export class AccessTokensService {
   /** AUTH_REAUTH_MAX_AGE (seconds): how recent auth_time must be on a @RecentAuth() route without a max age of its own. */
   get reauthMaxAge(): number {
     return this.config.reauthMaxAge;
+  }
+
+  /** AUTH_MFA_REQUIRED_ROLES: a route guarded by one of them also needs `mfa` in amr. */
+  get mfaRequiredRoles(): readonly string[] {
+    return this.config.mfaRequiredRoles ?? [];
   }
 
   /**

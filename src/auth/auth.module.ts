@@ -18,6 +18,7 @@ import { SessionCookies } from './session-cookies';
 import { BrowserClientController } from './browser-client.controller';
 import { SessionPolicyController } from './session-policy.controller';
 import { LocalStrategy } from './local.strategy';
+import { SecondFactorsRegistry } from './second-factors.registry';
 
 /**
  * Login, access tokens, cookie mode: `AuthModule.forRoot({ ...options, globalGuard })`. The modules
@@ -30,6 +31,7 @@ import { LocalStrategy } from './local.strategy';
     AuthService,
     AccessTokensService,
     AccessTokenClaimsRegistry,
+    SecondFactorsRegistry,
     LocalStrategy,
     SessionCookies,
     AccessTokenGuard,
@@ -42,6 +44,7 @@ import { LocalStrategy } from './local.strategy';
     AuthService,
     AccessTokensService,
     AccessTokenClaimsRegistry,
+    SecondFactorsRegistry,
     SessionCookies,
     AccessTokenGuard,
     UsersModule,

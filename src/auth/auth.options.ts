@@ -31,6 +31,8 @@ export type AuthModuleOptions = Pick<
   corsOrigins: string[];
   /** The upstream sign-in providers' names (API.md §12), published in the session policy. */
   identityProviders?: string[];
+  /** AUTH_MFA_REQUIRED_ROLES: routes guarded by one of these roles also need `mfa` in amr (optional for host apps). */
+  mfaRequiredRoles?: string[];
 };
 
 export const AUTH_OPTIONS = 'AUTH_OPTIONS';

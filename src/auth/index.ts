@@ -4,7 +4,7 @@ export type { AuthModuleOptions } from './auth.options';
 export { AccessTokenGuard } from './guards/access-token.guard';
 export { Public } from '../common/public.decorator';
 export { CurrentUser, type Caller } from '../common/current-user.decorator';
-export { AuthService } from './auth.service';
+export { AuthService, type LoginOptions } from './auth.service';
 export { AccessTokensService } from './access-tokens.service';
 export { SessionCookies } from './session-cookies';
 /* The users and clients Auth is built on, for what sits above it (OAuth, features): never imported from their folders. */
@@ -22,6 +22,15 @@ export { OriginChecked } from '../common/origin-checked.decorator';
 export { Roles } from './roles.decorator';
 export { Scopes } from './scopes.decorator';
 export { RecentAuth } from './recent-auth.decorator';
+/* Second factors (API.md §11): the factors module registers itself with Auth; features say @RequireMfa(). */
+export { RequireMfa } from './require-mfa.decorator';
+export { MfaRequiredException } from './mfa-required.exception';
+export { SecondFactorsRegistry } from './second-factors.registry';
+export type { FactorProof, MfaChallenge, SecondFactorProvider } from './second-factors.registry';
+export { CookieTransport } from './cookie-transport.decorator';
+export type { LoginResponseDto } from './dto/tokens.response.dto';
+export type { User } from '../users/user.entity';
+export { joinAmr } from '../clients/clients.service';
 export { earnedScope, unearnedScopes } from './scope-policy';
 export { AccessTokenClaimsRegistry, ACCESS_TOKEN_MAX_BYTES, RESERVED_CLAIMS } from './access-token-claims.registry';
 export type { ClaimsProvider, TokenSubject } from './access-token-claims.registry';
@@ -29,6 +38,4 @@ export type { ClaimsProvider, TokenSubject } from './access-token-claims.registr
 export { OnEvent } from '@nestjs/event-emitter';
 export { SessionEventsService, SESSION_EVENT_TYPES, SessionNotifierService } from '../events';
 export type { Actor, EventOrigin, SessionEvent, SessionEventData, SessionEventType } from '../events';
-/* For sign-ins that end elsewhere (src/identities): cookie mode on their routes, and its cookies for a redirect. */
-export { CookieTransport } from './cookie-transport.decorator';
-export type { LoginResponseDto } from './dto/tokens.response.dto';
+/* For sign-ins that end elsewhere (src/identities): cookie mode on their routes (above), and its cookies for a redirect (SessionCookies). */

@@ -18,9 +18,9 @@ import { Client, ClientExpiry, RECENT_SPENT_HASHES } from './client.entity';
  */
 const INSERT = `INSERT INTO clients
   (id, user_id, permanent, refresh_token_hash, created_at, authenticated_at, last_used_at, expires_at, session_expires_at, ip, user_agent, scope,
-   dpop_jkt, application_id)
+   dpop_jkt, application_id, amr)
   SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:authenticatedAt AS BIGINT), CAST(:now AS BIGINT),
-    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope, :dpopJkt, :applicationId
+    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope, :dpopJkt, :applicationId, :amr
   FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt AND disabled_at IS NULL`;
 const INSERT_PARAMETERS = [
   'id',
@@ -37,6 +37,7 @@ const INSERT_PARAMETERS = [
   'scope',
   'dpopJkt',
   'applicationId',
+  'amr',
 ] as const;
 export type NewClient = Record<(typeof INSERT_PARAMETERS)[number], unknown>;
 
@@ -76,7 +77,7 @@ const ROTATE = (dbNow: string) => `UPDATE clients SET
   dpop_jkt = COALESCE(dpop_jkt, :dpopJkt)
 WHERE id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now
   AND (dpop_jkt IS NULL OR dpop_jkt = :dpopJkt)
-RETURNING user_id, expires_at, session_expires_at, authenticated_at, scope, dpop_jkt, application_id,
+RETURNING user_id, expires_at, session_expires_at, authenticated_at, scope, dpop_jkt, application_id, amr,
   (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
 const ROTATE_PARAMETERS = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent', 'dpopJkt'] as const;
 export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
@@ -86,11 +87,11 @@ export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
  * authenticated_at moves, so this token and every later refresh carry the new auth_time. Returns what
  * the access token needs, like ROTATE; nothing for an ended or expired client.
  */
-const REAUTHENTICATE = `UPDATE clients SET authenticated_at = :now
+const REAUTHENTICATE = `UPDATE clients SET authenticated_at = :now, amr = :amr
 WHERE id = :id AND user_id = :userId AND ended_at IS NULL AND expires_at > :now
-RETURNING expires_at, scope, dpop_jkt, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
+RETURNING expires_at, scope, amr, dpop_jkt, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
 
-export type ReauthenticatedRow = Pick<RotatedRow, 'expires_at' | 'scope' | 'roles' | 'dpop_jkt'>;
+export type ReauthenticatedRow = Pick<RotatedRow, 'expires_at' | 'scope' | 'amr' | 'roles' | 'dpop_jkt'>;
 
 /** Whether the presented hash is the one the last rotation replaced, within grace by the database's clock. */
 const WITHIN_GRACE = (dbNow: string) => `SELECT id FROM clients
@@ -136,6 +137,7 @@ export interface RotatedRow {
   scope: string | null;
   dpop_jkt: string | null;
   application_id: string | null;
+  amr: string;
   roles: string | null;
 }
 
@@ -144,7 +146,7 @@ export class ClientsRepository {
   private readonly insertStatement: SqlStatement<(typeof INSERT_PARAMETERS)[number]>;
   private readonly capStatement: SqlStatement<(typeof END_BEYOND_CAP_PARAMETERS)[number]>;
   private readonly rotateStatement: SqlStatement<(typeof ROTATE_PARAMETERS)[number]>;
-  private readonly reauthenticateStatement: SqlStatement<'id' | 'userId' | 'now'>;
+  private readonly reauthenticateStatement: SqlStatement<'id' | 'userId' | 'now' | 'amr'>;
   private readonly graceStatement: SqlStatement<'id' | 'presentedHash' | 'graceMs'>;
   private readonly endOneStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'id' | 'userId'>;
   private readonly endByIdStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'id'>;
@@ -159,7 +161,7 @@ export class ClientsRepository {
     this.insertStatement = new SqlStatement(clients.manager, `${INSERT}${postgres ? ' FOR SHARE' : ''} RETURNING id`, INSERT_PARAMETERS);
     this.capStatement = new SqlStatement(clients.manager, END_BEYOND_CAP(postgres ? 'ALL' : '-1'), END_BEYOND_CAP_PARAMETERS);
     this.rotateStatement = new SqlStatement(clients.manager, ROTATE(dbNow), ROTATE_PARAMETERS);
-    this.reauthenticateStatement = new SqlStatement(clients.manager, REAUTHENTICATE, ['id', 'userId', 'now']);
+    this.reauthenticateStatement = new SqlStatement(clients.manager, REAUTHENTICATE, ['id', 'userId', 'now', 'amr']);
     this.graceStatement = new SqlStatement(clients.manager, WITHIN_GRACE(dbNow), ['id', 'presentedHash', 'graceMs']);
     this.endOneStatement = new SqlStatement(clients.manager, END('id = :id AND user_id = :userId'), [...END_PARAMETERS, 'id', 'userId']);
     this.endByIdStatement = new SqlStatement(clients.manager, END('id = :id'), [...END_PARAMETERS, 'id']);
@@ -195,9 +197,9 @@ export class ClientsRepository {
     return row;
   }
 
-  /** Moves the live client's authenticated_at to `now`; its row, or undefined when it is not live. */
-  async reauthenticate(id: string, userId: string, now: number): Promise<ReauthenticatedRow | undefined> {
-    const [row] = await this.reauthenticateStatement.rows<ReauthenticatedRow>({ id, userId, now });
+  /** Moves the live client's authenticated_at to `now` and sets its amr; its row, or undefined when it is not live. */
+  async reauthenticate(id: string, userId: string, now: number, amr: string): Promise<ReauthenticatedRow | undefined> {
+    const [row] = await this.reauthenticateStatement.rows<ReauthenticatedRow>({ id, userId, now, amr });
     return row;
   }
 

@@ -23,8 +23,19 @@ export interface OpenedClient {
   refreshToken: string | null;
 }
 
+/** How a client opens: what ClientsService.open writes besides the user, the origin and permanence. */
+export interface OpenOptions {
+  scope?: string | null;
+  /** The DPoP key the client is bound to (API.md §14). */
+  dpopJkt?: string | null;
+  /** An OpenID Connect application's sign-in (API.md §13), and when the user authenticated for it. */
+  application?: { applicationId: string; authenticatedAt?: number } | null;
+  /** How the user proved who they are (RFC 8176, space-separated); a password alone by default. */
+  amr?: string;
+}
+
 export interface ReauthenticatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'scope' | 'dpopJkt'>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'scope' | 'amr' | 'dpopJkt'>;
   /** The user's roles as the update read them. */
   roles: string[];
 }
@@ -51,14 +62,13 @@ export class ClientsService {
    * Every login opens a client; a permanent one gets its first refresh token. Null, and no client,
    * when the user's password changed after `user.passwordChangedAt` (the one the login checked).
    * Past AUTH_MAX_CLIENTS_PER_USER, the user's least recently used clients end (reason `limit`).
+   * `amr`: how the user proved who they are (RFC 8176, space-separated).
    */
   async open(
     user: Pick<User, 'id' | 'passwordChangedAt'>,
     permanent: boolean,
     origin: Origin,
-    scope: string | null = null,
-    dpopJkt: string | null = null,
-    application: { applicationId: string; authenticatedAt?: number } | null = null,
+    { scope = null, dpopJkt = null, application = null, amr = 'pwd' }: OpenOptions = {},
   ): Promise<OpenedClient | null> {
     const userId = user.id;
     const now = this.clock.now();
@@ -88,6 +98,7 @@ export class ClientsService {
       scope,
       dpopJkt,
       applicationId: application?.applicationId ?? null,
+      amr,
     });
     const inserted = await this.clientsRepository.insert({
       id: client.id,
@@ -104,6 +115,7 @@ export class ClientsService {
       scope,
       dpopJkt,
       applicationId: client.applicationId,
+      amr,
     });
     if (!inserted) return null;
     await this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
@@ -117,11 +129,15 @@ export class ClientsService {
 
   /**
    * The user proved who they are again on this live client: from now on its access tokens carry this
-   * moment as auth_time. What a new access token needs, or null when the client is not live.
+   * moment as auth_time, and its amr gains `amr` (the methods this client has proven, RFC 8176: a
+   * second factor proven now and a password at login make `mfa`). What a new access token needs, or
+   * null when the client is not live.
    */
-  async reauthenticated(userId: string, clientId: string): Promise<ReauthenticatedClient | null> {
+  async reauthenticated(userId: string, clientId: string, amr: readonly string[] = ['pwd']): Promise<ReauthenticatedClient | null> {
     const now = this.clock.now();
-    const row = await this.clientsRepository.reauthenticate(clientId, userId, now);
+    const before = await this.clients.findOne({ where: { id: clientId, userId }, select: { id: true, amr: true } });
+    if (!before) return null;
+    const row = await this.clientsRepository.reauthenticate(clientId, userId, now, joinAmr(before.amr.split(' '), amr));
     if (!row) return null;
     const client = {
       id: clientId,
@@ -130,6 +146,7 @@ export class ClientsService {
       authenticatedAt: new Date(now),
       scope: row.scope,
       dpopJkt: row.dpop_jkt,
+      amr: row.amr,
     };
     return { client, roles: parseRoles(row.roles) };
   }
@@ -338,4 +355,14 @@ export class ClientsService {
       .execute();
     return result.affected ?? 0;
   }
+}
+
+/** The RFC 8176 kinds of proof: `mfa` is added when methods of two different kinds were used. */
+const AMR_KINDS: Record<string, string> = { pwd: 'know', otp: 'have', hwk: 'have', swk: 'have', user: 'are', pin: 'know' };
+
+/** The union of two amr lists, without `mfa`, and `mfa` when they hold two kinds of proof; space-separated. */
+export function joinAmr(...lists: ReadonlyArray<readonly string[]>): string {
+  const methods = [...new Set(lists.flat().filter((method) => method !== 'mfa' && method !== ''))];
+  const kinds = new Set(methods.map((method) => AMR_KINDS[method] ?? method));
+  return [...methods, ...(kinds.size >= 2 ? ['mfa'] : [])].join(' ');
 }

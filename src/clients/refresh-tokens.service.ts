@@ -16,7 +16,8 @@ import { formatRefreshToken, hashSecret, newSecret, openSuccessor, parseRefreshT
 
 /** What a rotation returns: enough of the client to issue its tokens. */
 export interface RotatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope' | 'dpopJkt'> & Partial<Pick<Client, 'applicationId'>>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope' | 'amr' | 'dpopJkt'> &
+    Partial<Pick<Client, 'applicationId'>>;
   refreshToken: string;
   /** The user's roles as the rotation read them. */
   roles: string[];
@@ -72,6 +73,7 @@ export class RefreshTokensService {
           scope: row.scope,
           dpopJkt: row.dpop_jkt,
           applicationId: row.application_id,
+          amr: row.amr,
         },
         refreshToken: formatRefreshToken(parsed.clientId, successor),
         roles: parseRoles(row.roles),

@@ -14,5 +14,8 @@ export const SESSION_EVENT_TYPES = [
   'session.ended',
   'user.identity_linked',
   'user.identity_unlinked',
+  'user.factor_added',
+  'user.factor_removed',
+  'user.recovery_codes_used',
 ] as const;
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];

@@ -31,6 +31,12 @@ export interface SessionEventData {
   /** An upstream identity (API.md §12) joined or left the account; `identityId` is what GET /me/identities lists. */
   'user.identity_linked': { provider: string; identityId: string; by: Actor };
   'user.identity_unlinked': { provider: string; identityId: string; by: Actor };
+  /** Second factors (API.md §11); `passkeyId` for a passkey. */
+  'user.factor_added': { factor: 'totp' | 'passkey'; passkeyId?: string; by: Actor };
+  /** `endedClients`: the clients the removed passkey had signed in that ended with it. */
+  'user.factor_removed': { factor: 'totp' | 'passkey' | 'all'; passkeyId?: string; by: Actor; endedClients?: number };
+  /** A recovery code finished a login or a reauthentication; `left`: how many the user has now. */
+  'user.recovery_codes_used': { left: number };
 }
 
 export interface SessionEvent<T extends SessionEventType = SessionEventType> {

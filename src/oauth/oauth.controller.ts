@@ -1,6 +1,16 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Header, Headers, HttpCode, HttpException, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
-import { AuthService, ClientsService, LoginDto, type Origin, parseRoles, RefreshRejectedException, RequestOrigin, unearnedScopes } from '../auth';
+import {
+  AuthService,
+  ClientsService,
+  LoginDto,
+  MfaRequiredException,
+  type Origin,
+  parseRoles,
+  RefreshRejectedException,
+  RequestOrigin,
+  unearnedScopes,
+} from '../auth';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
 import { validateInput } from '../common/validate-input';
@@ -80,6 +90,11 @@ export class OAuthController {
     if (application && grantType !== 'refresh_token')
       throw oauthError('unauthorized_client', 'applications use authorization_code, refresh_token or client_credentials');
     const tokens = await this.grant(grantType, params, origin, cookies, dpopJkt, application).catch((error: unknown) => {
+      // The password was right, a second factor is needed (API.md §11): finished at POST /auth/mfa.
+      if (error instanceof MfaRequiredException && error.challenge) {
+        const { mfaToken, methods, expiresIn } = error.challenge;
+        throw oauthError('mfa_required', error.message, 403, { mfa_token: mfaToken, methods, expires_in: expiresIn });
+      }
       // Wrong credentials, a disabled account (403) and dead refresh tokens are all "invalid_grant" (§5.2); 429 stays 429.
       const disabled = error instanceof HttpException && error.getStatus() === 403;
       if (error instanceof RefreshRejectedException || error instanceof UnauthorizedException || disabled) {
@@ -127,7 +142,7 @@ export class OAuthController {
         const user = await this.auth.checkCredentials(username, password, { ip: origin.ip ?? 'unknown', cookies });
         const scope = requestedScope(params);
         if (scope !== undefined) this.checkEarned(scope, parseRoles(user.roles));
-        return (await this.auth.login(user, true, origin, scope ?? null, dpopJkt)).token;
+        return (await this.auth.login(user, true, origin, { scope: scope ?? null, dpopJkt })).token;
       }
       case 'refresh_token': {
         const refreshToken = params.required('refresh_token');

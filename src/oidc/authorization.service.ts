@@ -132,9 +132,12 @@ export class AuthorizationService {
 
     const user = await this.users.findById(row.userId).catch(() => null);
     if (!user || user.disabledAt !== null) throw invalidGrant();
-    const opened = await this.clients.open(user, true, origin, row.scope || null, dpopJkt, {
-      applicationId: application.clientId,
-      authenticatedAt: row.authTime.getTime(),
+    const opened = await this.clients.open(user, true, origin, {
+      scope: row.scope || null,
+      dpopJkt,
+      application: { applicationId: application.clientId, authenticatedAt: row.authTime.getTime() },
+      // How the user signed in for this authorization (API.md §11), carried by the client's tokens.
+      ...(row.amr && { amr: row.amr }),
     });
     if (!opened) throw invalidGrant();
     const { client, refreshToken } = opened;

@@ -11,6 +11,8 @@ import { authorizationToken } from '../bearer-token';
 import { DpopRejectedException, DpopService } from '../../dpop';
 import { ReauthenticationRequiredException } from '../reauthentication-required.exception';
 import { RECENT_AUTH, type RecentAuthRequirement } from '../recent-auth.decorator';
+import { MfaRequiredException } from '../mfa-required.exception';
+import { REQUIRE_MFA } from '../require-mfa.decorator';
 import { REQUIRED_ROLES } from '../roles.decorator';
 import { REQUIRED_SCOPES } from '../scopes.decorator';
 import { SessionCookies } from '../session-cookies';
@@ -44,6 +46,7 @@ export class AccessTokenGuard implements CanActivate {
     }
     request.user = caller;
     this.authorize(context, roles, scope ?? undefined);
+    this.requireMfa(context, claims);
     this.requireRecentAuth(context, claims);
     return true;
   }
@@ -69,6 +72,18 @@ export class AccessTokenGuard implements CanActivate {
     if (!proof) throw this.dpop.missing('resource');
     if (proof.jkt !== jkt) throw this.dpop.wrongKey('resource');
     this.dpop.offerNonce(context.switchToHttp().getResponse<FastifyReply>());
+  }
+
+  /** @RequireMfa, or a route of an AUTH_MFA_REQUIRED_ROLES role: the session proved two kinds of factor (RFC 8176 `mfa`). */
+  private requireMfa(context: ExecutionContext, claims: AccessTokenClaims): void {
+    const targets = [context.getHandler(), context.getClass()];
+    // A host app that built AuthModule's options without mfaRequiredRoles has none.
+    const mfaRoles = this.accessTokens.mfaRequiredRoles ?? [];
+    const required =
+      this.reflector.getAllAndOverride<boolean | undefined>(REQUIRE_MFA, targets) === true ||
+      (this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets) ?? []).some((role) => mfaRoles.includes(role));
+    // A token without amr (signed before the claim existed) never counts as mfa.
+    if (required && !(Array.isArray(claims.amr) && claims.amr.includes('mfa'))) throw new MfaRequiredException();
   }
 
   /** @RecentAuth: the token's auth_time is within the route's max age (RFC 9470), by our clock. */

@@ -10,6 +10,7 @@ import { RecentAuthentication1766100000000 } from './1766100000000-recent-authen
 import { DpopBinding1767100000000 } from './1767100000000-dpop-binding';
 import { Identities1767200000000 } from './1767200000000-identities';
 import { OpenIdProvider1767300000000 } from './1767300000000-openid-provider';
+import { SecondFactors1767000000000 } from './1767000000000-second-factors';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   DpopBinding1767100000000,
   Identities1767200000000,
   OpenIdProvider1767300000000,
+  SecondFactors1767000000000,
 ];
