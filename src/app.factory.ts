@@ -61,7 +61,7 @@ export async function createApp(options: { logger?: false; env?: Env; imports?: 
       maxAge: 600,
       credentials: true,
       allowedHeaders: ['content-type', 'authorization', 'x-session-transport', 'x-request-id', 'dpop'],
-      exposedHeaders: ['link', 'retry-after', 'www-authenticate', 'x-request-id', 'dpop-nonce'],
+      exposedHeaders: ['link', 'retry-after', 'www-authenticate', 'x-request-id', 'dpop-nonce', 'date'],
     });
   }
   // helmet's default headers (CSP script-src 'self' among them) on every response, errors included.

@@ -2,6 +2,7 @@ import { webcrypto } from 'node:crypto';
 import { AuthClient, createAuthClient, TokenStorage } from '../sdk/src/index';
 import { AuthService } from '../src/auth/auth.service';
 import { ListeningApp, startListeningApp } from './support/app';
+import { controlAppClock } from './support/clock';
 import { credentials } from './support/factories';
 import { httpCall } from './support/http-client';
 
@@ -65,6 +66,21 @@ describe.each([
     expect(JSON.parse([...storage.items.values()][0]).bound).toBe(true);
     await expect(auth.refresh()).resolves.toBe(true);
     await expect(auth.me()).resolves.toEqual(expect.objectContaining({ username: expect.any(String) }));
+  });
+
+  it("a device clock 5 minutes behind: proofs take their iat from the server's Date after one refusal", async () => {
+    controlAppClock(t.app); // the server keeps the real time (its Clock, and Node's Date header)
+    const realNow = Date.now.bind(Date);
+    jest.spyOn(Date, 'now').mockImplementation(() => realNow() - 5 * 60_000);
+    try {
+      const pair = (await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, ['sign', 'verify'])) as webcrypto.CryptoKeyPair;
+      const { auth, storage } = await signedIn(pair);
+      expect(JSON.parse([...storage.items.values()][0]).bound).toBe(true);
+      await expect(auth.me()).resolves.toEqual(expect.objectContaining({ username: expect.any(String) }));
+      await expect(auth.refresh()).resolves.toBe(true);
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   it('dpop: false (and the Node default) stays Bearer', async () => {

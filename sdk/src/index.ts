@@ -642,11 +642,18 @@ class Client implements AuthClient {
     const origin = new URL(request.url).origin;
     // Proofs go only where our token may go: the service and tokenOrigins.
     if (!dpop || !this.tokenOrigins.has(origin)) return this.sendOnce(request);
-    const retry = request.clone();
-    const first = await this.sendOnce(await dpop.prove(request));
-    // RFC 9449 §8: the server wants its nonce in the proof; once, with the nonce it just gave.
-    if (!(await needsNonce(first)) || !first.headers.get('dpop-nonce')) return first;
-    return this.sendOnce(await dpop.prove(retry));
+    // At most twice more, with a new proof each time: the server wants its nonce in it (RFC 9449 §8),
+    // or refused an iat that its answer's Date showed to come from a clock that is off.
+    let response: Response | null = null;
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      const skew = dpop.skewMs;
+      const copy = attempt < 2 ? request.clone() : request;
+      response = await this.sendOnce(await dpop.prove(request));
+      request = copy;
+      const nonce = (await needsNonce(response)) && response.headers.get('dpop-nonce') !== null;
+      if (!nonce && !(dpop.skewMs !== skew && (await isProofError(response)))) return response;
+    }
+    return response!;
   }
 
   private async sendOnce(request: Request): Promise<Response> {
@@ -654,6 +661,7 @@ class Client implements AuthClient {
       const response = await this.send(request);
       const nonce = response.headers.get('dpop-nonce');
       if (nonce && this.dpop) this.dpop.nonces.set(new URL(request.url).origin, nonce);
+      if (this.dpop) this.dpop.learnTime(response.headers.get('date'));
       return response;
     } catch (error) {
       throw new AuthError(0, `No answer from ${this.base}: ${error instanceof Error ? error.message : String(error)}`);
@@ -824,9 +832,27 @@ async function needsNonce(response: Response): Promise<boolean> {
   return body?.reason === 'use_dpop_nonce' || body?.error === 'use_dpop_nonce';
 }
 
+/** A refused proof (the server's word for it), which a retry with a corrected clock may cure. */
+async function isProofError(response: Response): Promise<boolean> {
+  if (response.status === 401) return /error="?invalid_dpop_proof/.test(response.headers.get('www-authenticate') ?? '');
+  if (response.status !== 400) return false;
+  const body = (await response
+    .clone()
+    .json()
+    .catch(() => null)) as { reason?: unknown; error?: unknown } | null;
+  return body?.reason === 'invalid_dpop_proof' || body?.error === 'invalid_dpop_proof';
+}
+
+/** Beyond this, the device's clock is taken to be off, and proofs take their iat from the server's Date. */
+const CLOCK_SKEW_MS = 30_000;
+
 interface DpopSigner {
   /** The server nonce last seen, per origin. */
   nonces: Map<string, string>;
+  /** How far the server's clock is ahead of this device's, when it is off by more than CLOCK_SKEW_MS (else 0). */
+  readonly skewMs: number;
+  /** Reads an answer's `Date`: a device clock minutes off would date every proof out of the server's 60 s window. */
+  learnTime(date: string | null): void;
   /** The request with a fresh proof (`DPoP`), and `ath` when it carries a DPoP access token. */
   prove(request: Request): Promise<Request>;
 }
@@ -889,8 +915,20 @@ function dpopSigner(option: AuthClientOptions['dpop'], storageKey: string): Dpop
   // A key that cannot be had (storage blocked, say) leaves requests unproven: the server then binds nothing.
   const usable = material.catch(() => null);
   const nonces = new Map<string, string>();
+  let skewMs = 0;
   return {
     nonces,
+    get skewMs() {
+      return skewMs;
+    },
+    learnTime(date) {
+      const server = date ? Date.parse(date) : NaN;
+      if (!Number.isFinite(server)) return;
+      // Date has whole seconds: only a clear offset counts, and a corrected clock is left alone.
+      const offset = server - Date.now();
+      if (Math.abs(offset) > CLOCK_SKEW_MS) skewMs = offset;
+      else if (Math.abs(offset - skewMs) > CLOCK_SKEW_MS) skewMs = 0;
+    },
     async prove(request) {
       const key = await usable;
       if (!key) return request;
@@ -903,7 +941,7 @@ function dpopSigner(option: AuthClientOptions['dpop'], storageKey: string): Dpop
         jti: webCrypto!.randomUUID!(),
         htm: request.method,
         htu: `${url.origin}${url.pathname}`,
-        iat: Math.floor(Date.now() / 1000),
+        iat: Math.floor((Date.now() + skewMs) / 1000),
       };
       if (authorization) payload.ath = base64url(await subtle!.digest('SHA-256', utf8(authorization)));
       const nonce = nonces.get(url.origin);
