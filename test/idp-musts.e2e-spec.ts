@@ -311,4 +311,49 @@ describe('OpenID Connect provider: the MUSTs', () => {
       expect(claimsOf(refreshed.access_token).roles).toEqual([]);
     });
   });
+
+  it('answers bad input with a 4xx, never a 500', async () => {
+    const { app, cookie } = await signedIn();
+    const base = `${t.url}/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`;
+    for (const url of [
+      `${t.url}/authorize`,
+      `${t.url}/authorize?client_id=${app.clientId}&client_id=${app.clientId}`,
+      `${base}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`,
+      `${base}&response_type=code&response_type=code`,
+      `${base}&response_type=code&code_challenge_method=S256&code_challenge=short`,
+      `${base}&response_type=code&max_age=-1`,
+      `${base}&response_type=code&prompt=none%20login`,
+      `${t.url}/logout`,
+      `${t.url}/logout?id_token_hint=a.b.c`,
+      `${t.url}/logout?id_token_hint=x&id_token_hint=y`,
+    ]) {
+      const answer = await visit(url, cookie);
+      expect([302, 400]).toContain(answer.status);
+    }
+    const consent = await visit(`${t.url}/authorize/consent`, cookie, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"ticket": 1}',
+    });
+    expect(consent.status).toBe(403);
+    const auth = basic(app.clientId, app.clientSecret!);
+    for (const fields of [
+      { grant_type: 'authorization_code' },
+      { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT_URI, code_verifier: 'short' },
+      {
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: 'not-a-jwt',
+      },
+      { grant_type: 'client_credentials', client_assertion_type: 'other' },
+    ]) {
+      const response = await tokenRequest(fields, fields.client_assertion_type ? {} : auth);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(await response.json()).toMatchObject({ error: expect.any(String) });
+    }
+    const userinfo = await fetch(`${t.url}/userinfo`, { headers: { authorization: 'Bearer nonsense' } });
+    expect(userinfo.status).toBe(401);
+    expect(userinfo.headers.get('www-authenticate')).toMatch(/invalid_token/);
+  });
 });
