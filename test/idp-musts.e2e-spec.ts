@@ -274,6 +274,19 @@ describe('OpenID Connect provider: the MUSTs', () => {
       await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).resolves.toBeDefined();
     });
 
+    it("an application's refresh token at our first-party POST /token has leaked: refused, and the app's session ends", async () => {
+      const { config, cookie } = await signedIn();
+      const flow = await startFlow(config);
+      const tokens = await exchange(config, await authorize(flow, cookie), flow);
+      const leaked = await fetch(`${t.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: tokens.refresh_token }),
+      });
+      expect(leaked.status).toBe(401);
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    });
+
     it('client_credentials: a confidential app for itself, no user and no refresh token, only its allowed non-identity scopes', async () => {
       const app = await registerApp(t, admin, { scopes: ['openid', 'reports'] });
       const config = await relyingParty(t, app);
@@ -337,7 +350,7 @@ describe('OpenID Connect provider: the MUSTs', () => {
     });
     expect(consent.status).toBe(403);
     const auth = basic(app.clientId, app.clientSecret!);
-    for (const fields of [
+    const requests: Array<Record<string, string>> = [
       { grant_type: 'authorization_code' },
       { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT_URI, code_verifier: 'short' },
       {
@@ -346,7 +359,8 @@ describe('OpenID Connect provider: the MUSTs', () => {
         client_assertion: 'not-a-jwt',
       },
       { grant_type: 'client_credentials', client_assertion_type: 'other' },
-    ]) {
+    ];
+    for (const fields of requests) {
       const response = await tokenRequest(fields, fields.client_assertion_type ? {} : auth);
       expect(response.status).toBeGreaterThanOrEqual(400);
       expect(response.status).toBeLessThan(500);
