@@ -41,7 +41,7 @@ describeInBrowser('signing in to another app through us (headless Chromium)', ()
     await t?.close();
   });
 
-  it('redirect, sign-in on the account page, consent, and back to the app with a code it exchanges', async () => {
+  it('redirect, sign-in on the account page, consent, back to the app with a code it exchanges; then straight back, and prompt=login asks again', async () => {
     const admin = await adminOf(t);
     const redirectUri = `${callbackBase}/callback`;
     const app = await registerApp(t, admin, { name: 'Photo printer', firstParty: false, redirectUris: [redirectUri] });
@@ -94,6 +94,18 @@ describeInBrowser('signing in to another app through us (headless Chromium)', ()
     second.searchParams.set('state', 'again');
     await page.goto(second.toString());
     await page.waitForURL((reached) => reached.toString().startsWith(redirectUri) && reached.searchParams.get('state') === 'again');
+
+    // prompt=login: the account page asks for the password again, even though the user is signed in.
+    const fresh = new URL(url);
+    fresh.searchParams.set('state', 'fresh');
+    fresh.searchParams.set('prompt', 'login');
+    await page.goto(fresh.toString());
+    await page.waitForURL((reached) => reached.pathname === '/account');
+    await page.locator('#sign-in').waitFor({ state: 'visible' });
+    await page.getByLabel('Username').first().fill(user.username);
+    await page.getByLabel('Password', { exact: true }).first().fill(user.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((reached) => reached.toString().startsWith(redirectUri) && reached.searchParams.get('state') === 'fresh');
     await context.close();
   }, 60_000);
 });

@@ -274,6 +274,19 @@ describe('OpenID Connect provider: the MUSTs', () => {
       await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).resolves.toBeDefined();
     });
 
+    it("an application's refresh token at our first-party POST /token has leaked: refused, and the app's session ends", async () => {
+      const { config, cookie } = await signedIn();
+      const flow = await startFlow(config);
+      const tokens = await exchange(config, await authorize(flow, cookie), flow);
+      const leaked = await fetch(`${t.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ refreshToken: tokens.refresh_token }),
+      });
+      expect(leaked.status).toBe(401);
+      await expect(client.refreshTokenGrant(config, tokens.refresh_token!)).rejects.toMatchObject({ error: 'invalid_grant' });
+    });
+
     it('client_credentials: a confidential app for itself, no user and no refresh token, only its allowed non-identity scopes', async () => {
       const app = await registerApp(t, admin, { scopes: ['openid', 'reports'] });
       const config = await relyingParty(t, app);
@@ -310,5 +323,51 @@ describe('OpenID Connect provider: the MUSTs', () => {
       const refreshed = await client.refreshTokenGrant(config, tokens.refresh_token!);
       expect(claimsOf(refreshed.access_token).roles).toEqual([]);
     });
+  });
+
+  it('answers bad input with a 4xx, never a 500', async () => {
+    const { app, cookie } = await signedIn();
+    const base = `${t.url}/authorize?client_id=${app.clientId}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`;
+    for (const url of [
+      `${t.url}/authorize`,
+      `${t.url}/authorize?client_id=${app.clientId}&client_id=${app.clientId}`,
+      `${base}&redirect_uri=${encodeURIComponent(REDIRECT_URI)}`,
+      `${base}&response_type=code&response_type=code`,
+      `${base}&response_type=code&code_challenge_method=S256&code_challenge=short`,
+      `${base}&response_type=code&max_age=-1`,
+      `${base}&response_type=code&prompt=none%20login`,
+      `${t.url}/logout`,
+      `${t.url}/logout?id_token_hint=a.b.c`,
+      `${t.url}/logout?id_token_hint=x&id_token_hint=y`,
+    ]) {
+      const answer = await visit(url, cookie);
+      expect([302, 400]).toContain(answer.status);
+    }
+    const consent = await visit(`${t.url}/authorize/consent`, cookie, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"ticket": 1}',
+    });
+    expect(consent.status).toBe(403);
+    const auth = basic(app.clientId, app.clientSecret!);
+    const requests: Array<Record<string, string>> = [
+      { grant_type: 'authorization_code' },
+      { grant_type: 'authorization_code', code: 'x', redirect_uri: REDIRECT_URI, code_verifier: 'short' },
+      {
+        grant_type: 'client_credentials',
+        client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+        client_assertion: 'not-a-jwt',
+      },
+      { grant_type: 'client_credentials', client_assertion_type: 'other' },
+    ];
+    for (const fields of requests) {
+      const response = await tokenRequest(fields, fields.client_assertion_type ? {} : auth);
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(await response.json()).toMatchObject({ error: expect.any(String) });
+    }
+    const userinfo = await fetch(`${t.url}/userinfo`, { headers: { authorization: 'Bearer nonsense' } });
+    expect(userinfo.status).toBe(401);
+    expect(userinfo.headers.get('www-authenticate')).toMatch(/invalid_token/);
   });
 });

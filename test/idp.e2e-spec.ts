@@ -5,6 +5,7 @@ import { type ListeningApp, startListeningApp } from './support/app';
 import { claimsOf } from './support/admin-helpers';
 import { startReceiver, type WebhookReceiver } from './support/webhooks-receiver';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../src/oidc/id-tokens.service';
+import { AccessTokenClaimsRegistry } from '../src/auth';
 import {
   adminOf,
   authorize,
@@ -252,5 +253,14 @@ describe('OpenID Connect provider: a second app signs in through us', () => {
       // The browser's sign-in ended too: the next /authorize goes to the sign-in page.
       expect((await visit((await startFlow(config)).url, cookie)).status).toBe(303);
     });
+  });
+
+  it("carries the sign-in's amr (API.md §11, when the session's access token has it) and auth_time into the ID token", async () => {
+    // As the factors module does: the methods of the sign-in ride in the session's access token.
+    t.app.get(AccessTokenClaimsRegistry).register(() => ({ amr: ['pwd', 'otp', 'mfa'] }));
+    const { config, cookie } = await signedInTo();
+    const flow = await startFlow(config);
+    const tokens = await exchange(config, await authorize(flow, cookie), flow);
+    expect(tokens.claims()).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], auth_time: expect.any(Number) });
   });
 });

@@ -3,6 +3,7 @@ import type { Client } from '../clients/client.entity';
 import type { Origin } from '../clients/client-rules';
 import { ClientsService } from '../clients/clients.service';
 import { parseRefreshToken } from '../clients/refresh-token';
+import { RefreshRejectedException } from '../clients/refresh-rejected.exception';
 import { RefreshTokensService } from '../clients/refresh-tokens.service';
 import type { Caller } from '../common/current-user.decorator';
 import { LoginLimitsService, type RequestCookies } from '../rate-limit';
@@ -77,7 +78,15 @@ export class AuthService {
    * Rotates the refresh token. `scope` (OAuth) may narrow the access token's scope, never widen it
    * (RFC 6749 §6); it is checked before rotating, so a refused request spends nothing.
    */
-  async refresh(refreshToken: string, origin: Origin, scope?: string, dpopJkt: string | null = null): Promise<RefreshResponseDto> {
+  async refresh(
+    refreshToken: string,
+    origin: Origin,
+    scope?: string,
+    /** The request's DPoP key: a bound client refreshes only with it (API.md §14). */
+    dpopJkt: string | null = null,
+    /** The authenticated application at /oauth/token; null at our own endpoints (API.md §13). */
+    applicationId: string | null = null,
+  ): Promise<RefreshResponseDto> {
     // Judged only for a token that was really issued: any other fails in rotate() with its own reason.
     const presented = scope === undefined ? null : await this.refreshTokens.presented(refreshToken);
     if (presented && scope !== undefined) {
@@ -85,6 +94,12 @@ export class AuthService {
       if (!scope.split(' ').every((s) => granted.includes(s))) throw new ScopeWidenedException();
     }
     const rotated = await this.refreshTokens.rotate(refreshToken, origin, dpopJkt);
+    // An application's refresh token (API.md §13) presented by anyone but that application (here, at
+    // POST /token) has leaked: checked after the rotation, so the hot path costs no extra read, and its session ends.
+    if ((rotated.client.applicationId ?? null) !== applicationId) {
+      await this.clients.endById(rotated.client.id, 'rejected', origin);
+      throw new RefreshRejectedException('revoked');
+    }
     const client = scope === undefined ? rotated.client : { ...rotated.client, scope };
     return { token: (await this.tokens(client, rotated.refreshToken, rotated.roles)) as Required<TokensDto> };
   }

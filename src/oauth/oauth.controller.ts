@@ -154,7 +154,7 @@ export class OAuthController {
         // Before the rotation, so a refused request spends nothing; only for a really issued token, so a client
         // id with a made-up secret learns nothing of the user's roles. Any other token fails in refresh().
         if (scope !== undefined && owner) this.checkEarned(scope, owner.userRoles);
-        return (await this.auth.refresh(refreshToken, origin, scope, dpopJkt)).token;
+        return (await this.auth.refresh(refreshToken, origin, scope, dpopJkt, application?.clientId ?? null)).token;
       }
     }
     throw oauthError('unsupported_grant_type', `grant_type ${JSON.stringify(grantType).slice(0, 64)} is not supported`);
