@@ -173,6 +173,26 @@ describe('second factors: passkeys', () => {
     expect(refused.body.reason).toBe('disabled');
   });
 
+  it('cookie mode: POST /auth/passkey sets the cookies as POST /auth does', async () => {
+    const { authenticator } = await passkeyUser(APP_ORIGIN);
+    const response = await t.http
+      .post('/auth/passkey?permanent=true')
+      .set({ 'x-session-transport': 'cookie', origin: APP_ORIGIN })
+      .send({ credential: authenticator.get(await loginOptions()) })
+      .expect(200);
+    expect(response.body.token.accessToken).toBeUndefined();
+    expect(response.body.token.refreshToken).toBeUndefined();
+    const names = ([] as string[]).concat(response.headers['set-cookie'] ?? []).map((line) => line.split('=')[0]);
+    expect(names.some((name) => name.endsWith('access-token'))).toBe(true);
+    expect(names.some((name) => name.endsWith('refresh-token'))).toBe(true);
+    // A page of another origin cannot log in in cookie mode.
+    await t.http
+      .post('/auth/passkey')
+      .set({ 'x-session-transport': 'cookie', origin: 'https://evil.example' })
+      .send({ credential: authenticator.get(await loginOptions()) })
+      .expect(403);
+  });
+
   it('an origin of CORS_ORIGINS is accepted', async () => {
     const { authenticator } = await passkeyUser(APP_ORIGIN);
     await passkeyLogin(authenticator.get(await loginOptions())).expect(200);
