@@ -9,6 +9,7 @@ import type {
   EmailResponse,
   ErrorBody,
   ForgotPasswordResponse,
+  LoggedInUser,
   LoginResponse,
   MeResponse,
   RefreshResponse,
@@ -55,12 +56,13 @@ describe('the client against the server (header mode)', () => {
     auth.onChange((state) => states.push(state));
     expect(auth.state).toEqual({ status: 'signed-out', reason: null });
     expect((await auth.signUp(user)).username).toBe(user.username);
-    const me = await auth.login({ ...user, permanent: true });
+    // A user without a second factor: login resolves to the user (else to a SecondStep).
+    const me = (await auth.login({ ...user, permanent: true })) as LoggedInUser;
     expect(auth.state).toMatchObject({ status: 'signed-in', user: me, permanent: true, refreshExpiresAt: expect.any(Number) });
     expect(await auth.me()).toMatchObject({ username: user.username, clientId: me.clientId });
 
     const other = client();
-    const otherUser = await other.login(user);
+    const otherUser = (await other.login(user)) as LoggedInUser;
     expect((await auth.sessions.list()).map((c) => [c.id, c.current])).toEqual([
       [otherUser.clientId, false],
       [me.clientId, true],

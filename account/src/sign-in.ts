@@ -1,0 +1,84 @@
+/*
+ * Signing in beyond the password: with a passkey alone (the button, and the browser's autofill where
+ * it offers passkeys there), and the second step after a right password (a code, or a passkey). The
+ * sdk holds the second step's mfaToken; the page never sees it.
+ */
+import type { AuthClient, LoggedInUser, SecondStep } from '../sdk/auth-client.js';
+import { $, field, onSubmit, say, show } from './dom.js';
+import type { failureWords } from './words.js';
+
+type Kind = Parameters<typeof failureWords>[1];
+let step: SecondStep | null = null;
+
+const keep = () => $<HTMLInputElement>('sign-in-keep').checked;
+
+/** Shows the second step of a login whose password was right. */
+export function askSecondStep(next: SecondStep): void {
+  step = next;
+  const codes = [
+    next.methods.includes('totp') && 'the 6-digit code from your authenticator app',
+    next.methods.includes('recovery_code') && 'one of your recovery codes',
+  ];
+  $('second-step-hint').textContent = next.methods.some((m) => m !== 'passkey')
+    ? `Enter ${codes.filter(Boolean).join(', or ')}.`
+    : 'Confirm with your passkey.';
+  show('second-step-passkey', next.methods.includes('passkey'));
+  say('second-step-error', null);
+  show('sign-in', false);
+  show('second-step', true);
+  $('second-step-code').focus();
+}
+
+function leaveSecondStep(): void {
+  step = null;
+  $<HTMLFormElement>('second-step').reset();
+  say('second-step-error', null);
+  show('second-step', false);
+  show('sign-in', true);
+}
+
+export function setupSignIn(auth: AuthClient, failure: (error: unknown, kind: Kind) => string): { offerAutofill(): void } {
+  /**
+   * A finished login: the sdk's state change renders the signed-in page. `quiet`: an autofill request
+   * that ends without the server's word (replaced by a newer ceremony, no passkey here) says nothing.
+   */
+  const finish = async (login: () => Promise<LoggedInUser>, errorId: string, kind: Kind, quiet = false) => {
+    if (!quiet) say(errorId, null);
+    try {
+      await login();
+      $<HTMLFormElement>('sign-in').reset();
+      if (step) leaveSecondStep();
+    } catch (error) {
+      const answered = typeof (error as { status?: unknown }).status === 'number' && (error as { status: number }).status > 0;
+      if (answered || (!quiet && (error as { name?: string }).name !== 'AbortError')) say(errorId, failure(error, kind));
+    }
+  };
+
+  onSubmit('second-step', async (form) => {
+    if (step) await finish(() => (step as SecondStep).completeWithCode(field(form, 'code')), 'second-step-error', 'code');
+  });
+  $('second-step-passkey').addEventListener('click', () => {
+    if (step) void finish(() => (step as SecondStep).completeWithPasskey(), 'second-step-error', 'code');
+  });
+  $('second-step-cancel').addEventListener('click', leaveSecondStep);
+  $('passkey-sign-in').addEventListener('click', () => void finish(() => auth.loginWithPasskey({ permanent: keep() }), 'sign-in-error', 'passkey'));
+
+  let support: Promise<{ passkeys: boolean; autofill: boolean }> | null = null;
+  const supported = () => (support ??= auth.passkeySupport().catch(() => ({ passkeys: false, autofill: false })));
+  void supported().then(({ passkeys }) => show('passkey-sign-in', passkeys));
+
+  /** The autofill request waiting for the user, and the "keep me signed in" it carries. */
+  let offered: boolean | null = null;
+  /** Offers the passkeys in the username's autofill, where the browser can (conditional mediation). */
+  const offerAutofill = () => {
+    void supported().then(async ({ autofill }) => {
+      if (!autofill || auth.state.status !== 'signed-out' || offered === keep()) return;
+      const permanent = (offered = keep());
+      await finish(() => auth.loginWithPasskey({ permanent, conditional: true }), 'sign-in-error', 'passkey', true);
+      if (offered === permanent) offered = null;
+    });
+  };
+  // A change of mind about "keep me signed in" starts a new request (which ends the old one).
+  $('sign-in-keep').addEventListener('change', offerAutofill);
+  return { offerAutofill };
+}
