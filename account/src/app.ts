@@ -136,7 +136,11 @@ async function signIn(form: HTMLFormElement, errorId: string, kind: 'sign-in' | 
   }
 }
 
-const factors = setupFactors(auth, { failure: (error, kind) => failureWords(error, kind, retryAfter), notice: (text) => say('notice', text) });
+const factors = setupFactors(auth, {
+  failure: (error, kind) => failureWords(error, kind, retryAfter),
+  notice: (text) => say('notice', text),
+  signedOut,
+});
 const signInWays = setupSignIn(auth, (error, kind) => failureWords(error, kind, retryAfter));
 onSubmit('sign-in', (form) => signIn(form, 'sign-in-error', 'sign-in', false));
 onSubmit('sign-up', (form) => signIn(form, 'sign-up-error', 'sign-up', true));

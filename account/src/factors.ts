@@ -14,6 +14,8 @@ type Kind = Parameters<typeof failureWords>[1];
 export interface FactorsHooks {
   failure(error: unknown, kind: Kind): string;
   notice(text: string | null): void;
+  /** Shows this device signed out with these words. */
+  signedOut(words: string): Promise<void>;
 }
 
 let running = 0;
@@ -107,7 +109,12 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
     const choice = (text: string, endSessions: boolean, className?: string) => {
       const node = element('button', text, className);
       node.type = 'button';
-      node.addEventListener('click', () => void act(() => auth.factors.passkeys.remove(passkey.id, { endSessions })));
+      node.addEventListener('click', () => {
+        void act(() => auth.factors.passkeys.remove(passkey.id, { endSessions })).then(async (done) => {
+          if (done && auth.state.status === 'signed-out')
+            await hooks.signedOut('The passkey was removed, and the devices it signed in were signed out, this one too.');
+        });
+      });
       return node;
     };
     if (devices > 0)

@@ -21,12 +21,16 @@ export function askSecondStep(next: SecondStep): void {
   ];
   $('second-step-hint').textContent = next.methods.some((m) => m !== 'passkey')
     ? `Enter ${codes.filter(Boolean).join(', or ')}.`
-    : 'Confirm with your passkey.';
+    : 'Confirm it is you with your passkey.';
+  const byCode = next.methods.some((m) => m !== 'passkey');
+  show('second-step-codes', byCode);
+  show('second-step-continue', byCode);
   show('second-step-passkey', next.methods.includes('passkey'));
+  $('second-step-passkey').textContent = byCode ? 'Use a passkey instead' : 'Use your passkey';
   say('second-step-error', null);
   show('sign-in', false);
   show('second-step', true);
-  $('second-step-code').focus();
+  $(byCode ? 'second-step-code' : 'second-step-passkey').focus();
 }
 
 function leaveSecondStep(): void {

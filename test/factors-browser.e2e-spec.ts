@@ -1,0 +1,320 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as OTPAuth from 'otpauth';
+import { Browser, BrowserContext, CDPSession, chromium, Locator, Page } from 'playwright-core';
+import { Clock } from '../src/common/clock';
+import { freePort, startApp, TestApp, UNLIMITED_ADDRESS } from './support/app';
+import { controlAppClock } from './support/clock';
+import { credentials } from './support/factories';
+import { httpCall } from './support/http-client';
+
+/*
+ * Second factors on the account page (issue 26, API.md §11) in headless Chromium. A CDP virtual
+ * authenticator (a platform authenticator with user verification, like a laptop's fingerprint reader)
+ * stands for the user's device; the test computes TOTP codes from the key the page shows. The service
+ * is reached as http://localhost: WebAuthn needs a domain as the relying party id, not an address.
+ * Screenshots of the new parts go to docs/account/, as the account page's other tests do.
+ */
+const CHROMIUM = '/usr/bin/chromium';
+const available = existsSync(CHROMIUM);
+if (!available) process.stderr.write(`factor browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
+const describeInBrowser = available ? describe : describe.skip;
+const SHOTS = join(__dirname, '..', 'docs', 'account');
+const ELEVEN_MINUTES = 11 * 60_000;
+
+interface Device {
+  page: Page;
+  /** Turns the authenticator's simulated touch on or off (off: a ceremony waits, as for a user who has not touched yet). */
+  presence(on: boolean): Promise<void>;
+  credentials(): Promise<{ credentialId: string; isResidentCredential: boolean; rpId?: string }[]>;
+  /** Every request the page sent, as "METHOD /path". */
+  sent: string[];
+}
+
+describeInBrowser('second factors on the account page (headless Chromium, virtual authenticator)', () => {
+  let t: TestApp;
+  let url: string;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+
+  beforeAll(async () => {
+    const port = await freePort();
+    url = `http://localhost:${port}`;
+    t = await startApp({ PORT: String(port), AUTH_ISSUER: url, AUTH_PUBLIC_URL: url, AUTH_COOKIE_SECURE: 'false', ...UNLIMITED_ADDRESS });
+    await t.app.listen(port, '127.0.0.1');
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--host-resolver-rules=MAP localhost 127.0.0.1',
+      ],
+    });
+    mkdirSync(SHOTS, { recursive: true });
+  }, 60_000);
+  afterEach(async () => {
+    jest.restoreAllMocks();
+    await Promise.all(contexts.splice(0).map((context) => context.close()));
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await t?.close();
+  });
+
+  /** A device: its own browser profile and authenticator, with the account page open. */
+  async function device(): Promise<Device> {
+    const context = await browser.newContext({ viewport: { width: 1000, height: 800 }, acceptDownloads: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    const sent: string[] = [];
+    page.on('request', (request) => void sent.push(`${request.method()} ${new URL(request.url()).pathname}`));
+    const cdp: CDPSession = await context.newCDPSession(page);
+    await cdp.send('WebAuthn.enable', { enableUI: false });
+    const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+      options: {
+        protocol: 'ctap2',
+        transport: 'internal',
+        hasResidentKey: true,
+        hasUserVerification: true,
+        isUserVerified: true,
+        automaticPresenceSimulation: true,
+      },
+    });
+    await page.goto(`${url}/account`);
+    await page.locator('#loading').waitFor({ state: 'hidden' });
+    return {
+      page,
+      sent,
+      presence: async (enabled) => void (await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled })),
+      credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+    };
+  }
+
+  async function newUser(): Promise<{ username: string; password: string }> {
+    const user = credentials();
+    expect((await httpCall(url, 'POST', '/users', user)).status).toBe(201);
+    return user;
+  }
+
+  const signedIn = (page: Page) => page.getByRole('heading', { name: 'Your devices' }).waitFor();
+  const signedOut = (page: Page) => page.getByRole('heading', { name: 'Sign in', exact: true }).waitFor();
+
+  /** Types the password and presses Sign in: the page then shows either the devices or the second step. */
+  async function enterPassword(page: Page, user: { username: string; password: string }): Promise<void> {
+    await page.getByLabel('Username').first().fill(user.username);
+    await page.getByLabel('Password', { exact: true }).first().fill(user.password);
+    await page.locator('#sign-in-keep').check();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  }
+
+  async function signOut(page: Page): Promise<void> {
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    await signedOut(page);
+  }
+
+  /** Waits until the element shows this text (a string: exactly). */
+  async function shows(locator: Locator, text: string | RegExp): Promise<void> {
+    const exact = typeof text === 'string' ? new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) : text;
+    await locator.filter({ hasText: exact }).first().waitFor({ timeout: 10_000 });
+  }
+
+  /** The claims of the access token in the page's (HttpOnly) cookie. */
+  async function accessClaims(page: Page): Promise<{ amr?: string[]; auth_time?: number }> {
+    const jwt = (await page.context().cookies()).find((cookie) => cookie.name === 'access-token');
+    expect(jwt).toBeDefined();
+    return JSON.parse(Buffer.from((jwt as { value: string }).value.split('.')[1], 'base64url').toString()) as { amr?: string[] };
+  }
+
+  /** The TOTP code of the server's clock (the tests may move it), `steps` periods on. */
+  function totpCode(secret: string, steps = 0): string {
+    const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
+    return totp.generate({ timestamp: t.app.get(Clock).now() + steps * 30_000 });
+  }
+
+  it('a passkey enrolled on the page signs in without a password, by the button and by the autofill, serves as a second factor, and is removed with the device it signed in', async () => {
+    const user = await newUser();
+    const laptop = await device();
+    const { page } = laptop;
+    await enterPassword(page, user);
+    await signedIn(page);
+    await shows(page.locator('#no-passkeys'), 'No passkey yet.');
+
+    await page.getByLabel('Name for a new passkey on this device').fill('Work laptop');
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    const passkey = page.locator('#passkeys > li');
+    await shows(passkey.locator('.name'), 'Work laptop');
+    await shows(passkey.locator('.detail'), /^added (just now|\d+ seconds? ago) · never used yet · signed in 0 devices now$/);
+    // A discoverable credential of this service, on the authenticator.
+    expect(await laptop.credentials()).toEqual([expect.objectContaining({ isResidentCredential: true, rpId: 'localhost' })]);
+    await page.screenshot({ path: join(SHOTS, 'passkeys.png'), fullPage: true });
+
+    // Signed out, with the authenticator untouched: the autofill's request waits; the button asks.
+    await laptop.presence(false);
+    await signOut(page);
+    await laptop.presence(true);
+    laptop.sent.length = 0;
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await signedIn(page);
+    expect(laptop.sent).toContain('POST /auth/passkey');
+    expect(laptop.sent).not.toContain('POST /auth');
+    expect((await accessClaims(page)).amr?.sort()).toEqual(['hwk', 'user']);
+    await shows(passkey.locator('.detail'), /· last used (just now|\d+ seconds? ago) · signed in 1 device now \(this one included\)$/);
+
+    // As a second factor: the right password alone is not enough.
+    await laptop.presence(false);
+    await signOut(page);
+    await enterPassword(page, user);
+    await page.locator('#second-step').waitFor();
+    // No codes to offer: a passkey is this user's only factor (no recovery codes were made).
+    await shows(page.locator('#second-step-hint'), 'Confirm it is you with your passkey.');
+    await expect(page.locator('#second-step-code').isHidden()).resolves.toBe(true);
+    await page.screenshot({ path: join(SHOTS, 'second-step.png'), fullPage: true });
+    await laptop.presence(true);
+    await page.getByRole('button', { name: 'Use your passkey' }).click();
+    await signedIn(page);
+    expect((await accessClaims(page)).amr).toEqual(expect.arrayContaining(['pwd', 'hwk', 'mfa']));
+
+    // Signed out with the authenticator ready: the browser's autofill offers the passkey and (the
+    // virtual authenticator picks it at once) the page signs in by itself (conditional mediation).
+    const autofilled = page.waitForResponse(
+      (response) => new URL(response.url()).pathname === '/auth/passkey' && response.request().method() === 'POST',
+    );
+    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
+    expect((await autofilled).status()).toBe(200);
+    await signedIn(page);
+
+    // Removing it asks about the devices it signed in; this one is among them and signs out.
+    await page.getByRole('button', { name: 'Remove passkey Work laptop' }).click();
+    await shows(passkey.locator('form .detail'), 'Remove Work laptop? It signed in 1 device, this one included: sign it out too?');
+    await page.screenshot({ path: join(SHOTS, 'passkey-remove.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Remove and sign out 1 device' }).click();
+    await signedOut(page);
+    await shows(page.locator('#notice'), 'The passkey was removed, and the devices it signed in were signed out, this one too.');
+
+    // Gone from the account: the password is enough again, and the passkey no longer signs in.
+    await laptop.presence(false);
+    await enterPassword(page, user);
+    await signedIn(page);
+    await shows(page.locator('#no-passkeys'), 'No passkey yet.');
+    await laptop.presence(true);
+    await signOut(page);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await shows(page.locator('#sign-in-error'), 'That passkey did not sign you in. It may have been removed from your account.');
+  }, 90_000);
+
+  it('a passkey is renamed, and removed alone while the devices it signed in stay', async () => {
+    const user = await newUser();
+    const laptop = await device();
+    const { page } = laptop;
+    await enterPassword(page, user);
+    await signedIn(page);
+    await page.getByRole('button', { name: 'Add a passkey' }).click();
+    const passkey = page.locator('#passkeys > li');
+    await passkey.waitFor();
+    await page.getByRole('button', { name: /^Rename passkey / }).click();
+    await passkey.getByRole('textbox').fill('Phone');
+    await passkey.getByRole('button', { name: 'Save' }).click();
+    await shows(passkey.locator('.name'), 'Phone');
+
+    await laptop.presence(false);
+    await signOut(page);
+    await laptop.presence(true);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await signedIn(page);
+    await page.getByRole('button', { name: 'Remove passkey Phone' }).click();
+    await page.getByRole('button', { name: 'Remove only' }).click();
+    await shows(page.locator('#no-passkeys'), 'No passkey yet.');
+    await expect(page.locator('#devices > li').count()).resolves.toBe(1);
+  }, 60_000);
+
+  it('TOTP: enrolled through the page with its QR code and key, recovery codes shown once with a download, then the second step takes a code or a recovery code', async () => {
+    const user = await newUser();
+    const { page } = await device();
+    await enterPassword(page, user);
+    await signedIn(page);
+    await shows(page.locator('#recovery-state'), 'Recovery codes come with your first authenticator app or passkey.');
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await page.locator('#totp-setup').waitFor();
+    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, '');
+    expect(secret).toMatch(/^[A-Z2-7]{16,}$/);
+    // The QR code is drawn on the page: a square canvas with dark modules on it.
+    const qr = await page.locator('#totp-qr').evaluate((canvas: any) => {
+      const pixels: Uint8ClampedArray = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+      let dark = 0;
+      for (let i = 0; i < pixels.length; i += 4) if (pixels[i] < 128) dark += 1;
+      return { width: canvas.width, height: canvas.height, dark };
+    });
+    expect(qr).toEqual({ width: 200, height: 200, dark: expect.any(Number) });
+    expect(qr.dark).toBeGreaterThan(200 * 200 * 0.2);
+    await page.screenshot({ path: join(SHOTS, 'totp-setup.png'), fullPage: true });
+
+    const wrong = String((Number(totpCode(secret)) + 500_000) % 1_000_000).padStart(6, '0');
+    await page.getByLabel('Code from the app').fill(wrong);
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await shows(page.locator('#totp-error'), 'That code is not right. Enter the code your app shows now, or a recovery code.');
+    await page.getByLabel('Code from the app').fill(totpCode(secret));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+
+    const codes = page.locator('#recovery-list > li');
+    await page.locator('#recovery-codes').waitFor();
+    await expect(codes.count()).resolves.toBe(10);
+    const shown = await codes.allTextContents();
+    await shows(page.locator('#totp-state'), 'On: signing in with your password also asks for a code from your app.');
+    await page.screenshot({ path: join(SHOTS, 'recovery-codes.png'), fullPage: true });
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Download as a text file' }).click()]);
+    expect(download.suggestedFilename()).toBe('recovery-codes.txt');
+    const text = readFileSync(await download.path(), 'utf8');
+    for (const code of shown) expect(text).toContain(code);
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await expect(page.locator('#recovery-codes').isHidden()).resolves.toBe(true);
+    await expect(codes.count()).resolves.toBe(0);
+    await shows(page.locator('#recovery-state'), '10 unused recovery codes left.');
+
+    // The enrolment's code is spent: the next period's is accepted (one step either side).
+    await signOut(page);
+    await enterPassword(page, user);
+    await page.locator('#second-step').waitFor();
+    await page.getByLabel('Code', { exact: true }).fill(totpCode(secret, 1));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await signedIn(page);
+    expect((await accessClaims(page)).amr).toEqual(expect.arrayContaining(['pwd', 'otp', 'mfa']));
+
+    await signOut(page);
+    await enterPassword(page, user);
+    await page.getByLabel('Code', { exact: true }).fill(shown[0]);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await signedIn(page);
+    await shows(page.locator('#recovery-state'), '9 unused recovery codes left.');
+
+    // A recovery code works once.
+    await signOut(page);
+    await enterPassword(page, user);
+    await page.getByLabel('Code', { exact: true }).fill(shown[0]);
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await shows(page.locator('#second-step-error'), 'That code is not right. Enter the code your app shows now, or a recovery code.');
+  }, 90_000);
+
+  it('changing a sign-in method long after signing in asks for the password in that section, then goes on', async () => {
+    const user = await newUser();
+    const { page } = await device();
+    await enterPassword(page, user);
+    await signedIn(page);
+    controlAppClock(t.app).advance(ELEVEN_MINUTES);
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const prompt = page.locator('#factors-reauth-form');
+    await prompt.waitFor();
+    await page.getByLabel('Password again').fill('not my password');
+    await prompt.getByRole('button', { name: 'Confirm' }).click();
+    await shows(page.locator('#factors-reauth-error'), 'That password is not right.');
+    await page.screenshot({ path: join(SHOTS, 'factors-reauthenticate.png'), fullPage: true });
+    await page.getByLabel('Password again').fill(user.password);
+    await prompt.getByRole('button', { name: 'Confirm' }).click();
+    await page.locator('#totp-setup').waitFor();
+    await expect(prompt.isHidden()).resolves.toBe(true);
+  }, 60_000);
+});
