@@ -148,7 +148,10 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await page.getByRole('button', { name: 'Add a passkey' }).click();
     const passkey = page.locator('#passkeys > li');
     await shows(passkey.locator('.name'), 'Work laptop');
-    await shows(passkey.locator('.detail'), /^added (just now|\d+ seconds? ago) · never used yet · signed in 0 devices now$/);
+    await shows(passkey.locator('.detail'), /^added (just now|\d+ seconds? ago) · never used yet · no device signed in with it now$/);
+    // The first factor brings recovery codes, shown once.
+    await expect(page.locator('#recovery-list > li').count()).resolves.toBe(10);
+    await page.getByRole('button', { name: 'I have saved them' }).click();
     // A discoverable credential of this service, on the authenticator.
     expect(await laptop.credentials()).toEqual([expect.objectContaining({ isResidentCredential: true, rpId: 'localhost' })]);
     await page.screenshot({ path: join(SHOTS, 'passkeys.png'), fullPage: true });
@@ -162,20 +165,20 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await signedIn(page);
     expect(laptop.sent).toContain('POST /auth/passkey');
     expect(laptop.sent).not.toContain('POST /auth');
-    expect((await accessClaims(page)).amr?.sort()).toEqual(['hwk', 'user']);
-    await shows(passkey.locator('.detail'), /· last used (just now|\d+ seconds? ago) · signed in 1 device now \(this one included\)$/);
+    const amr = (await accessClaims(page)).amr;
+    expect(amr).toEqual(expect.arrayContaining(['hwk', 'user']));
+    expect(amr).not.toContain('pwd');
+    await shows(passkey.locator('.detail'), /· last used (just now|\d+ seconds? ago) · 1 device signed in with it now \(this one\)$/);
 
     // As a second factor: the right password alone is not enough.
     await laptop.presence(false);
     await signOut(page);
     await enterPassword(page, user);
     await page.locator('#second-step').waitFor();
-    // No codes to offer: a passkey is this user's only factor (no recovery codes were made).
-    await shows(page.locator('#second-step-hint'), 'Confirm it is you with your passkey.');
-    await expect(page.locator('#second-step-code').isHidden()).resolves.toBe(true);
+    await shows(page.locator('#second-step-hint'), 'Enter one of your recovery codes.');
     await page.screenshot({ path: join(SHOTS, 'second-step.png'), fullPage: true });
     await laptop.presence(true);
-    await page.getByRole('button', { name: 'Use your passkey' }).click();
+    await page.getByRole('button', { name: 'Use a passkey instead' }).click();
     await signedIn(page);
     expect((await accessClaims(page)).amr).toEqual(expect.arrayContaining(['pwd', 'hwk', 'mfa']));
 
@@ -190,7 +193,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
 
     // Removing it asks about the devices it signed in; this one is among them and signs out.
     await page.getByRole('button', { name: 'Remove passkey Work laptop' }).click();
-    await shows(passkey.locator('form .detail'), 'Remove Work laptop? It signed in 1 device, this one included: sign it out too?');
+    await shows(passkey.locator('form .detail'), 'Remove Work laptop? 1 device signed in with it now (this one): sign it out too?');
     await page.screenshot({ path: join(SHOTS, 'passkey-remove.png'), fullPage: true });
     await page.getByRole('button', { name: 'Remove and sign out 1 device' }).click();
     await signedOut(page);

@@ -25,6 +25,15 @@ export const changingFactors = () => running > 0;
 /** The recovery codes on show, for the download; forgotten once the user says they are saved. */
 let shownCodes: string[] = [];
 
+/** "2 devices signed in with it now (this one too)": the live clients a passkey signed in. */
+function signedInWith(passkey: PasskeyResponse, current: string | null): string {
+  const devices = passkey.clients.length;
+  if (devices === 0) return 'no device signed in with it now';
+  const here = passkey.clients.includes(current ?? '') ? (devices === 1 ? ' (this one)' : ' (this one too)') : '';
+  return `${devices === 1 ? '1 device' : `${devices} devices`} signed in with it now${here}`;
+}
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
 /** "ABCD EFGH IJKL …": a key read aloud or typed by hand. */
 const grouped = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 
@@ -49,12 +58,10 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
     const item = element('li');
     const about = element('div');
     const detail = element('p', undefined, 'detail');
-    const devices = passkey.clients.length;
     detail.append(
       `added ${ago(passkey.createdAt)} · `,
       passkey.lastUsedAt ? `last used ${ago(passkey.lastUsedAt)}` : 'never used yet',
-      ` · signed in ${devices === 1 ? '1 device' : `${devices} devices`} now`,
-      passkey.clients.includes(current ?? '') ? ' (this one included)' : '',
+      ` · ${signedInWith(passkey, current)}`,
     );
     about.append(element('div', passkey.name, 'name'), detail);
     const actions = element('div', undefined, 'actions');
@@ -100,11 +107,10 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
   function removeForm(passkey: PasskeyResponse, current: string | null): HTMLFormElement {
     const form = element('form');
     const devices = passkey.clients.length;
-    const here = passkey.clients.includes(current ?? '');
     const question =
       devices === 0
-        ? `Remove ${passkey.name}? It cannot sign you in any more.`
-        : `Remove ${passkey.name}? It signed in ${devices === 1 ? '1 device' : `${devices} devices`}${here ? ', this one included' : ''}: sign ${devices === 1 ? 'it' : 'them'} out too?`;
+        ? `Remove ${passkey.name}? It will not sign you in any more.`
+        : `Remove ${passkey.name}? ${capitalised(signedInWith(passkey, current))}: sign ${devices === 1 ? 'it' : 'them'} out too?`;
     form.append(element('p', question, 'detail'));
     const choice = (text: string, endSessions: boolean, className?: string) => {
       const node = element('button', text, className);
@@ -134,6 +140,7 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
     shownCodes = codes;
     $('recovery-list').replaceChildren(...codes.map((code) => element('li', code)));
     show('recovery-codes', true);
+    show('recovery-regenerate', false);
     $('recovery-download').focus();
   }
 
@@ -156,16 +163,18 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
         : anyFactor
           ? 'No recovery codes: make some, in case you lose your phone or passkey.'
           : 'Recovery codes come with your first authenticator app or passkey.';
-    show('recovery-regenerate', anyFactor);
+    show('recovery-regenerate', anyFactor && $('recovery-codes').hidden === true);
     $('recovery-regenerate').textContent = factors.recoveryCodesLeft > 0 ? 'Make new recovery codes' : 'Make recovery codes';
     return factors;
   }
 
   onSubmit('passkey-add', async (form) => {
     const name = field(form, 'name').trim();
-    if (await act(() => auth.factors.passkeys.add(name || undefined))) {
+    let codes: string[] | undefined;
+    if (await act(async () => (codes = (await auth.factors.passkeys.add(name || undefined)).recoveryCodes))) {
       form.reset();
       hooks.notice('Passkey added. You can now sign in with it, without your password.');
+      if (codes) showCodes(codes);
     }
   });
 
@@ -221,6 +230,7 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
     shownCodes = [];
     $('recovery-list').replaceChildren();
     show('recovery-codes', false);
+    void showFactors().catch(() => undefined);
   });
 
   return {

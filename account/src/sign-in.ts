@@ -28,6 +28,7 @@ export function askSecondStep(next: SecondStep): void {
   show('second-step-passkey', next.methods.includes('passkey'));
   $('second-step-passkey').textContent = byCode ? 'Use a passkey instead' : 'Use your passkey';
   say('second-step-error', null);
+  say('notice', null);
   show('sign-in', false);
   show('second-step', true);
   $(byCode ? 'second-step-code' : 'second-step-passkey').focus();

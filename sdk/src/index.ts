@@ -165,8 +165,11 @@ export interface AuthClient {
       remove(): Promise<void>;
     };
     passkeys: {
-      /** Creates a passkey on this device (browsers) and registers it under `name`. */
-      add(name?: string): Promise<Pick<PasskeyResponse, 'id' | 'name' | 'createdAt'>>;
+      /**
+       * Creates a passkey on this device (browsers) and registers it under `name`; `recoveryCodes` when
+       * it is the user's first factor and they had none (show them once).
+       */
+      add(name?: string): Promise<Pick<PasskeyResponse, 'id' | 'name' | 'createdAt'> & RecoveryCodesResponse>;
       rename(id: string, name: string): Promise<void>;
       /**
        * Removes a passkey; with `endSessions`, also ends the devices it signed in (this one last, which
@@ -498,7 +501,7 @@ class Client implements AuthClient {
       },
     },
     passkeys: {
-      add: async (name?: string): Promise<Pick<PasskeyResponse, 'id' | 'name' | 'createdAt'>> => {
+      add: async (name?: string): Promise<Pick<PasskeyResponse, 'id' | 'name' | 'createdAt'> & RecoveryCodesResponse> => {
         const optionsJSON = await this.json<Parameters<typeof startRegistration>[0]['optionsJSON']>(
           await this.authed(() => this.request('POST', '/me/passkeys/options')),
         );
@@ -509,15 +512,9 @@ class Client implements AuthClient {
         await this.json(await this.authed(() => this.request('PATCH', `/me/passkeys/${encodeURIComponent(id)}`, { name })));
       },
       remove: async (id: string, { endSessions = false }: { endSessions?: boolean } = {}): Promise<void> => {
-        const signedIn = endSessions ? ((await this.factors.list()).passkeys.find((passkey) => passkey.id === id)?.clients ?? []) : [];
-        await this.json(await this.authed(() => this.request('DELETE', `/me/passkeys/${encodeURIComponent(id)}`)));
-        // This device last: ending it signs this client out, and the others need it signed in.
-        const own = this.record?.user.clientId;
-        for (const clientId of [...signedIn.filter((c) => c !== own), ...signedIn.filter((c) => c === own)]) {
-          await this.sessions.end(clientId).catch((error: unknown) => {
-            if (!(error instanceof AuthError && error.status === 404)) throw error; // ended meanwhile
-          });
-        }
+        await this.json(await this.authed(() => this.request('DELETE', `/me/passkeys/${encodeURIComponent(id)}?endSessions=${endSessions}`)));
+        // The server ended the devices it signed in, maybe this one: a request tells this client (which then signs out).
+        if (endSessions) await this.me().catch(() => undefined);
       },
     },
     recoveryCodes: {
