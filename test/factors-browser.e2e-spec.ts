@@ -22,11 +22,22 @@ const describeInBrowser = available ? describe : describe.skip;
 const SHOTS = join(__dirname, '..', 'docs', 'account');
 const ELEVEN_MINUTES = 11 * 60_000;
 
+interface Credential {
+  credentialId: string;
+  isResidentCredential: boolean;
+  rpId?: string;
+  privateKey: string;
+  userHandle?: string;
+  signCount: number;
+}
+
 interface Device {
   page: Page;
   /** Turns the authenticator's simulated touch on or off (off: a ceremony waits, as for a user who has not touched yet). */
   presence(on: boolean): Promise<void>;
-  credentials(): Promise<{ credentialId: string; isResidentCredential: boolean; rpId?: string }[]>;
+  credentials(): Promise<Credential[]>;
+  /** Puts a copy of a credential on this device's authenticator (a passkey synced to another device). */
+  addCredential(credential: Credential): Promise<void>;
   /** Every request the page sent, as "METHOD /path". */
   sent: string[];
 }
@@ -91,7 +102,8 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
       page,
       sent,
       presence: async (enabled) => void (await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled })),
-      credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials,
+      credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials as Credential[],
+      addCredential: async (credential) => void (await cdp.send('WebAuthn.addCredential', { authenticatorId, credential })),
     };
   }
 
@@ -209,6 +221,33 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await shows(page.locator('#sign-in-error'), 'That passkey did not sign you in. It may have been removed from your account.');
   }, 90_000);
+
+  it('a passkey synced to a phone signs the phone in; removing it on the laptop, with its devices, signs the phone out as it happens', async () => {
+    const user = await newUser();
+    const laptop = await device();
+    await enterPassword(laptop.page, user);
+    await signedIn(laptop.page);
+    await laptop.page.getByLabel('Name for a new passkey on this device').fill('Synced key');
+    await laptop.page.getByRole('button', { name: 'Add a passkey' }).click();
+    await laptop.page.locator('#recovery-codes').waitFor();
+    const phone = await device();
+    await phone.addCredential((await laptop.credentials())[0]);
+    await phone.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await signedIn(phone.page);
+    await phone.page.locator('html[data-live="open"]').waitFor();
+
+    await laptop.page.getByRole('button', { name: 'Check again' }).click();
+    const passkey = laptop.page.locator('#passkeys > li');
+    await shows(passkey.locator('.detail'), /· 1 device signed in with it now$/);
+    await laptop.page.getByRole('button', { name: 'Remove passkey Synced key' }).click();
+    await shows(passkey.locator('form .detail'), 'Remove Synced key? 1 device signed in with it now: sign it out too?');
+    await laptop.page.getByRole('button', { name: 'Remove and sign out 1 device' }).click();
+    await shows(laptop.page.locator('#no-passkeys'), 'No passkey yet.');
+    // The phone hears of its ending on its event stream; the laptop, signed in by the password, stays.
+    await signedOut(phone.page);
+    await shows(phone.page.locator('#notice'), 'This device was signed out because the passkey it signed in with was removed.');
+    await expect(laptop.page.getByRole('heading', { name: 'Your devices' }).isVisible()).resolves.toBe(true);
+  }, 60_000);
 
   it('a passkey is renamed, and removed alone while the devices it signed in stay', async () => {
     const user = await newUser();

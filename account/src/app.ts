@@ -76,7 +76,8 @@ async function act(action: () => Promise<unknown>, errorId = 'action-error', kin
   say(errorId, null);
   try {
     await action();
-    if (auth.state.status === 'signed-in') await showDevices();
+    // A passkey's row counts the devices it signed in: it follows the device list.
+    if (auth.state.status === 'signed-in') await Promise.all([showDevices(), factors.show()]);
     return true;
   } catch (error) {
     if (auth.state.status === 'signed-in') say(errorId, failureWords(error, kind, retryAfter));
@@ -159,6 +160,7 @@ setupRecovery(auth, hooks);
 watchSessionEvents(auth, (event) => {
   if (event.type === 'session.ended' && event.current) void signedOut(endedHereWords(event.data.reason, event.data.by?.kind));
   else if (event.type === 'session.created' && !event.current) {
+    void factors.show().catch(() => undefined);
     void showDevices()
       .then((clients) => say('notice', newSignInWords(clients.find((c) => c.id === event.clientId))))
       .catch(() => undefined);

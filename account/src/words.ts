@@ -14,6 +14,7 @@ export const ENDED: Record<string, string> = {
   idle: 'Expired: not used for a long time.',
   absolute: 'Expired: it was signed in for as long as allowed.',
   expired: 'Expired: it was not kept signed in, so it lasted a short while.',
+  factor_removed: 'Ended because the passkey it signed in with was removed.',
 };
 
 /** Why this device is signed out (the client's state). */
@@ -39,6 +40,7 @@ export function endedHereWords(reason: string | undefined, byKind: string | unde
     idle: SIGNED_OUT.idle_expired,
     absolute: SIGNED_OUT.absolute_expired,
     expired: SIGNED_OUT.expired,
+    factor_removed: 'This device was signed out because the passkey it signed in with was removed.',
   };
   return words[reason ?? ''] ?? SIGNED_OUT.logout;
 }

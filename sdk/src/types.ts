@@ -59,7 +59,18 @@ export interface ClientResponse {
 }
 
 export type ClientEnding =
-  'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'password_reset' | 'disabled' | 'limit' | 'idle' | 'absolute' | 'expired';
+  | 'logout'
+  | 'revoked'
+  | 'rejected'
+  | 'reused'
+  | 'password_changed'
+  | 'password_reset'
+  | 'disabled'
+  | 'limit'
+  | 'idle'
+  | 'absolute'
+  | 'expired'
+  | 'factor_removed';
 
 /** GET /clients?include=ended. */
 export interface ClientHistoryResponse extends ClientResponse {
