@@ -12,6 +12,7 @@ import { createDataSource } from './database/data-source';
 import { buildDataSourceOptions } from './database/database.options';
 import { entities } from './entities';
 import { EventsModule, WebhooksModule } from './events';
+import { FactorsModule } from './factors';
 import { HealthModule } from './health/health.module';
 import { KeysModule } from './keys/keys.module';
 import { MailModule } from './mail';
@@ -55,8 +56,10 @@ export class AppModule {
           ...pick(auth, [...SESSION_LIFETIMES, ...LOGIN_LIMITS, 'issuer', 'audience', 'accessTtl', 'signup', 'reauthMaxAge', 'openScopes']),
           sessionCookies: env.sessionCookies,
           corsOrigins: http.corsOrigins,
+          mfaRequiredRoles: auth.mfaRequiredRoles,
           globalGuard: true,
         }),
+        FactorsModule.forRoot(env.factors),
         OAuthModule.forRoot(pick(auth, ['issuer', 'introspectionSecret', 'oauthPasswordGrant', 'openScopes'])),
         RecoveryModule.forRoot(pick(recovery, ['publicUrl', 'resetTtl', 'emailVerifyTtl'])),
         WebhooksModule.forRoot(env.webhooks),

@@ -6,6 +6,7 @@ import { ClientHistoryResponseDto, ClientResponseDto } from '../clients/dto/clie
 import { ApiErrors } from '../common/api-errors.decorator';
 import { Clock } from '../common/clock';
 import { linkNext } from '../common/keyset-page';
+import { FactorsService } from '../factors';
 import { ADMIN_ROLE } from '../users/roles';
 import { AdminUsersService } from './admin-users.service';
 import { AdminActor, AuditService } from './audit.service';
@@ -30,6 +31,7 @@ export class AdminController {
     private readonly admin: AdminUsersService,
     private readonly audit: AuditService,
     private readonly clock: Clock,
+    private readonly factors: FactorsService,
   ) {}
 
   @ApiOperation({ summary: 'Users, newest first, optionally whose name contains `query`' })
@@ -110,6 +112,16 @@ export class AdminController {
   @ApiNoContentResponse()
   async endClients(@CurrentUser() caller: Caller, @Param('id') id: string): Promise<void> {
     await this.admin.endClients(actorOf(caller), id);
+  }
+
+  @ApiOperation({ summary: 'Remove every second factor and recovery code of the user (a lost phone); audited, and the user is mailed a notice' })
+  @ApiErrors(404)
+  @Delete('users/:id/factors')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  async resetFactors(@CurrentUser() caller: Caller, @Param('id') id: string): Promise<void> {
+    const removed = await this.factors.resetAll(id, actorOf(caller));
+    await this.audit.record(actorOf(caller), 'user.factors_reset', id, removed);
   }
 
   @ApiOperation({ summary: 'The audit trail: every admin action, newest first' })

@@ -10,7 +10,15 @@ import { AuditEvent } from './audit-event.entity';
 export type AdminActor = { kind: 'admin'; userId: string; clientId: string } | { kind: 'cli' };
 
 export type AuditAction =
-  'user.roles_changed' | 'user.disabled' | 'user.enabled' | 'user.password_set' | 'user.deleted' | 'client.ended' | 'clients.ended';
+  | 'user.roles_changed'
+  | 'user.disabled'
+  | 'user.enabled'
+  | 'user.password_set'
+  | 'user.deleted'
+  | 'client.ended'
+  | 'clients.ended'
+  /** DELETE /admin/users/:id/factors (API.md §11). */
+  | 'user.factors_reset';
 
 export interface AuditPage {
   events: AuditEvent[];

@@ -12,7 +12,22 @@ export interface TokenSubject {
 export type ClaimsProvider = (subject: TokenSubject) => Record<string, unknown>;
 
 /** Claims our own checks rely on; a provider's value for one of them is ignored, never merged. */
-export const RESERVED_CLAIMS = new Set(['iss', 'aud', 'sub', 'sid', 'exp', 'iat', 'nbf', 'jti', 'roles', 'scope', 'typ', 'client_id', 'auth_time']);
+export const RESERVED_CLAIMS = new Set([
+  'iss',
+  'aud',
+  'sub',
+  'sid',
+  'exp',
+  'iat',
+  'nbf',
+  'jti',
+  'roles',
+  'scope',
+  'typ',
+  'client_id',
+  'auth_time',
+  'amr',
+]);
 
 /** The most an access token may weigh (compact JWS bytes); bigger ones are refused at issue. */
 export const ACCESS_TOKEN_MAX_BYTES = 4096;

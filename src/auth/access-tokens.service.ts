@@ -30,6 +30,8 @@ export interface AccessTokenClaims {
   scope?: string;
   /** When the user last proved who they are on this client, seconds (OIDC Core §2; @RecentAuth reads it). */
   auth_time: number;
+  /** How the user proved who they are on this client (RFC 8176: pwd, otp, hwk, user, mfa); @RequireMfa reads it. */
+  amr: string[];
 }
 
 export class AccessTokenInvalid extends Error {
@@ -62,7 +64,7 @@ export class AccessTokensService {
    * add to it (never over a reserved claim); a token beyond ACCESS_TOKEN_MAX_BYTES is refused.
    */
   async issue(
-    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt'>,
+    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'amr'>,
     grant: { roles: readonly string[]; scope: string | null },
   ): Promise<AccessTokenDto> {
     const now = Math.floor(this.clock.now() / 1000);
@@ -81,6 +83,7 @@ export class AccessTokensService {
       iat: now,
       exp,
       auth_time: Math.floor(client.authenticatedAt.getTime() / 1000),
+      amr: client.amr.split(' '),
       roles: [...grant.roles],
       ...(scope && { scope }),
     };
@@ -126,6 +129,11 @@ export class AccessTokensService {
   /** AUTH_REAUTH_MAX_AGE (seconds): how recent auth_time must be on a @RecentAuth() route without a max age of its own. */
   get reauthMaxAge(): number {
     return this.config.reauthMaxAge;
+  }
+
+  /** AUTH_MFA_REQUIRED_ROLES: a route guarded by one of them also needs `mfa` in amr. */
+  get mfaRequiredRoles(): readonly string[] {
+    return this.config.mfaRequiredRoles ?? [];
   }
 
   /**

@@ -1,7 +1,7 @@
 import { ApiBearerAuth, ApiBody, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { LoginDto } from './dto/login.dto';
-import { Body, Controller, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, HttpCode, Post, Query, Res, UseGuards } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Origin } from '../clients/client-rules';
 import { Caller, CurrentUser } from '../common/current-user.decorator';
@@ -62,8 +62,8 @@ export class AuthController {
   }
 
   /**
-   * Prove who you are again (password) for @RecentAuth routes: a fresh access token for this client
-   * with a new auth_time. A wrong password is 401 `invalid_credentials` and counts like one of POST /me/password.
+   * Prove who you are again (password, or a second factor) for @RecentAuth routes: a fresh access token
+   * for this client with a new auth_time. A wrong proof is 401 `invalid_credentials` and counts like one of POST /me/password.
    */
   @ApiBearerAuth()
   @ApiErrors(400, 401, 429)
@@ -71,7 +71,14 @@ export class AuthController {
   @Post('auth/reauthenticate')
   @HttpCode(200)
   reauthenticate(@CurrentUser() caller: Caller, @Body() body: ReauthenticateDto): Promise<ReauthenticateResponseDto> {
-    return this.auth.reauthenticate(caller, body.password);
+    const { method = 'password', password, code, credential } = body;
+    // A field of another method is a 400: one proof per request, never a password beside a code.
+    const extra = method === 'password' ? (code ?? credential) : (password ?? (method === 'passkey' ? code : credential));
+    if (extra !== undefined)
+      throw new BadRequestException(
+        `method ${method} takes ${method === 'password' ? 'password' : method === 'passkey' ? 'credential' : 'code'} only`,
+      );
+    return this.auth.reauthenticate(caller, method === 'password' ? { password: password! } : { method, code, credential });
   }
 
   /** Change the password; every other client of the user ends, the current one stays. */

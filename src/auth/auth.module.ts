@@ -17,6 +17,7 @@ import { SessionCookies } from './session-cookies';
 import { BrowserClientController } from './browser-client.controller';
 import { SessionPolicyController } from './session-policy.controller';
 import { LocalStrategy } from './local.strategy';
+import { SecondFactorsRegistry } from './second-factors.registry';
 
 /**
  * Login, access tokens, cookie mode: `AuthModule.forRoot({ ...options, globalGuard })`. The modules
@@ -29,6 +30,7 @@ import { LocalStrategy } from './local.strategy';
     AuthService,
     AccessTokensService,
     AccessTokenClaimsRegistry,
+    SecondFactorsRegistry,
     LocalStrategy,
     SessionCookies,
     AccessTokenGuard,
@@ -37,7 +39,17 @@ import { LocalStrategy } from './local.strategy';
   ],
   // The guard and what it needs, so a host app can say @UseGuards(AccessTokenGuard); and the users,
   // clients and events Auth is built on, so what sits above it (OAuth, admin, features) imports Auth alone.
-  exports: [AuthService, AccessTokensService, AccessTokenClaimsRegistry, SessionCookies, AccessTokenGuard, UsersModule, ClientsModule, EventsModule],
+  exports: [
+    AuthService,
+    AccessTokensService,
+    AccessTokenClaimsRegistry,
+    SecondFactorsRegistry,
+    SessionCookies,
+    AccessTokenGuard,
+    UsersModule,
+    ClientsModule,
+    EventsModule,
+  ],
 })
 export class AuthModule extends AuthConfigurableModule {
   static forRoot(options: typeof AUTH_OPTIONS_TYPE): DynamicModule {

@@ -26,7 +26,12 @@ export type AuthModuleOptions = Pick<
   | 'loginMaxSuccessesPerAddress'
   | 'reauthMaxAge'
   | 'openScopes'
-> & { sessionCookies: Env['sessionCookies']; corsOrigins: string[] };
+> & {
+  sessionCookies: Env['sessionCookies'];
+  corsOrigins: string[];
+  /** AUTH_MFA_REQUIRED_ROLES: routes guarded by one of these roles also need `mfa` in amr (optional for host apps). */
+  mfaRequiredRoles?: string[];
+};
 
 export const AUTH_OPTIONS = 'AUTH_OPTIONS';
 

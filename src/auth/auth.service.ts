@@ -14,6 +14,8 @@ import { SessionEventsService } from '../events';
 import { AccessTokenRejectedException } from '../common/access-token-rejected.exception';
 import { AccessTokensService } from './access-tokens.service';
 import { ScopeWidenedException } from './scope-widened.exception';
+import { MfaRequiredException } from './mfa-required.exception';
+import { FactorProof, SecondFactorsRegistry } from './second-factors.registry';
 import { LoginResponseDto, ReauthenticateResponseDto, RefreshResponseDto, TokensDto } from './dto/tokens.response.dto';
 
 /** The article's flow: log in, refresh, reject, log out; one implementation for every endpoint. */
@@ -26,6 +28,7 @@ export class AuthService {
     private readonly accessTokens: AccessTokensService,
     private readonly limits: LoginLimitsService,
     private readonly events: SessionEventsService,
+    private readonly secondFactors: SecondFactorsRegistry,
   ) {}
 
   /**
@@ -41,11 +44,15 @@ export class AuthService {
 
   /**
    * Opens a client for a user whose password checked out. A disabled user gets 403 only now, after
-   * the password: someone without it learns nothing (OWASP ASVS V6).
+   * the password: someone without it learns nothing (OWASP ASVS V6). A user with a second factor gets
+   * 403 `mfa_required` and no client, unless `amr` says the factor was proven already (POST /auth/mfa).
+   * `amr`: how the user proved who they are (RFC 8176, space-separated); absent, a password alone.
    */
-  async login(user: User, permanent: boolean, origin: Origin, scope: string | null = null): Promise<LoginResponseDto> {
+  async login(user: User, permanent: boolean, origin: Origin, scope: string | null = null, amr?: string): Promise<LoginResponseDto> {
     if (user.disabledAt !== null) throw new HttpError(403, 'Forbidden', 'This account is disabled', {}, { reason: 'disabled' });
-    const opened = await this.clients.open(user, permanent, origin, scope);
+    // user.mfaEnabled came with the login's one SELECT: a user without factors pays nothing here.
+    if (amr === undefined && user.mfaEnabled) throw new MfaRequiredException(await this.secondFactors.get().challenge(user, { permanent, scope }));
+    const opened = await this.clients.open(user, permanent, origin, scope, amr);
     // null: the password changed while this login was checking the old one.
     if (!opened) throw new UnauthorizedException('Invalid username or password');
     const { client, refreshToken } = opened;
@@ -107,15 +114,30 @@ export class AuthService {
   }
 
   /**
-   * The user proves who they are again on this client (API.md §11): a fresh access token with a new
-   * auth_time, which later refreshes keep. The password check counts like POST /me/password's, so a
-   * stolen access token cannot guess its way past @RecentAuth.
+   * The user proves who they are again on this client (API.md §11), with the password or a second
+   * factor: a fresh access token with a new auth_time (and the factor joined to amr), which later
+   * refreshes keep. Every check counts like POST /me/password's, so a stolen access token cannot guess
+   * its way past @RecentAuth.
    */
-  async reauthenticate(caller: Caller, password: string): Promise<ReauthenticateResponseDto> {
-    const { username } = await this.users.profile(caller.userId);
-    const user = await this.limits.checkPasswordChange(caller, () => this.users.verifyCredentials(username, password));
-    if (!user) throw new HttpError(401, 'Unauthorized', 'Incorrect password', {}, { reason: 'invalid_credentials' });
-    const reauthenticated = await this.clients.reauthenticated(caller.userId, caller.clientId);
+  async reauthenticate(caller: Caller, proof: { password: string } | FactorProof): Promise<ReauthenticateResponseDto> {
+    let amr: string[] | null;
+    if ('password' in proof) {
+      const { username } = await this.users.profile(caller.userId);
+      const user = await this.limits.checkPasswordChange(caller, () => this.users.verifyCredentials(username, proof.password));
+      amr = user && ['pwd'];
+    } else {
+      if (!this.secondFactors.available) throw new HttpError(400, 'Bad Request', 'Second factors are not available', {});
+      amr = await this.limits.checkPasswordChange(caller, () => this.secondFactors.get().prove(caller, proof));
+    }
+    if (!amr)
+      throw new HttpError(
+        401,
+        'Unauthorized',
+        'password' in proof ? 'Incorrect password' : 'Incorrect code or credential',
+        {},
+        { reason: 'invalid_credentials' },
+      );
+    const reauthenticated = await this.clients.reauthenticated(caller.userId, caller.clientId, amr);
     // The client ended while the password was being checked.
     if (!reauthenticated) throw new AccessTokenRejectedException('revoked', true);
     const { client, roles } = reauthenticated;
@@ -123,7 +145,7 @@ export class AuthService {
   }
 
   private async tokens(
-    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope'>,
+    client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope' | 'amr'>,
     refreshToken: string | null,
     roles: string[],
   ): Promise<TokensDto> {

@@ -21,6 +21,15 @@ export { OriginChecked } from '../common/origin-checked.decorator';
 export { Roles } from './roles.decorator';
 export { Scopes } from './scopes.decorator';
 export { RecentAuth } from './recent-auth.decorator';
+/* Second factors (API.md §11): the factors module registers itself with Auth; features say @RequireMfa(). */
+export { RequireMfa } from './require-mfa.decorator';
+export { MfaRequiredException } from './mfa-required.exception';
+export { SecondFactorsRegistry } from './second-factors.registry';
+export type { FactorProof, MfaChallenge, SecondFactorProvider } from './second-factors.registry';
+export { CookieTransport } from './cookie-transport.decorator';
+export type { LoginResponseDto } from './dto/tokens.response.dto';
+export type { User } from '../users/user.entity';
+export { joinAmr } from '../clients/clients.service';
 export { earnedScope, unearnedScopes } from './scope-policy';
 export { AccessTokenClaimsRegistry, ACCESS_TOKEN_MAX_BYTES, RESERVED_CLAIMS } from './access-token-claims.registry';
 export type { ClaimsProvider, TokenSubject } from './access-token-claims.registry';

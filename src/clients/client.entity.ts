@@ -6,7 +6,17 @@ import { User } from '../users/user.entity';
 export const RECENT_SPENT_HASHES = 10;
 
 /** Why a client ended before its deadlines; idle and absolute expiry are read from the deadlines. */
-export type ClientEndReason = 'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'password_reset' | 'limit' | 'disabled';
+export type ClientEndReason =
+  | 'logout'
+  | 'revoked'
+  | 'rejected'
+  | 'reused'
+  | 'password_changed'
+  | 'password_reset'
+  | 'limit'
+  | 'disabled'
+  /** The passkey that signed the client in was removed, with endSessions (API.md §11). */
+  | 'factor_removed';
 /** Which deadline passed, recorded (with ended_at left NULL) once its session.ended was emitted. */
 export type ClientExpiry = 'idle' | 'absolute' | 'expired';
 
@@ -60,6 +70,13 @@ export class Client {
    */
   @TimestampColumn({ name: 'authenticated_at' })
   authenticatedAt!: Date;
+
+  /**
+   * How the user proved who they are on this client (RFC 8176 values, space-separated): the login's
+   * methods, joined by those of each POST /auth/reauthenticate. Its access tokens carry it as amr.
+   */
+  @Column({ type: 'varchar', length: 64, default: 'pwd' })
+  amr!: string;
 
   @TimestampColumn({ name: 'last_used_at' })
   lastUsedAt!: Date;

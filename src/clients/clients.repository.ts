@@ -17,9 +17,9 @@ import { Client, ClientExpiry, RECENT_SPENT_HASHES } from './client.entity';
  * read. Columns left out start NULL or ''. The casts type parameters that do not go straight into a column.
  */
 const INSERT = `INSERT INTO clients
-  (id, user_id, permanent, refresh_token_hash, created_at, authenticated_at, last_used_at, expires_at, session_expires_at, ip, user_agent, scope)
+  (id, user_id, permanent, refresh_token_hash, created_at, authenticated_at, last_used_at, expires_at, session_expires_at, ip, user_agent, scope, amr)
   SELECT :id, id, CAST(:permanent AS BOOLEAN), :refreshTokenHash, CAST(:now AS BIGINT), CAST(:now AS BIGINT), CAST(:now AS BIGINT),
-    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope
+    CAST(:expiresAt AS BIGINT), CAST(:sessionExpiresAt AS BIGINT), :ip, :userAgent, :scope, :amr
   FROM users WHERE id = :userId AND password_changed_at = :passwordChangedAt AND disabled_at IS NULL`;
 const INSERT_PARAMETERS = [
   'id',
@@ -33,6 +33,7 @@ const INSERT_PARAMETERS = [
   'ip',
   'userAgent',
   'scope',
+  'amr',
 ] as const;
 export type NewClient = Record<(typeof INSERT_PARAMETERS)[number], unknown>;
 
@@ -68,7 +69,7 @@ const ROTATE = (dbNow: string) => `UPDATE clients SET
   ip = :ip,
   user_agent = :userAgent
 WHERE id = :id AND refresh_token_hash = :presentedHash AND ended_at IS NULL AND expires_at > :now
-RETURNING user_id, expires_at, session_expires_at, authenticated_at, scope, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
+RETURNING user_id, expires_at, session_expires_at, authenticated_at, scope, amr, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
 const ROTATE_PARAMETERS = ['id', 'presentedHash', 'successorHash', 'sealedSuccessor', 'now', 'idleDeadline', 'ip', 'userAgent'] as const;
 export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
 
@@ -77,11 +78,11 @@ export type Rotation = Record<(typeof ROTATE_PARAMETERS)[number], unknown>;
  * authenticated_at moves, so this token and every later refresh carry the new auth_time. Returns what
  * the access token needs, like ROTATE; nothing for an ended or expired client.
  */
-const REAUTHENTICATE = `UPDATE clients SET authenticated_at = :now
+const REAUTHENTICATE = `UPDATE clients SET authenticated_at = :now, amr = :amr
 WHERE id = :id AND user_id = :userId AND ended_at IS NULL AND expires_at > :now
-RETURNING expires_at, scope, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
+RETURNING expires_at, scope, amr, (SELECT roles FROM users WHERE users.id = clients.user_id) AS roles`;
 
-export type ReauthenticatedRow = Pick<RotatedRow, 'expires_at' | 'scope' | 'roles'>;
+export type ReauthenticatedRow = Pick<RotatedRow, 'expires_at' | 'scope' | 'amr' | 'roles'>;
 
 /** Whether the presented hash is the one the last rotation replaced, within grace by the database's clock. */
 const WITHIN_GRACE = (dbNow: string) => `SELECT id FROM clients
@@ -125,6 +126,7 @@ export interface RotatedRow {
   session_expires_at: string | number;
   authenticated_at: string | number;
   scope: string | null;
+  amr: string;
   roles: string | null;
 }
 
@@ -133,7 +135,7 @@ export class ClientsRepository {
   private readonly insertStatement: SqlStatement<(typeof INSERT_PARAMETERS)[number]>;
   private readonly capStatement: SqlStatement<(typeof END_BEYOND_CAP_PARAMETERS)[number]>;
   private readonly rotateStatement: SqlStatement<(typeof ROTATE_PARAMETERS)[number]>;
-  private readonly reauthenticateStatement: SqlStatement<'id' | 'userId' | 'now'>;
+  private readonly reauthenticateStatement: SqlStatement<'id' | 'userId' | 'now' | 'amr'>;
   private readonly graceStatement: SqlStatement<'id' | 'presentedHash' | 'graceMs'>;
   private readonly endOneStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'id' | 'userId'>;
   private readonly endByIdStatement: SqlStatement<(typeof END_PARAMETERS)[number] | 'id'>;
@@ -147,7 +149,7 @@ export class ClientsRepository {
     this.insertStatement = new SqlStatement(clients.manager, `${INSERT}${postgres ? ' FOR SHARE' : ''} RETURNING id`, INSERT_PARAMETERS);
     this.capStatement = new SqlStatement(clients.manager, END_BEYOND_CAP(postgres ? 'ALL' : '-1'), END_BEYOND_CAP_PARAMETERS);
     this.rotateStatement = new SqlStatement(clients.manager, ROTATE(dbNow), ROTATE_PARAMETERS);
-    this.reauthenticateStatement = new SqlStatement(clients.manager, REAUTHENTICATE, ['id', 'userId', 'now']);
+    this.reauthenticateStatement = new SqlStatement(clients.manager, REAUTHENTICATE, ['id', 'userId', 'now', 'amr']);
     this.graceStatement = new SqlStatement(clients.manager, WITHIN_GRACE(dbNow), ['id', 'presentedHash', 'graceMs']);
     this.endOneStatement = new SqlStatement(clients.manager, END('id = :id AND user_id = :userId'), [...END_PARAMETERS, 'id', 'userId']);
     this.endByIdStatement = new SqlStatement(clients.manager, END('id = :id'), [...END_PARAMETERS, 'id']);
@@ -177,9 +179,9 @@ export class ClientsRepository {
     return row;
   }
 
-  /** Moves the live client's authenticated_at to `now`; its row, or undefined when it is not live. */
-  async reauthenticate(id: string, userId: string, now: number): Promise<ReauthenticatedRow | undefined> {
-    const [row] = await this.reauthenticateStatement.rows<ReauthenticatedRow>({ id, userId, now });
+  /** Moves the live client's authenticated_at to `now` and sets its amr; its row, or undefined when it is not live. */
+  async reauthenticate(id: string, userId: string, now: number, amr: string): Promise<ReauthenticatedRow | undefined> {
+    const [row] = await this.reauthenticateStatement.rows<ReauthenticatedRow>({ id, userId, now, amr });
     return row;
   }
 

@@ -24,7 +24,7 @@ export interface OpenedClient {
 }
 
 export interface ReauthenticatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'scope'>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'authenticatedAt' | 'scope' | 'amr'>;
   /** The user's roles as the update read them. */
   roles: string[];
 }
@@ -51,12 +51,14 @@ export class ClientsService {
    * Every login opens a client; a permanent one gets its first refresh token. Null, and no client,
    * when the user's password changed after `user.passwordChangedAt` (the one the login checked).
    * Past AUTH_MAX_CLIENTS_PER_USER, the user's least recently used clients end (reason `limit`).
+   * `amr`: how the user proved who they are (RFC 8176, space-separated).
    */
   async open(
     user: Pick<User, 'id' | 'passwordChangedAt'>,
     permanent: boolean,
     origin: Origin,
     scope: string | null = null,
+    amr = 'pwd',
   ): Promise<OpenedClient | null> {
     const userId = user.id;
     const now = this.clock.now();
@@ -83,6 +85,7 @@ export class ClientsService {
       endedByIp: null,
       endedByUserAgent: null,
       scope,
+      amr,
     });
     const inserted = await this.clientsRepository.insert({
       id: client.id,
@@ -96,6 +99,7 @@ export class ClientsService {
       ip: client.ip,
       userAgent: client.userAgent,
       scope,
+      amr,
     });
     if (!inserted) return null;
     await this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
@@ -109,13 +113,24 @@ export class ClientsService {
 
   /**
    * The user proved who they are again on this live client: from now on its access tokens carry this
-   * moment as auth_time. What a new access token needs, or null when the client is not live.
+   * moment as auth_time, and its amr gains `amr` (the methods this client has proven, RFC 8176: a
+   * second factor proven now and a password at login make `mfa`). What a new access token needs, or
+   * null when the client is not live.
    */
-  async reauthenticated(userId: string, clientId: string): Promise<ReauthenticatedClient | null> {
+  async reauthenticated(userId: string, clientId: string, amr: readonly string[] = ['pwd']): Promise<ReauthenticatedClient | null> {
     const now = this.clock.now();
-    const row = await this.clientsRepository.reauthenticate(clientId, userId, now);
+    const before = await this.clients.findOne({ where: { id: clientId, userId }, select: { id: true, amr: true } });
+    if (!before) return null;
+    const row = await this.clientsRepository.reauthenticate(clientId, userId, now, joinAmr(before.amr.split(' '), amr));
     if (!row) return null;
-    const client = { id: clientId, userId, expiresAt: new Date(Number(row.expires_at)), authenticatedAt: new Date(now), scope: row.scope };
+    const client = {
+      id: clientId,
+      userId,
+      expiresAt: new Date(Number(row.expires_at)),
+      authenticatedAt: new Date(now),
+      scope: row.scope,
+      amr: row.amr,
+    };
     return { client, roles: parseRoles(row.roles) };
   }
 
@@ -291,4 +306,14 @@ export class ClientsService {
       .execute();
     return result.affected ?? 0;
   }
+}
+
+/** The RFC 8176 kinds of proof: `mfa` is added when methods of two different kinds were used. */
+const AMR_KINDS: Record<string, string> = { pwd: 'know', otp: 'have', hwk: 'have', swk: 'have', user: 'are', pin: 'know' };
+
+/** The union of two amr lists, without `mfa`, and `mfa` when they hold two kinds of proof; space-separated. */
+export function joinAmr(...lists: ReadonlyArray<readonly string[]>): string {
+  const methods = [...new Set(lists.flat().filter((method) => method !== 'mfa' && method !== ''))];
+  const kinds = new Set(methods.map((method) => AMR_KINDS[method] ?? method));
+  return [...methods, ...(kinds.size >= 2 ? ['mfa'] : [])].join(' ');
 }

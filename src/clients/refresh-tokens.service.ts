@@ -16,7 +16,7 @@ import { formatRefreshToken, hashSecret, newSecret, openSuccessor, parseRefreshT
 
 /** What a rotation returns: enough of the client to issue its tokens. */
 export interface RotatedClient {
-  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope'>;
+  client: Pick<Client, 'id' | 'userId' | 'expiresAt' | 'sessionExpiresAt' | 'authenticatedAt' | 'scope' | 'amr'>;
   refreshToken: string;
   /** The user's roles as the rotation read them. */
   roles: string[];
@@ -66,6 +66,7 @@ export class RefreshTokensService {
           sessionExpiresAt: new Date(Number(row.session_expires_at)),
           authenticatedAt: new Date(Number(row.authenticated_at)),
           scope: row.scope,
+          amr: row.amr,
         },
         refreshToken: formatRefreshToken(parsed.clientId, successor),
         roles: parseRoles(row.roles),

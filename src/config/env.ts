@@ -190,6 +190,19 @@ export class EnvironmentVariables {
   )
   AUTH_OPEN_SCOPES = '';
 
+  /* Second factors (API.md §11). */
+  /** The WebAuthn relying party id (a registrable domain); default: the host of AUTH_PUBLIC_URL, else of AUTH_ISSUER. */
+  @ValidateIf(setOnly)
+  @Matches(
+    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/,
+    expected('a lower-case domain like example.com'),
+  )
+  AUTH_WEBAUTHN_RP_ID = '';
+  /** Routes guarded by one of these roles (comma-separated) also need a login with two kinds of factor (amr mfa). */
+  @ValidateIf(setOnly)
+  @Matches(/^[a-z0-9:_-]{1,64}(\s*,\s*[a-z0-9:_-]{1,64})*$/, expected('comma-separated role names like admin'))
+  AUTH_MFA_REQUIRED_ROLES = '';
+
   @IsIn(SIGNING_ALGORITHMS, expected(`one of ${SIGNING_ALGORITHMS.join(', ')}`)) AUTH_SIGNING_ALGORITHM = 'ES256';
   @IsDuration('0', '3650d') AUTH_KEY_ROTATION_INTERVAL = '90d';
   @IsDuration('0', '7d') AUTH_KEY_ACTIVATION_DELAY = '10m';
@@ -280,6 +293,14 @@ export interface Env {
     reauthMaxAge: number;
     /** Scopes open to every user (AUTH_OPEN_SCOPES); any other scope is earned by a role of its name. */
     openScopes: string[];
+    /** AUTH_MFA_REQUIRED_ROLES. */
+    mfaRequiredRoles: string[];
+  };
+  factors: {
+    /** The WebAuthn relying party id. */
+    rpId: string;
+    /** The origins WebAuthn responses may come from: the public URL's, and CORS_ORIGINS. */
+    origins: string[];
   };
   keys: {
     algorithm: SigningAlgorithm;
@@ -372,7 +393,9 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
       oauthPasswordGrant: v.AUTH_OAUTH_PASSWORD_GRANT === 'true',
       reauthMaxAge: seconds(v.AUTH_REAUTH_MAX_AGE),
       openScopes: v.AUTH_OPEN_SCOPES ? v.AUTH_OPEN_SCOPES.split(',').map((scope) => scope.trim()) : [],
+      mfaRequiredRoles: v.AUTH_MFA_REQUIRED_ROLES ? v.AUTH_MFA_REQUIRED_ROLES.split(',').map((role) => role.trim()) : [],
     },
+    factors: webauthnRelyingParty(v),
     keys: {
       algorithm: v.AUTH_SIGNING_ALGORITHM as SigningAlgorithm,
       encryptionSecret: v.AUTH_KEY_ENCRYPTION_SECRET || null,
@@ -407,4 +430,11 @@ export function loadEnv(source: Record<string, string | undefined> = readEnviron
 function mailFolder(databaseUrl: string): string {
   const file = databaseUrl.startsWith('sqlite:') ? databaseUrl.slice('sqlite:'.length) : ':memory:';
   return join(file === ':memory:' ? 'data' : dirname(file), 'mail');
+}
+
+/** AUTH_WEBAUTHN_RP_ID, else the host of the public URL; the origins: the public URL's and CORS_ORIGINS. */
+function webauthnRelyingParty(v: EnvironmentVariables): Env['factors'] {
+  const publicUrl = new URL(v.AUTH_PUBLIC_URL || v.AUTH_ISSUER || `http://localhost:${v.PORT}`);
+  const cors = v.CORS_ORIGINS ? v.CORS_ORIGINS.split(',').map((origin) => origin.trim()) : [];
+  return { rpId: v.AUTH_WEBAUTHN_RP_ID || publicUrl.hostname, origins: [...new Set([publicUrl.origin, ...cors])] };
 }

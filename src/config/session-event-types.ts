@@ -12,5 +12,8 @@ export const SESSION_EVENT_TYPES = [
   'session.created',
   'session.refreshed',
   'session.ended',
+  'user.factor_added',
+  'user.factor_removed',
+  'user.recovery_codes_used',
 ] as const;
 export type SessionEventType = (typeof SESSION_EVENT_TYPES)[number];

@@ -28,6 +28,12 @@ export interface SessionEventData {
   'session.refreshed': { origin: EventOrigin };
   /** `reason` is the client's end reason (logout, revoked, reused, expired, disabled, ...). */
   'session.ended': { reason: string; by: Actor; origin?: EventOrigin };
+  /** Second factors (API.md §11); `passkeyId` for a passkey. */
+  'user.factor_added': { factor: 'totp' | 'passkey'; passkeyId?: string; by: Actor };
+  /** `endedClients`: the clients the removed passkey had signed in that ended with it. */
+  'user.factor_removed': { factor: 'totp' | 'passkey' | 'all'; passkeyId?: string; by: Actor; endedClients?: number };
+  /** A recovery code finished a login or a reauthentication; `left`: how many the user has now. */
+  'user.recovery_codes_used': { left: number };
 }
 
 export interface SessionEvent<T extends SessionEventType = SessionEventType> {

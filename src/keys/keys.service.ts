@@ -6,7 +6,17 @@ import { Clock } from '../common/clock';
 import { KEYS_OPTIONS, type KeysModuleOptions } from './keys.options';
 import { EnvError, type SigningAlgorithm } from '../config/env';
 import { KeyEncryptionSecret, resolveKeyEncryptionSecret } from './key-encryption-secret';
-import { decryptPrivateKey, encryptPrivateKey, generateKeyPair, isEncrypted, publicJwk, thumbprint } from './key-material';
+import {
+  decryptPrivateKey,
+  derivedKey,
+  encryptPrivateKey,
+  generateKeyPair,
+  isEncrypted,
+  openAtRest,
+  publicJwk,
+  sealAtRest,
+  thumbprint,
+} from './key-material';
 import { SigningKey } from './signing-key.entity';
 
 export interface LoadedKey {
@@ -62,6 +72,26 @@ export class KeysService implements OnModuleInit {
     // The operator chose another algorithm: a new key takes over after the activation delay.
     const newest = this.pending ?? this.signer;
     if (newest.algorithm !== this.config.algorithm) await this.rotate();
+  }
+
+  /**
+   * A secret other than a signing key (a TOTP secret), encrypted at rest as the signing keys are, bound
+   * to `context`; in the clear only under AUTH_ALLOW_PLAINTEXT_KEYS.
+   */
+  sealAtRest(plaintext: string, context: string): string {
+    return this.encryption.secret ? sealAtRest(plaintext, this.encryption.secret, context) : plaintext;
+  }
+
+  /** What sealAtRest sealed; throws when the stored value was sealed with another secret or for another context. */
+  openAtRest(stored: string, context: string): string {
+    if (!isEncrypted(stored)) return stored;
+    if (!this.encryption.secret) throw new Error('A secret at rest is encrypted and no key-encryption secret is set');
+    return openAtRest(stored, this.encryption.secret, context);
+  }
+
+  /** A key for keyed hashes of `purpose` (recovery codes); a fixed one under AUTH_ALLOW_PLAINTEXT_KEYS. */
+  hashKey(purpose: string): Buffer {
+    return derivedKey(this.encryption.secret ?? '', purpose);
   }
 
   signingKey(): LoadedKey {

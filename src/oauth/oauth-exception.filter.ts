@@ -7,7 +7,7 @@ import { AllExceptionsFilter, ErrorBody } from '../common/all-exceptions.filter'
  */
 @Catch()
 export class OAuthExceptionFilter extends AllExceptionsFilter {
-  protected override present(body: ErrorBody): { error: string; error_description: string } {
+  protected override present(body: ErrorBody): { error: string; error_description: string } & Record<string, unknown> {
     const status = body.statusCode;
     const error =
       typeof body.oauthError === 'string'
@@ -19,6 +19,8 @@ export class OAuthExceptionFilter extends AllExceptionsFilter {
             : status >= 500
               ? 'server_error'
               : 'invalid_request';
-    return { error, error_description: Array.isArray(body.message) ? body.message.join('; ') : body.message };
+    // Members beside the two of RFC 6749 §5.2 (mfa_required's mfa_token): only ones the controller put there.
+    const extra = typeof body.oauthExtra === 'object' && body.oauthExtra !== null ? (body.oauthExtra as Record<string, unknown>) : {};
+    return { ...extra, error, error_description: Array.isArray(body.message) ? body.message.join('; ') : body.message };
   }
 }

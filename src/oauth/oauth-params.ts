@@ -2,8 +2,8 @@ import { createParamDecorator, ExecutionContext } from '@nestjs/common';
 import { HttpError } from '../common/http-error';
 
 /** An RFC 6749 §5.2 error, answered with status 400 unless stated. */
-export function oauthError(error: string, description: string, status = 400): HttpError {
-  return new HttpError(status, 'Bad Request', description, {}, { oauthError: error });
+export function oauthError(error: string, description: string, status = 400, extra?: Record<string, unknown>): HttpError {
+  return new HttpError(status, 'Bad Request', description, {}, { oauthError: error, ...(extra && { oauthExtra: extra }) });
 }
 
 /**

@@ -1,6 +1,16 @@
 import { ApiBasicAuth, ApiBearerAuth, ApiConsumes, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Controller, Header, Headers, HttpCode, HttpException, Inject, Post, UnauthorizedException, UseFilters, UseGuards } from '@nestjs/common';
-import { AuthService, ClientsService, LoginDto, type Origin, parseRoles, RefreshRejectedException, RequestOrigin, unearnedScopes } from '../auth';
+import {
+  AuthService,
+  ClientsService,
+  LoginDto,
+  MfaRequiredException,
+  type Origin,
+  parseRoles,
+  RefreshRejectedException,
+  RequestOrigin,
+  unearnedScopes,
+} from '../auth';
 import { Public } from '../common/public.decorator';
 import { WithRouteOptions } from '../common/route-options';
 import { validateInput } from '../common/validate-input';
@@ -49,6 +59,11 @@ export class OAuthController {
   async token(@OAuthRequest() params: OAuthParams, @RequestOrigin() origin: Origin, @Cookies() cookies: RequestCookies) {
     const grantType = params.required('grant_type');
     const tokens = await this.grant(grantType, params, origin, cookies).catch((error: unknown) => {
+      // The password was right, a second factor is needed (API.md §11): finished at POST /auth/mfa.
+      if (error instanceof MfaRequiredException && error.challenge) {
+        const { mfaToken, methods, expiresIn } = error.challenge;
+        throw oauthError('mfa_required', error.message, 403, { mfa_token: mfaToken, methods, expires_in: expiresIn });
+      }
       // Wrong credentials, a disabled account (403) and dead refresh tokens are all "invalid_grant" (§5.2); 429 stays 429.
       const disabled = error instanceof HttpException && error.getStatus() === 403;
       if (error instanceof RefreshRejectedException || error instanceof UnauthorizedException || disabled) {

@@ -46,4 +46,11 @@ export class User {
    */
   @Column({ name: 'pending_email', type: 'varchar', length: 254, nullable: true })
   pendingEmail!: string | null;
+
+  /**
+   * The user holds a confirmed TOTP or a passkey, so a password alone is no login (API.md §11). A copy
+   * kept by the factors module, read with the login's one SELECT: a user without factors costs no extra query.
+   */
+  @Column({ name: 'mfa_enabled', type: 'boolean', default: false })
+  mfaEnabled!: boolean;
 }

@@ -17,7 +17,7 @@ export type UserProfile = Pick<User, 'id' | 'username' | 'createdAt'>;
 const PROFILE_CACHE_SIZE = 10_000;
 
 /** The read of every login, hand-written (see SqlStatement). */
-const BY_USERNAME_KEY = `SELECT id, username, username_key, password_hash, created_at, password_changed_at, roles, disabled_at
+const BY_USERNAME_KEY = `SELECT id, username, username_key, password_hash, created_at, password_changed_at, roles, disabled_at, mfa_enabled
   FROM users WHERE username_key = :usernameKey`;
 
 interface UserRow {
@@ -29,6 +29,7 @@ interface UserRow {
   password_changed_at: string | number;
   roles: string;
   disabled_at: string | number | null;
+  mfa_enabled: boolean | number;
 }
 
 @Injectable()
@@ -215,6 +216,7 @@ function toUser(row: UserRow): User {
     passwordChangedAt: new Date(Number(row.password_changed_at)),
     roles: row.roles,
     disabledAt: row.disabled_at === null ? null : new Date(Number(row.disabled_at)),
+    mfaEnabled: Boolean(row.mfa_enabled),
   });
 }
 

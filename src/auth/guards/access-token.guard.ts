@@ -10,6 +10,8 @@ import { AccessTokenClaims, AccessTokensService } from '../access-tokens.service
 import { bearerToken } from '../bearer-token';
 import { ReauthenticationRequiredException } from '../reauthentication-required.exception';
 import { RECENT_AUTH, type RecentAuthRequirement } from '../recent-auth.decorator';
+import { MfaRequiredException } from '../mfa-required.exception';
+import { REQUIRE_MFA } from '../require-mfa.decorator';
 import { REQUIRED_ROLES } from '../roles.decorator';
 import { REQUIRED_SCOPES } from '../scopes.decorator';
 import { SessionCookies } from '../session-cookies';
@@ -37,8 +39,21 @@ export class AccessTokenGuard implements CanActivate {
     const { caller, claims, roles, scope } = await this.accessTokens.authenticate(token);
     request.user = caller;
     this.authorize(context, roles, scope ?? undefined);
+    this.requireMfa(context, claims);
     this.requireRecentAuth(context, claims);
     return true;
+  }
+
+  /** @RequireMfa, or a route of an AUTH_MFA_REQUIRED_ROLES role: the session proved two kinds of factor (RFC 8176 `mfa`). */
+  private requireMfa(context: ExecutionContext, claims: AccessTokenClaims): void {
+    const targets = [context.getHandler(), context.getClass()];
+    // A host app that built AuthModule's options without mfaRequiredRoles has none.
+    const mfaRoles = this.accessTokens.mfaRequiredRoles ?? [];
+    const required =
+      this.reflector.getAllAndOverride<boolean | undefined>(REQUIRE_MFA, targets) === true ||
+      (this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets) ?? []).some((role) => mfaRoles.includes(role));
+    // A token without amr (signed before the claim existed) never counts as mfa.
+    if (required && !(Array.isArray(claims.amr) && claims.amr.includes('mfa'))) throw new MfaRequiredException();
   }
 
   /** @RecentAuth: the token's auth_time is within the route's max age (RFC 9470), by our clock. */

@@ -7,6 +7,7 @@ import { AccountRecovery1765020000000 } from './1765020000000-account-recovery';
 import { WebhookOutbox1765100000000 } from './1765100000000-webhook-outbox';
 import { AuditDetailsText1766000000000 } from './1766000000000-audit-details-text';
 import { RecentAuthentication1766100000000 } from './1766100000000-recent-authentication';
+import { SecondFactors1767000000000 } from './1767000000000-second-factors';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
 export const migrations = [
@@ -19,4 +20,5 @@ export const migrations = [
   WebhookOutbox1765100000000,
   AuditDetailsText1766000000000,
   RecentAuthentication1766100000000,
+  SecondFactors1767000000000,
 ];
