@@ -31,6 +31,8 @@ export function askSecondStep(next: SecondStep): void {
   say('notice', null);
   show('sign-in', false);
   show('second-step', true);
+  // Only this step on screen: the sign-up and forgot forms come back with the sign-in form.
+  $('signed-out').dataset.step = 'second';
   $(byCode ? 'second-step-code' : 'second-step-passkey').focus();
 }
 
@@ -40,6 +42,7 @@ function leaveSecondStep(): void {
   say('second-step-error', null);
   show('second-step', false);
   show('sign-in', true);
+  delete $('signed-out').dataset.step;
 }
 
 export function setupSignIn(auth: AuthClient, failure: (error: unknown, kind: Kind) => string): { offerAutofill(): void } {
