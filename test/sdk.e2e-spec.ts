@@ -8,12 +8,16 @@ import type {
   ClientResponse,
   EmailResponse,
   ErrorBody,
+  FactorsResponse,
   ForgotPasswordResponse,
   LoggedInUser,
   LoginResponse,
   MeResponse,
+  PasskeyResponse,
+  RecoveryCodesResponse,
   RefreshResponse,
   TokensResponse,
+  TotpEnrolmentResponse,
   UserResponse,
 } from '../sdk/src/types';
 import { MailOutboxService } from '../src/mail';
@@ -392,6 +396,10 @@ describe("the client's types", () => {
     EmailResponseDto: { email: true, verified: true, pendingEmail: true } satisfies Record<keyof EmailResponse, true>,
     ForgotPasswordResponseDto: { message: true } satisfies Record<keyof ForgotPasswordResponse, true>,
     ErrorResponseDto: { statusCode: true, error: true, message: true, reason: true, action: true } satisfies Record<keyof ErrorBody, true>,
+    FactorsResponseDto: { totp: true, passkeys: true, recoveryCodesLeft: true } satisfies Record<keyof FactorsResponse, true>,
+    PasskeyResponseDto: { id: true, name: true, createdAt: true, lastUsedAt: true, clients: true } satisfies Record<keyof PasskeyResponse, true>,
+    TotpEnrolmentResponseDto: { secret: true, otpauthUri: true } satisfies Record<keyof TotpEnrolmentResponse, true>,
+    RecoveryCodesResponseDto: { recoveryCodes: true } satisfies Record<keyof RecoveryCodesResponse, true>,
   };
   const history = { endedAt: true, endReason: true, endedBy: true } satisfies Record<
     Exclude<keyof ClientHistoryResponse, keyof ClientResponse>,
