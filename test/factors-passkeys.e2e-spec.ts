@@ -1,10 +1,12 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import type { SessionEvent } from '../src/events';
-import { startApp, TestApp } from './support/app';
+import { MailOutboxService } from '../src/mail';
+import { freePort, startApp, TestApp } from './support/app';
 import { claimsOf } from './support/admin-helpers';
 import { controlAppClock, ManualClock } from './support/clock';
 import { bearer, login, Session, signUp, TestUser } from './support/factories';
+import { SmtpSink } from './support/smtp-sink';
 import { SoftAuthenticator } from './support/soft-authenticator';
 import { enrolTotp } from './support/totp-app';
 
@@ -20,14 +22,19 @@ const MINUTE = 60_000;
 describe('second factors: passkeys', () => {
   let t: TestApp;
   let clock: ManualClock;
+  let sink: SmtpSink;
   beforeAll(async () => {
-    t = await startApp({ AUTH_PUBLIC_URL: PUBLIC_URL, CORS_ORIGINS: APP_ORIGIN });
+    sink = await new SmtpSink(await freePort()).start();
+    t = await startApp({ AUTH_PUBLIC_URL: PUBLIC_URL, CORS_ORIGINS: APP_ORIGIN, SMTP_URL: sink.url });
   });
   beforeEach(() => {
     clock = controlAppClock(t.app);
   });
   afterEach(() => jest.restoreAllMocks());
-  afterAll(() => t?.close());
+  afterAll(async () => {
+    await t?.close();
+    await sink?.stop();
+  });
 
   const asSession = (body: { token: { accessToken: string }; user: { clientId: string } }): Session => ({
     accessToken: body.token.accessToken,
@@ -311,11 +318,11 @@ describe('second factors: passkeys', () => {
       { factor: 'passkey', passkeyId: expect.any(String), by: { kind: 'user', userId: user.id, clientId: session.clientId } },
     ]);
     for (const secret of secrets) expect(JSON.stringify(events)).not.toContain(secret);
-    const mails = await t.app.get(DataSource).query(`SELECT kind, recipient FROM mail_outbox WHERE user_id = '${user.id}' ORDER BY created_at`);
-    expect(mails).toEqual([
-      { kind: 'factor_added', recipient: email },
-      { kind: 'factor_added', recipient: email },
-    ]);
+    await t.app.get(MailOutboxService).deliverDue();
+    await t.app.get(MailOutboxService).deliverDue();
+    const mails = sink.to(email).map((mail) => /^Subject: (.*)$/m.exec(mail.decoded)?.[1]);
+    expect(mails).toEqual(['A sign-in method was added to your account', 'A sign-in method was added to your account']);
+    for (const secret of secrets) expect(JSON.stringify(sink.to(email))).not.toContain(secret);
   });
 
   it('malformed credentials are 400 or 401, never 500', async () => {

@@ -186,6 +186,13 @@ describe('second factors: TOTP and recovery codes', () => {
     expect(after.body.reason).toBe('invalid_mfa_token');
   });
 
+  it('a password changed after the mfaToken was issued: the login it started fails', async () => {
+    const { user, session, app } = await totpUser();
+    const mfaToken = await mfaTokenOf(user);
+    await t.http.post('/me/password').set(bearer(session)).send({ currentPassword: user.password, newPassword: 'another long password' }).expect(204);
+    await finish({ mfaToken, method: 'totp', code: app.nextStep() }).expect(401);
+  });
+
   it('the mfaToken remembers permanent', async () => {
     const { user, app } = await totpUser();
     const done = await finish({ mfaToken: await mfaTokenOf(user, true), method: 'totp', code: app.nextStep() }).expect(200);
