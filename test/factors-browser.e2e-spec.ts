@@ -341,6 +341,26 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await shows(page.locator('#second-step-error'), 'That code is not right. Enter the code your app shows now, or a recovery code.');
   }, 90_000);
 
+  it('TOTP turned off on the page: the last factor gone, its recovery codes go too, and the password alone signs in again', async () => {
+    const user = await newUser();
+    const { page } = await device();
+    await enterPassword(page, user);
+    await signedIn(page);
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, '');
+    await page.getByLabel('Code from the app').fill(totpCode(secret));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await shows(page.locator('#recovery-state'), '10 unused recovery codes left.');
+
+    await page.getByRole('button', { name: 'Turn off' }).click();
+    await shows(page.locator('#totp-state'), /^Off\./);
+    await shows(page.locator('#recovery-state'), 'Recovery codes come with your first authenticator app or passkey.');
+    await signOut(page);
+    await enterPassword(page, user);
+    await signedIn(page);
+  }, 60_000);
+
   it('changing a sign-in method long after signing in asks for the password in that section, then goes on', async () => {
     const user = await newUser();
     const { page } = await device();
