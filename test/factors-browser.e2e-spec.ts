@@ -341,6 +341,40 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await shows(page.locator('#second-step-error'), 'That code is not right. Enter the code your app shows now, or a recovery code.');
   }, 90_000);
 
+  it('the second step counts the last tries down, and after five wrong codes sends the user back to the password', async () => {
+    const user = await newUser();
+    const { page } = await device();
+    await enterPassword(page, user);
+    await signedIn(page);
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, '');
+    await page.getByLabel('Code from the app').fill(totpCode(secret));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await signOut(page);
+    await enterPassword(page, user);
+    const wrong = String((Number(totpCode(secret)) + 500_000) % 1_000_000).padStart(6, '0');
+    const said: string[] = [];
+    for (let i = 0; i < 5; i += 1) {
+      await page.getByLabel('Code', { exact: true }).fill(wrong);
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.locator('#second-step-error:not([hidden])').waitFor();
+      said.push((await page.locator('#second-step-error').textContent()) ?? '');
+      await page.evaluate(() => ((globalThis as any).document.getElementById('second-step-error').hidden = true));
+    }
+    const wrongCode = 'That code is not right. Enter the code your app shows now, or a recovery code.';
+    expect(said).toEqual([wrongCode, wrongCode, `${wrongCode} 2 tries left.`, `${wrongCode} 1 try left.`, `${wrongCode} 0 tries left.`]);
+    // The mfaToken is dead: even the right code now needs the password first.
+    await page.getByLabel('Code', { exact: true }).fill(totpCode(secret, 1));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await shows(page.locator('#sign-in-error'), 'This sign-in took too long or had too many wrong codes. Sign in again.');
+    await expect(page.locator('#second-step').isHidden()).resolves.toBe(true);
+    await enterPassword(page, user);
+    await page.getByLabel('Code', { exact: true }).fill(totpCode(secret, 1));
+    await page.getByRole('button', { name: 'Continue' }).click();
+    await signedIn(page);
+  }, 60_000);
+
   it('TOTP turned off on the page: the last factor gone, its recovery codes go too, and the password alone signs in again', async () => {
     const user = await newUser();
     const { page } = await device();

@@ -9,6 +9,8 @@ import type { failureWords } from './words.js';
 
 type Kind = Parameters<typeof failureWords>[1];
 let step: SecondStep | null = null;
+/** The server's reason for the last failed login of this page. */
+let lastReason = '';
 
 const keep = () => $<HTMLInputElement>('sign-in-keep').checked;
 
@@ -52,22 +54,30 @@ export function setupSignIn(auth: AuthClient, failure: (error: unknown, kind: Ki
    */
   const finish = async (login: () => Promise<LoggedInUser>, errorId: string, kind: Kind, quiet = false) => {
     if (!quiet) say(errorId, null);
+    lastReason = '';
     try {
       await login();
       $<HTMLFormElement>('sign-in').reset();
       if (step) leaveSecondStep();
     } catch (error) {
+      lastReason = String((error as { reason?: unknown }).reason ?? '');
       const answered = typeof (error as { status?: unknown }).status === 'number' && (error as { status: number }).status > 0;
       if (answered || (!quiet && (error as { name?: string }).name !== 'AbortError')) say(errorId, failure(error, kind));
     }
   };
 
-  onSubmit('second-step', async (form) => {
-    if (step) await finish(() => (step as SecondStep).completeWithCode(field(form, 'code')), 'second-step-error', 'code');
-  });
-  $('second-step-passkey').addEventListener('click', () => {
-    if (step) void finish(() => (step as SecondStep).completeWithPasskey(), 'second-step-error', 'code');
-  });
+  /** The second step, finished; a dead mfaToken (too slow, too many wrong codes) sends the user back to the password. */
+  const second = async (complete: (step: SecondStep) => Promise<LoggedInUser>) => {
+    if (!step) return;
+    const current = step;
+    await finish(() => complete(current), 'second-step-error', 'code');
+    if ($('second-step').hidden || lastReason !== 'invalid_mfa_token') return;
+    const words = $('second-step-error').textContent;
+    leaveSecondStep();
+    say('sign-in-error', words);
+  };
+  onSubmit('second-step', (form) => second((current) => current.completeWithCode(field(form, 'code'))));
+  $('second-step-passkey').addEventListener('click', () => void second((current) => current.completeWithPasskey()));
   $('second-step-cancel').addEventListener('click', leaveSecondStep);
   $('passkey-sign-in').addEventListener('click', () => void finish(() => auth.loginWithPasskey({ permanent: keep() }), 'sign-in-error', 'passkey'));
 

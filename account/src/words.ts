@@ -108,10 +108,13 @@ export function failureWords(
   if (action === 'reset' && e.reason === 'invalid_token') return 'This link has expired or was already used.';
   if (action === 'passkey' && (e.status === 400 || e.status === 401))
     return 'That passkey did not sign you in. It may have been removed from your account.';
-  if (action === 'code' && e.status === 401 && /token/.test(e.reason ?? ''))
-    return 'This sign-in took too long or had too many wrong codes. Start again.';
-  if (action === 'code' && e.status !== undefined && e.status < 500)
-    return 'That code is not right. Enter the code your app shows now, or a recovery code.';
+  if (action === 'code' && e.reason === 'invalid_mfa_token') return 'This sign-in took too long or had too many wrong codes. Sign in again.';
+  if (action === 'code' && e.status !== undefined && e.status < 500) {
+    // The server counts the mfaToken's tries down: the last few are worth saying.
+    const left = (e.body as { triesLeft?: unknown } | null | undefined)?.triesLeft;
+    const tries = typeof left === 'number' && left <= 2 ? ` ${left} ${left === 1 ? 'try' : 'tries'} left.` : '';
+    return `That code is not right. Enter the code your app shows now, or a recovery code.${tries}`;
+  }
   if (action === 'factor' && e.reason === 'reauthentication_required') return 'Nothing was changed: confirm your password to change how you sign in.';
   if (action === 'reset' && e.status === 400) return 'The new password must be 8 to 128 characters.';
   if (e.status >= 500) return 'The server could not do that just now. Try again in a moment.';
