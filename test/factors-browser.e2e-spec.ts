@@ -33,11 +33,7 @@ interface Credential {
 
 interface Device {
   page: Page;
-  /** Turns the authenticator's simulated touch on or off (off: a ceremony waits, as for a user who has not touched yet). */
-  presence(on: boolean): Promise<void>;
   credentials(): Promise<Credential[]>;
-  /** Puts a copy of a credential on this device's authenticator (a passkey synced to another device). */
-  addCredential(credential: Credential): Promise<void>;
   /** Every request the page sent, as "METHOD /path". */
   sent: string[];
 }
@@ -77,10 +73,20 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await t?.close();
   });
 
-  /** A device: its own browser profile and authenticator, with the account page open. */
-  async function device(): Promise<Device> {
+  /**
+   * A device: its own browser profile and authenticator (holding `credential`, if given), with the
+   * account page open. `autofill`: the browser offers passkeys in the username's autofill (conditional
+   * mediation), where the virtual authenticator picks one at once; otherwise the browser says it
+   * cannot, so that only the buttons start a passkey ceremony.
+   */
+  async function device(options: { autofill?: boolean; credential?: Credential } = {}): Promise<Device> {
     const context = await browser.newContext({ viewport: { width: 1000, height: 800 }, acceptDownloads: true });
     contexts.push(context);
+    if (!options.autofill)
+      await context.addInitScript(() => {
+        const credentials = (globalThis as any).PublicKeyCredential;
+        if (credentials) credentials.isConditionalMediationAvailable = () => Promise.resolve(false);
+      });
     const page = await context.newPage();
     const sent: string[] = [];
     page.on('request', (request) => void sent.push(`${request.method()} ${new URL(request.url()).pathname}`));
@@ -96,14 +102,13 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
         automaticPresenceSimulation: true,
       },
     });
+    if (options.credential) await cdp.send('WebAuthn.addCredential', { authenticatorId, credential: options.credential });
     await page.goto(`${url}/account`);
     await page.locator('#loading').waitFor({ state: 'hidden' });
     return {
       page,
       sent,
-      presence: async (enabled) => void (await cdp.send('WebAuthn.setAutomaticPresenceSimulation', { authenticatorId, enabled })),
       credentials: async () => (await cdp.send('WebAuthn.getCredentials', { authenticatorId })).credentials as Credential[],
-      addCredential: async (credential) => void (await cdp.send('WebAuthn.addCredential', { authenticatorId, credential })),
     };
   }
 
@@ -148,7 +153,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     return totp.generate({ timestamp: t.app.get(Clock).now() + steps * 30_000 });
   }
 
-  it('a passkey enrolled on the page signs in without a password, by the button and by the autofill, serves as a second factor, and is removed with the device it signed in', async () => {
+  it('a passkey enrolled on the page signs in without a password, serves as a second factor, and is removed with the device it signed in', async () => {
     const user = await newUser();
     const laptop = await device();
     const { page } = laptop;
@@ -168,10 +173,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     expect(await laptop.credentials()).toEqual([expect.objectContaining({ isResidentCredential: true, rpId: 'localhost' })]);
     await page.screenshot({ path: join(SHOTS, 'passkeys.png'), fullPage: true });
 
-    // Signed out, with the authenticator untouched: the autofill's request waits; the button asks.
-    await laptop.presence(false);
     await signOut(page);
-    await laptop.presence(true);
     laptop.sent.length = 0;
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await signedIn(page);
@@ -183,27 +185,19 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await shows(passkey.locator('.detail'), /· last used (just now|\d+ seconds? ago) · 1 device signed in with it now \(this one\)$/);
 
     // As a second factor: the right password alone is not enough.
-    await laptop.presence(false);
     await signOut(page);
     await enterPassword(page, user);
     await page.locator('#second-step').waitFor();
     await shows(page.locator('#second-step-hint'), 'Enter one of your recovery codes.');
     await page.screenshot({ path: join(SHOTS, 'second-step.png'), fullPage: true });
-    await laptop.presence(true);
     await page.getByRole('button', { name: 'Use a passkey instead' }).click();
     await signedIn(page);
     expect((await accessClaims(page)).amr).toEqual(expect.arrayContaining(['pwd', 'hwk', 'mfa']));
 
-    // Signed out with the authenticator ready: the browser's autofill offers the passkey and (the
-    // virtual authenticator picks it at once) the page signs in by itself (conditional mediation).
-    const autofilled = page.waitForResponse(
-      (response) => new URL(response.url()).pathname === '/auth/passkey' && response.request().method() === 'POST',
-    );
-    await page.getByRole('button', { name: 'Sign out', exact: true }).click();
-    expect((await autofilled).status()).toBe(200);
-    await signedIn(page);
-
     // Removing it asks about the devices it signed in; this one is among them and signs out.
+    await signOut(page);
+    await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+    await signedIn(page);
     await page.getByRole('button', { name: 'Remove passkey Work laptop' }).click();
     await shows(passkey.locator('form .detail'), 'Remove Work laptop? 1 device signed in with it now (this one): sign it out too?');
     await page.screenshot({ path: join(SHOTS, 'passkey-remove.png'), fullPage: true });
@@ -212,17 +206,15 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await shows(page.locator('#notice'), 'The passkey was removed, and the devices it signed in were signed out, this one too.');
 
     // Gone from the account: the password is enough again, and the passkey no longer signs in.
-    await laptop.presence(false);
     await enterPassword(page, user);
     await signedIn(page);
     await shows(page.locator('#no-passkeys'), 'No passkey yet.');
-    await laptop.presence(true);
     await signOut(page);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await shows(page.locator('#sign-in-error'), 'That passkey did not sign you in. It may have been removed from your account.');
   }, 90_000);
 
-  it('a passkey synced to a phone signs the phone in; removing it on the laptop, with its devices, signs the phone out as it happens', async () => {
+  it("a passkey synced to a phone signs in from the phone browser's autofill; removed on the laptop with its devices, the phone signs out as it happens", async () => {
     const user = await newUser();
     const laptop = await device();
     await enterPassword(laptop.page, user);
@@ -230,10 +222,13 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await laptop.page.getByLabel('Name for a new passkey on this device').fill('Synced key');
     await laptop.page.getByRole('button', { name: 'Add a passkey' }).click();
     await laptop.page.locator('#recovery-codes').waitFor();
-    const phone = await device();
-    await phone.addCredential((await laptop.credentials())[0]);
-    await phone.page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+
+    // The phone's browser offers the passkey in the username's autofill as the page opens (conditional
+    // mediation); the virtual authenticator picks it at once, as a user would: no password, no button.
+    const phone = await device({ autofill: true, credential: (await laptop.credentials())[0] });
     await signedIn(phone.page);
+    expect(phone.sent).toContain('POST /auth/passkey');
+    expect(phone.sent).not.toContain('POST /auth');
     await phone.page.locator('html[data-live="open"]').waitFor();
 
     await laptop.page.getByRole('button', { name: 'Check again' }).click();
@@ -251,8 +246,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
 
   it('a passkey is renamed, and removed alone while the devices it signed in stay', async () => {
     const user = await newUser();
-    const laptop = await device();
-    const { page } = laptop;
+    const { page } = await device();
     await enterPassword(page, user);
     await signedIn(page);
     await page.getByRole('button', { name: 'Add a passkey' }).click();
@@ -263,9 +257,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await passkey.getByRole('button', { name: 'Save' }).click();
     await shows(passkey.locator('.name'), 'Phone');
 
-    await laptop.presence(false);
     await signOut(page);
-    await laptop.presence(true);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await signedIn(page);
     await page.getByRole('button', { name: 'Remove passkey Phone' }).click();
