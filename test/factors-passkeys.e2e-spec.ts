@@ -1,6 +1,7 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
 import { DataSource } from 'typeorm';
 import type { SessionEvent } from '../src/events';
+import { AdminUsersService } from '../src/admin/admin-users.service';
 import { MailOutboxService } from '../src/mail';
 import { freePort, startApp, TestApp } from './support/app';
 import { claimsOf } from './support/admin-helpers';
@@ -163,6 +164,33 @@ describe('second factors: passkeys', () => {
     const credential = authenticator.get(await loginOptions());
     await passkeyLogin(credential).expect(200);
     await passkeyLogin(credential).expect(401); // the same challenge again
+  });
+
+  it('a disabled user gets 403 disabled from a passkey too', async () => {
+    const { user, authenticator } = await passkeyUser();
+    await t.app.get(AdminUsersService).change({ kind: 'cli' }, user.id, { disabled: true });
+    const refused = await passkeyLogin(authenticator.get(await loginOptions())).expect(403);
+    expect(refused.body.reason).toBe('disabled');
+  });
+
+  it('cookie mode: POST /auth/passkey sets the cookies as POST /auth does', async () => {
+    const { authenticator } = await passkeyUser(APP_ORIGIN);
+    const response = await t.http
+      .post('/auth/passkey?permanent=true')
+      .set({ 'x-session-transport': 'cookie', origin: APP_ORIGIN })
+      .send({ credential: authenticator.get(await loginOptions()) })
+      .expect(200);
+    expect(response.body.token.accessToken).toBeUndefined();
+    expect(response.body.token.refreshToken).toBeUndefined();
+    const names = ([] as string[]).concat(response.headers['set-cookie'] ?? []).map((line) => line.split('=')[0]);
+    expect(names.some((name) => name.endsWith('access-token'))).toBe(true);
+    expect(names.some((name) => name.endsWith('refresh-token'))).toBe(true);
+    // A page of another origin cannot log in in cookie mode.
+    await t.http
+      .post('/auth/passkey')
+      .set({ 'x-session-transport': 'cookie', origin: 'https://evil.example' })
+      .send({ credential: authenticator.get(await loginOptions()) })
+      .expect(403);
   });
 
   it('an origin of CORS_ORIGINS is accepted', async () => {
@@ -339,5 +367,21 @@ describe('second factors: passkeys', () => {
     await passkeyLogin('nope' as unknown as object).expect(400);
     await t.http.post('/auth/passkey').send({}).expect(400);
     await t.http.post('/auth/passkey?permanent=yes').send({ credential: {} }).expect(400);
+  });
+});
+
+// An app of its own (passport's strategies are process-global: one app at a time).
+describe('second factors: public WebAuthn routes are limited per address', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startApp({ AUTH_REFRESH_MAX_PER_MINUTE: '3' });
+  });
+  afterAll(() => t?.close());
+
+  it('each challenge is a row: past AUTH_REFRESH_MAX_PER_MINUTE an address gets 429', async () => {
+    for (let i = 0; i < 3; i += 1) await t.http.post('/auth/passkey/options').expect(200);
+    const refused = await t.http.post('/auth/passkey/options').expect(429);
+    expect(refused.headers['retry-after']).toEqual(expect.any(String));
+    await t.http.post('/auth/passkey').send({ credential: {} }).expect(429);
   });
 });

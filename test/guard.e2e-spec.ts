@@ -63,6 +63,7 @@ describe('the access-token guard', () => {
       iat: expect.any(Number),
       exp: expect.any(Number),
       auth_time: expect.any(Number),
+      amr: ['pwd'],
       roles: [],
     });
     await t.http.get('/me').set(bearer(session)).expect(200);

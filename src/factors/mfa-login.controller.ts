@@ -1,9 +1,9 @@
-import { Body, Controller, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, Query, Req, Res, UseGuards } from '@nestjs/common';
 import { ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { CookieTransport, type LoginResponseDto, type Origin, Public, RequestOrigin } from '../auth';
 import { ApiErrors } from '../common/api-errors.decorator';
-import { DeviceCookiesService } from '../rate-limit';
+import { DeviceCookiesService, RefreshRateLimitGuard } from '../rate-limit';
 import { MfaLoginDto } from './dto/mfa-login.dto';
 import { MfaTokenDto } from './dto/mfa-token.dto';
 import { PasskeyLoginDto } from './dto/passkey-login.dto';
@@ -14,10 +14,12 @@ import { PasskeysService } from './passkeys.service';
 /**
  * Logins with a factor (API.md §11): the second step of a password login, and the passwordless login
  * with a passkey. Both answer as POST /auth does, cookie mode included, and mark the browser with a
- * device cookie as a password login does.
+ * device cookie as a password login does. Public routes that write a row (a challenge) are under the
+ * token endpoints' per-address limit (AUTH_REFRESH_MAX_PER_MINUTE), so no address can fill the table.
  */
 @ApiTags('auth')
 @Public()
+@UseGuards(RefreshRateLimitGuard)
 @Controller('auth')
 export class MfaLoginController {
   constructor(
