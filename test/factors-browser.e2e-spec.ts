@@ -147,6 +147,17 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     return JSON.parse(Buffer.from((jwt as { value: string }).value.split('.')[1], 'base64url').toString()) as { amr?: string[] };
   }
 
+  /** Sets up an authenticator app through the page (the recovery codes put away); its key. */
+  async function turnOnTotp(page: Page): Promise<string> {
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
+    await page.locator('#totp-setup').waitFor();
+    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, '');
+    await page.getByLabel('Code from the app').fill(totpCode(secret));
+    await page.getByRole('button', { name: 'Turn on' }).click();
+    await page.getByRole('button', { name: 'I have saved them' }).click();
+    return secret;
+  }
+
   /** The TOTP code of the server's clock (the tests may move it), `steps` periods on. */
   function totpCode(secret: string, steps = 0): string {
     const totp = new OTPAuth.TOTP({ secret: OTPAuth.Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 });
@@ -260,6 +271,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     await signOut(page);
     await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
     await signedIn(page);
+    await shows(passkey.locator('.detail'), /· 1 device signed in with it now \(this one\)$/);
     await page.getByRole('button', { name: 'Remove passkey Phone' }).click();
     await page.getByRole('button', { name: 'Remove only' }).click();
     await shows(page.locator('#no-passkeys'), 'No passkey yet.');
@@ -338,11 +350,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     const { page } = await device();
     await enterPassword(page, user);
     await signedIn(page);
-    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
-    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, '');
-    await page.getByLabel('Code from the app').fill(totpCode(secret));
-    await page.getByRole('button', { name: 'Turn on' }).click();
-    await page.getByRole('button', { name: 'I have saved them' }).click();
+    const secret = await turnOnTotp(page);
     await signOut(page);
     await enterPassword(page, user);
     const wrong = String((Number(totpCode(secret)) + 500_000) % 1_000_000).padStart(6, '0');
@@ -372,11 +380,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     const { page } = await device();
     await enterPassword(page, user);
     await signedIn(page);
-    await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
-    const secret = ((await page.locator('#totp-secret').textContent()) ?? '').replace(/\s/g, '');
-    await page.getByLabel('Code from the app').fill(totpCode(secret));
-    await page.getByRole('button', { name: 'Turn on' }).click();
-    await page.getByRole('button', { name: 'I have saved them' }).click();
+    await turnOnTotp(page);
     await shows(page.locator('#recovery-state'), '10 unused recovery codes left.');
 
     await page.getByRole('button', { name: 'Turn off' }).click();

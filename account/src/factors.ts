@@ -19,6 +19,8 @@ export interface FactorsHooks {
 }
 
 let running = 0;
+/** A passkey row shows its rename or remove form. */
+let formOpen = false;
 /** True while an action of this section runs: its password prompt is the one to show. */
 export const changingFactors = () => running > 0;
 
@@ -39,7 +41,7 @@ const grouped = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 
 export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): Promise<void>; clear(): void } {
   /** Runs a change, then shows what the server says; a failure is said beside the part that failed. */
-  async function act(action: () => Promise<unknown>, errorId = 'factors-error', kind: Kind = 'factor'): Promise<boolean> {
+  async function act(action: () => Promise<unknown>, errorId = 'factors-error', kind: Kind = 'factor', settle?: () => void): Promise<boolean> {
     running += 1;
     say(errorId, null);
     try {
@@ -50,6 +52,7 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
       return false;
     } finally {
       running -= 1;
+      settle?.(); // before the lists are shown again
       if (auth.state.status === 'signed-in') await showFactors().catch((error: unknown) => say('factors-error', hooks.failure(error, 'other')));
     }
   }
@@ -73,11 +76,20 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
       return node;
     };
     actions.append(
-      button('Rename', `Rename passkey ${passkey.name}`, () => item.replaceChildren(about, renameForm(passkey))),
-      button('Remove', `Remove passkey ${passkey.name}`, () => item.replaceChildren(about, removeForm(passkey, current))),
+      button('Rename', `Rename passkey ${passkey.name}`, () => openForm(item, about, renameForm(passkey))),
+      button('Remove', `Remove passkey ${passkey.name}`, () => openForm(item, about, removeForm(passkey, current))),
     );
     item.append(about, actions);
     return item;
+  }
+
+  function openForm(item: HTMLLIElement, about: HTMLElement, form: HTMLFormElement): void {
+    formOpen = true;
+    item.replaceChildren(about, form);
+  }
+  function closeForm(): void {
+    formOpen = false;
+    void showFactors().catch(() => undefined);
   }
 
   function renameForm(passkey: PasskeyResponse): HTMLFormElement {
@@ -92,12 +104,17 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
     save.type = 'submit';
     const cancel = element('button', 'Cancel', 'secondary');
     cancel.type = 'button';
-    cancel.addEventListener('click', () => void showFactors());
+    cancel.addEventListener('click', closeForm);
     form.append(input, save, cancel);
     form.addEventListener('submit', (event) => {
       event.preventDefault();
       save.disabled = true;
-      void act(() => auth.factors.passkeys.rename(passkey.id, input.value.trim()));
+      void act(
+        () => auth.factors.passkeys.rename(passkey.id, input.value.trim()),
+        'factors-error',
+        'factor',
+        () => (formOpen = false),
+      );
     });
     setTimeout(() => input.select());
     return form;
@@ -116,7 +133,12 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
       const node = element('button', text, className);
       node.type = 'button';
       node.addEventListener('click', () => {
-        void act(() => auth.factors.passkeys.remove(passkey.id, { endSessions })).then(async (done) => {
+        void act(
+          () => auth.factors.passkeys.remove(passkey.id, { endSessions }),
+          'factors-error',
+          'factor',
+          () => (formOpen = false),
+        ).then(async (done) => {
           if (done && auth.state.status === 'signed-out')
             await hooks.signedOut('The passkey was removed, and the devices it signed in were signed out, this one too.');
         });
@@ -131,7 +153,7 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
     else form.append(choice('Remove', false));
     const cancel = element('button', 'Cancel', 'secondary');
     cancel.type = 'button';
-    cancel.addEventListener('click', () => void showFactors());
+    cancel.addEventListener('click', closeForm);
     form.append(cancel);
     return form;
   }
@@ -148,7 +170,8 @@ export function setupFactors(auth: AuthClient, hooks: FactorsHooks): { show(): P
     const factors = await auth.factors.list();
     if (auth.state.status !== 'signed-in') return factors;
     const current = auth.state.user.clientId;
-    $('passkeys').replaceChildren(...factors.passkeys.map((passkey) => passkeyItem(passkey, current)));
+    // A row's open form (rename, remove) stays as the user left it until it is used or cancelled.
+    if (!formOpen) $('passkeys').replaceChildren(...factors.passkeys.map((passkey) => passkeyItem(passkey, current)));
     show('no-passkeys', factors.passkeys.length === 0);
     const setupOpen = !$('totp-setup').hidden;
     $('totp-state').textContent = factors.totp
