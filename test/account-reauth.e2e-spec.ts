@@ -65,7 +65,7 @@ describeInBrowser('the account page asks for the password before an email change
     await page.getByLabel('Username').first().fill(user.username);
     await page.getByLabel('Password', { exact: true }).first().fill(user.password);
     await page.locator('#sign-in-keep').check();
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('heading', { name: 'Your devices' }).waitFor();
     return { page, user, sent };
   }

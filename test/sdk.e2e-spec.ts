@@ -8,11 +8,16 @@ import type {
   ClientResponse,
   EmailResponse,
   ErrorBody,
+  FactorsResponse,
   ForgotPasswordResponse,
+  LoggedInUser,
   LoginResponse,
   MeResponse,
+  PasskeyResponse,
+  RecoveryCodesResponse,
   RefreshResponse,
   TokensResponse,
+  TotpEnrolmentResponse,
   UserResponse,
 } from '../sdk/src/types';
 import { MailOutboxService } from '../src/mail';
@@ -55,12 +60,13 @@ describe('the client against the server (header mode)', () => {
     auth.onChange((state) => states.push(state));
     expect(auth.state).toEqual({ status: 'signed-out', reason: null });
     expect((await auth.signUp(user)).username).toBe(user.username);
-    const me = await auth.login({ ...user, permanent: true });
+    // A user without a second factor: login resolves to the user (else to a SecondStep).
+    const me = (await auth.login({ ...user, permanent: true })) as LoggedInUser;
     expect(auth.state).toMatchObject({ status: 'signed-in', user: me, permanent: true, refreshExpiresAt: expect.any(Number) });
     expect(await auth.me()).toMatchObject({ username: user.username, clientId: me.clientId });
 
     const other = client();
-    const otherUser = await other.login(user);
+    const otherUser = (await other.login(user)) as LoggedInUser;
     expect((await auth.sessions.list()).map((c) => [c.id, c.current])).toEqual([
       [otherUser.clientId, false],
       [me.clientId, true],
@@ -392,6 +398,10 @@ describe("the client's types", () => {
     EmailResponseDto: { email: true, verified: true, pendingEmail: true } satisfies Record<keyof EmailResponse, true>,
     ForgotPasswordResponseDto: { message: true } satisfies Record<keyof ForgotPasswordResponse, true>,
     ErrorResponseDto: { statusCode: true, error: true, message: true, reason: true, action: true } satisfies Record<keyof ErrorBody, true>,
+    FactorsResponseDto: { totp: true, passkeys: true, recoveryCodesLeft: true } satisfies Record<keyof FactorsResponse, true>,
+    PasskeyResponseDto: { id: true, name: true, createdAt: true, lastUsedAt: true, clients: true } satisfies Record<keyof PasskeyResponse, true>,
+    TotpEnrolmentResponseDto: { secret: true, otpauthUri: true } satisfies Record<keyof TotpEnrolmentResponse, true>,
+    RecoveryCodesResponseDto: { recoveryCodes: true } satisfies Record<keyof RecoveryCodesResponse, true>,
   };
   const history = { endedAt: true, endReason: true, endedBy: true } satisfies Record<
     Exclude<keyof ClientHistoryResponse, keyof ClientResponse>,

@@ -8,6 +8,8 @@ import { confirmPassword, resetting, setupRecovery, showEmail, verifyPending, ty
 import { createAuthClient, type ClientHistoryResponse } from '../sdk/auth-client.js';
 import { $, element, field, onSubmit, say, show } from './dom.js';
 import { watchSessionEvents } from './events.js';
+import { changingFactors, setupFactors } from './factors.js';
+import { askSecondStep, setupSignIn } from './sign-in.js';
 import { ago, deviceName, endedHereWords, endedWords, failureWords, newSignInWords, SIGNED_OUT } from './words.js';
 
 /** The latest answer's Retry-After (seconds): the sdk's errors carry the body, not the headers. */
@@ -20,8 +22,9 @@ const auth = createAuthClient({
     retryAfter = Number(response.headers.get('retry-after')) || null;
     return response;
   },
-  // Changing the email needs a recent password: asked beside the form, then the change is sent once more.
-  onReauthenticate: confirmPassword,
+  // Changing the email or a sign-in method needs a recent password: asked beside the part that asked,
+  // then the change is sent once more.
+  onReauthenticate: () => confirmPassword(changingFactors() ? 'factors-reauth' : 'reauth'),
 });
 /** Words for the next signed-out view, when the page knows better than the sdk's reason why. */
 let signedOutWords: string | null = null;
@@ -75,7 +78,8 @@ async function act(action: () => Promise<unknown>, errorId = 'action-error', kin
   say(errorId, null);
   try {
     await action();
-    if (auth.state.status === 'signed-in') await showDevices();
+    // A passkey's row counts the devices it signed in: it follows the device list.
+    if (auth.state.status === 'signed-in') await Promise.all([showDevices(), factors.show()]);
     return true;
   } catch (error) {
     if (auth.state.status === 'signed-in') say(errorId, failureWords(error, kind, retryAfter));
@@ -93,6 +97,8 @@ async function render(): Promise<void> {
   if (state.status === 'signed-out') {
     const words = signedOutWords ?? (state.reason ? SIGNED_OUT[state.reason] : null);
     say('notice', verifyPending() ? 'Sign in to verify your email address.' : words);
+    factors.clear();
+    signInWays.offerAutofill();
     return;
   }
   signedOutWords = null;
@@ -100,6 +106,7 @@ async function render(): Promise<void> {
   $('username').textContent = state.user.username;
   await act(showDevices);
   await showEmail(auth, hooks).catch((error: unknown) => say('email-error', failureWords(error, 'email', retryAfter)));
+  await factors.show().catch((error: unknown) => say('factors-error', failureWords(error, 'factor', retryAfter)));
 }
 
 /** This device's session ended: the sdk learns it from the server (its state is what every tab reads), then the page says why. */
@@ -133,7 +140,9 @@ async function signIn(form: HTMLFormElement, errorId: string, kind: 'sign-in' | 
   const credentials = { username: field(form, 'username').trim(), password: field(form, 'password') };
   try {
     if (signUpFirst) await auth.signUp(credentials);
-    await auth.login({ ...credentials, permanent: (form.elements.namedItem('keep') as HTMLInputElement).checked });
+    const result = await auth.login({ ...credentials, permanent: (form.elements.namedItem('keep') as HTMLInputElement).checked });
+    (form.elements.namedItem('password') as HTMLInputElement).value = '';
+    if ('mfaRequired' in result) return askSecondStep(result);
     form.reset();
     if (authorizeReturn) location.assign(authorizeReturn.to);
   } catch (error) {
@@ -141,6 +150,12 @@ async function signIn(form: HTMLFormElement, errorId: string, kind: 'sign-in' | 
   }
 }
 
+const factors = setupFactors(auth, {
+  failure: (error, kind) => failureWords(error, kind, retryAfter),
+  notice: (text) => say('notice', text),
+  signedOut,
+});
+const signInWays = setupSignIn(auth, (error, kind) => failureWords(error, kind, retryAfter));
 onSubmit('sign-in', (form) => signIn(form, 'sign-in-error', 'sign-in', false));
 onSubmit('sign-up', (form) => signIn(form, 'sign-up-error', 'sign-up', true));
 onSubmit('change-password', async (form) => {
@@ -158,6 +173,7 @@ setupRecovery(auth, hooks);
 watchSessionEvents(auth, (event) => {
   if (event.type === 'session.ended' && event.current) void signedOut(endedHereWords(event.data.reason, event.data.by?.kind));
   else if (event.type === 'session.created' && !event.current) {
+    void factors.show().catch(() => undefined);
     void showDevices()
       .then((clients) => say('notice', newSignInWords(clients.find((c) => c.id === event.clientId))))
       .catch(() => undefined);

@@ -57,24 +57,33 @@ export async function showEmail(auth: AuthClient, hooks: RecoveryHooks): Promise
         : `We sent a link to ${email}. Open it to verify the address.`;
 }
 
+/** The password prompts: beside the email form, and in the sign-in methods. */
+export type PasswordPrompt = 'reauth' | 'factors-reauth';
+
 /** Settles the password prompt that is open, if any. */
 let settlePrompt: ((confirmed: boolean) => void) | null = null;
+let openPrompt: PasswordPrompt | null = null;
 
 /**
- * The sdk's onReauthenticate: asks for the password beside the email form; true once the server took
- * it (the sdk then sends the change once more), false when the user cancels.
+ * The sdk's onReauthenticate: asks for the password beside the form that asked (the email form by
+ * default); true once the server took it (the sdk then sends the change once more), false when the
+ * user cancels.
  */
-export function confirmPassword(): Promise<boolean> {
-  settlePrompt?.(false);
-  say('reauth-error', null);
-  show('reauth-form', true);
-  $('reauth-password').focus();
+export function confirmPassword(prompt: PasswordPrompt = 'reauth'): Promise<boolean> {
+  if (openPrompt) closePrompt(false);
+  openPrompt = prompt;
+  say(`${prompt}-error`, null);
+  show(`${prompt}-form`, true);
+  $(`${prompt}-password`).focus();
   return new Promise((resolve) => (settlePrompt = resolve));
 }
 
 function closePrompt(confirmed: boolean): void {
-  $<HTMLFormElement>('reauth-form').reset();
-  show('reauth-form', false);
+  if (openPrompt) {
+    $<HTMLFormElement>(`${openPrompt}-form`).reset();
+    show(`${openPrompt}-form`, false);
+  }
+  openPrompt = null;
   settlePrompt?.(confirmed);
   settlePrompt = null;
 }
@@ -128,16 +137,18 @@ export function setupRecovery(auth: AuthClient, hooks: RecoveryHooks): void {
     }
   });
 
-  onSubmit('reauth-form', async (form) => {
-    say('reauth-error', null);
-    try {
-      await auth.reauthenticate(field(form, 'password'));
-      closePrompt(true);
-    } catch (error) {
-      say('reauth-error', hooks.failure(error, 'reauth'));
-    }
-  });
-  $('reauth-cancel').addEventListener('click', () => closePrompt(false));
+  for (const prompt of ['reauth', 'factors-reauth'] as const) {
+    onSubmit(`${prompt}-form`, async (form) => {
+      say(`${prompt}-error`, null);
+      try {
+        await auth.reauthenticate(field(form, 'password'));
+        closePrompt(true);
+      } catch (error) {
+        say(`${prompt}-error`, hooks.failure(error, 'reauth'));
+      }
+    });
+    $(`${prompt}-cancel`).addEventListener('click', () => closePrompt(false));
+  }
 
   // A link opened while the page is already open in this tab.
   window.addEventListener('hashchange', () => {

@@ -14,6 +14,7 @@ export const ENDED: Record<string, string> = {
   idle: 'Expired: not used for a long time.',
   absolute: 'Expired: it was signed in for as long as allowed.',
   expired: 'Expired: it was not kept signed in, so it lasted a short while.',
+  factor_removed: 'Ended because the passkey it signed in with was removed.',
 };
 
 /** Why this device is signed out (the client's state). */
@@ -39,6 +40,7 @@ export function endedHereWords(reason: string | undefined, byKind: string | unde
     idle: SIGNED_OUT.idle_expired,
     absolute: SIGNED_OUT.absolute_expired,
     expired: SIGNED_OUT.expired,
+    factor_removed: 'This device was signed out because the passkey it signed in with was removed.',
   };
   return words[reason ?? ''] ?? SIGNED_OUT.logout;
 }
@@ -83,9 +85,11 @@ export function ago(iso: string, now = Date.now()): string {
 /** A failed action, said plainly; `retryAfter` is the 429's Retry-After in seconds. */
 export function failureWords(
   error: unknown,
-  action: 'sign-in' | 'sign-up' | 'password' | 'email' | 'reset' | 'reauth' | 'other',
+  action: 'sign-in' | 'sign-up' | 'password' | 'email' | 'reset' | 'reauth' | 'code' | 'passkey' | 'factor' | 'other',
   retryAfter: number | null,
 ): string {
+  const passkey = passkeyWords(error);
+  if (passkey) return passkey;
   const e = error as Partial<AuthError>;
   if (e?.status === 0 || !(typeof e?.status === 'number')) return "We can't reach the server. Check your connection and try again.";
   if (e.status === 429) return `Too many attempts. Try again ${retryAfter ? `in ${duration(retryAfter)}` : 'later'}.`;
@@ -103,9 +107,28 @@ export function failureWords(
     return 'This verification link has expired or was already used. Save the address again for a new one.';
   if (action === 'email' && e.status === 400) return 'Enter a valid email address.';
   if (action === 'reset' && e.reason === 'invalid_token') return 'This link has expired or was already used.';
+  if (action === 'passkey' && (e.status === 400 || e.status === 401))
+    return 'That passkey did not sign you in. It may have been removed from your account.';
+  if (action === 'code' && e.reason === 'invalid_mfa_token') return 'This sign-in took too long or had too many wrong codes. Sign in again.';
+  if (action === 'code' && e.status !== undefined && e.status < 500) {
+    // The server counts the mfaToken's tries down: the last few are worth saying.
+    const left = (e.body as { triesLeft?: unknown } | null | undefined)?.triesLeft;
+    const tries = typeof left === 'number' && left <= 2 ? ` ${left} ${left === 1 ? 'try' : 'tries'} left.` : '';
+    return `That code is not right. Enter the code your app shows now, or a recovery code.${tries}`;
+  }
+  if (action === 'factor' && e.reason === 'reauthentication_required') return 'Nothing was changed: confirm your password to change how you sign in.';
   if (action === 'reset' && e.status === 400) return 'The new password must be 8 to 128 characters.';
   if (e.status >= 500) return 'The server could not do that just now. Try again in a moment.';
   return e.message ?? 'That did not work.';
+}
+
+/** A passkey ceremony that the browser or the user ended (a WebAuthn DOMException), in words; null for anything else. */
+export function passkeyWords(error: unknown): string | null {
+  const name = (error as { name?: unknown } | null)?.name;
+  if (name === 'NotAllowedError' || name === 'AbortError') return 'No passkey was used: the request was cancelled or timed out.';
+  if (name === 'InvalidStateError') return 'This device already holds a passkey for your account.';
+  if (name === 'NotSupportedError' || name === 'SecurityError') return 'This browser cannot use passkeys here.';
+  return null;
 }
 
 function duration(seconds: number): string {

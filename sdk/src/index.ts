@@ -1,19 +1,28 @@
 /*
- * @refresh-auth/client: sign in, stay signed in, call your API. No runtime dependencies; runs in
- * browsers (ESM; the server also serves this file at /sdk/auth-client.js) and in Node 20+.
+ * @refresh-auth/client: sign in, stay signed in, call your API. Runs in browsers (ESM; the server
+ * also serves this file at /sdk/auth-client.js) and in Node 20+. Its one dependency,
+ * @simplewebauthn/browser (passkeys), is bundled into the built file by build.cjs: nothing is
+ * fetched from anywhere but the auth service.
  */
+import { browserSupportsWebAuthn, browserSupportsWebAuthnAutofill, startAuthentication, startRegistration } from '@simplewebauthn/browser';
 import type {
   ClientHistoryResponse,
   ClientResponse,
   EmailResponse,
   ErrorBody,
+  FactorsResponse,
   ForgotPasswordResponse,
   LoggedInUser,
   LoginResponse,
   MeResponse,
+  MfaRequiredBody,
+  PasskeyResponse,
   ReauthenticateResponse,
+  RecoveryCodesResponse,
   RefreshResponse,
+  SecondFactorMethod,
   TokensResponse,
+  TotpEnrolmentResponse,
   UserResponse,
 } from './types.js';
 
@@ -23,13 +32,19 @@ export type {
   ClientResponse,
   EmailResponse,
   ErrorBody,
+  FactorsResponse,
   ForgotPasswordResponse,
   LoggedInUser,
   LoginResponse,
   MeResponse,
+  MfaRequiredBody,
+  PasskeyResponse,
   ReauthenticateResponse,
+  RecoveryCodesResponse,
   RefreshResponse,
+  SecondFactorMethod,
   TokensResponse,
+  TotpEnrolmentResponse,
   UserResponse,
 } from './types.js';
 
@@ -81,7 +96,7 @@ export interface AuthClientOptions {
   tokenOrigins?: string[];
   /**
    * Called when the server wants recent authentication for a request (`reauthentication_required`):
-   * ask the user for the password and call `auth.reauthenticate(password)`. The request is then sent
+   * ask the user for the password (or a code, or a passkey) and call `auth.reauthenticate(...)`. The request is then sent
    * once more (once only). Return false when the user cancels: the request then fails with that 401.
    * Without it, such a request fails with an AuthError whose reason is `reauthentication_required`.
    */
@@ -131,15 +146,61 @@ export interface AuthClient {
   /** Calls the listener on every change of state, in this tab or another; returns the unsubscribe. */
   onChange(listener: (state: AuthState) => void): () => void;
   signUp(credentials: { username: string; password: string }): Promise<UserResponse>;
-  login(credentials: { username: string; password: string; permanent?: boolean }): Promise<LoggedInUser>;
+  /**
+   * Signs in with a password. A user with a second factor gets a `SecondStep` instead of the user
+   * (`'mfaRequired' in result`): no session exists until one of its `complete…` calls succeeds.
+   */
+  login(credentials: { username: string; password: string; permanent?: boolean }): Promise<LoggedInUser | SecondStep>;
+  /**
+   * Signs in with a passkey alone (discoverable credential, user verification): browsers only. With
+   * `conditional`, the browser offers the passkeys in the autofill of an input marked
+   * `autocomplete="username webauthn"` and the promise settles when the user picks one (rejects with a
+   * NotSupportedError where conditional mediation is not supported: see `passkeySupport()`). Another
+   * passkey ceremony started meanwhile (a button's) aborts a pending conditional one (AbortError).
+   */
+  loginWithPasskey(options?: { permanent?: boolean; conditional?: boolean }): Promise<LoggedInUser>;
+  /** What this browser offers: passkeys at all, and in the autofill (conditional mediation). */
+  passkeySupport(): Promise<{ passkeys: boolean; autofill: boolean }>;
   logout(): Promise<void>;
   me(): Promise<MeResponse>;
   changePassword(input: { currentPassword: string; newPassword: string }): Promise<void>;
   /**
    * Proves who the user is again, for actions that need recent authentication: this client gets a
-   * fresh access token. A wrong password rejects with status 401 and reason `invalid_credentials`.
+   * fresh access token. A password (a string), a code of a second factor, or a passkey (browsers). A
+   * wrong password rejects with status 401 and reason `invalid_credentials`.
    */
-  reauthenticate(password: string): Promise<void>;
+  reauthenticate(proof: string | ReauthenticationProof): Promise<void>;
+  /**
+   * The signed-in user's second factors (API.md §11). Adding or removing one needs recent
+   * authentication: the `onReauthenticate` hook is asked, as for any such request.
+   */
+  factors: {
+    list(): Promise<FactorsResponse>;
+    totp: {
+      /** A new secret, pending until `confirm`: show `otpauthUri` as a QR code and `secret` as text. */
+      begin(): Promise<TotpEnrolmentResponse>;
+      /** Turns TOTP on; resolves to the new recovery codes when the user had none (show them once), else null. */
+      confirm(code: string): Promise<string[] | null>;
+      remove(): Promise<void>;
+    };
+    passkeys: {
+      /**
+       * Creates a passkey on this device (browsers) and registers it under `name`; `recoveryCodes` when
+       * it is the user's first factor and they had none (show them once).
+       */
+      add(name?: string): Promise<Pick<PasskeyResponse, 'id' | 'name' | 'createdAt'> & RecoveryCodesResponse>;
+      rename(id: string, name: string): Promise<void>;
+      /**
+       * Removes a passkey; with `endSessions`, also ends the devices it signed in (this one last, which
+       * then signs out).
+       */
+      remove(id: string, options?: { endSessions?: boolean }): Promise<void>;
+    };
+    recoveryCodes: {
+      /** Ten new codes (show them once); the old ones stop working. */
+      regenerate(): Promise<string[]>;
+    };
+  };
   sessions: {
     /** Every live client of the user, newest first; with `includeEnded`, also those that ended lately, and why. */
     list<Ended extends boolean = false>(options?: { includeEnded?: Ended }): Promise<Ended extends true ? ClientHistoryResponse[] : ClientResponse[]>;
@@ -177,6 +238,27 @@ export interface AuthClient {
   refresh(): Promise<boolean>;
   /** Stops timers and listeners (a Node script calls it before exiting). */
   close(): void;
+}
+
+/** What `auth.reauthenticate` accepts besides a password string. */
+export type ReauthenticationProof = { password: string } | { method: 'totp' | 'recovery_code'; code: string } | { method: 'passkey' };
+
+/**
+ * What `auth.login` resolves to when the password was right and a second factor is needed. The
+ * mfaToken inside lives `expiresIn` seconds, is spent by a success and dies after 5 wrong codes.
+ */
+export interface SecondStep {
+  readonly mfaRequired: true;
+  /** The factors this user may finish with. */
+  readonly methods: SecondFactorMethod[];
+  readonly expiresIn: number;
+  /**
+   * Finishes with a TOTP or recovery code; without `method`, six digits are taken as TOTP when the
+   * user has it, anything else as a recovery code. A wrong code rejects (401); try again.
+   */
+  completeWithCode(code: string, method?: 'totp' | 'recovery_code'): Promise<LoggedInUser>;
+  /** Finishes with one of the user's passkeys (browsers). */
+  completeWithPasskey(): Promise<LoggedInUser>;
 }
 
 /** One event of the device's stream (API.md §9): a session event or an app notification. */
@@ -302,8 +384,58 @@ class Client implements AuthClient {
     return this.json(await this.transmit(this.request('POST', '/users', credentials, false)));
   }
 
-  async login({ username, password, permanent = false }: { username: string; password: string; permanent?: boolean }): Promise<LoggedInUser> {
+  async login({
+    username,
+    password,
+    permanent = false,
+  }: {
+    username: string;
+    password: string;
+    permanent?: boolean;
+  }): Promise<LoggedInUser | SecondStep> {
     const response = await this.transmit(this.request('POST', `/auth?permanent=${permanent}`, { username, password }, false));
+    if (response.status === 403 && (await this.reasonOf(response)) === 'mfa_required')
+      return this.secondStep((await response.json()) as MfaRequiredBody, permanent);
+    return this.signedIn(response, permanent);
+  }
+
+  private secondStep({ mfaToken, methods, expiresIn }: MfaRequiredBody, permanent: boolean): SecondStep {
+    // The server remembers `permanent` with the mfaToken; this client remembers it for its record.
+    const finish = async (body: Record<string, unknown>) =>
+      this.signedIn(await this.transmit(this.request('POST', '/auth/mfa', { mfaToken, ...body }, false)), permanent);
+    return {
+      mfaRequired: true,
+      methods,
+      expiresIn,
+      completeWithCode: (code, method) => {
+        const kind = method ?? (/^\d{6}$/.test(code.trim()) && methods.includes('totp') ? 'totp' : 'recovery_code');
+        return finish({ method: kind, code: code.trim() });
+      },
+      completeWithPasskey: async () => finish({ method: 'passkey', credential: await this.assertion('/auth/mfa/options', { mfaToken }) }),
+    };
+  }
+
+  async loginWithPasskey({ permanent = false, conditional = false }: { permanent?: boolean; conditional?: boolean } = {}): Promise<LoggedInUser> {
+    if (conditional && !(await browserSupportsWebAuthnAutofill()))
+      throw new DOMException('This browser has no passkey autofill', 'NotSupportedError');
+    const credential = await this.assertion('/auth/passkey/options', undefined, conditional);
+    return this.signedIn(await this.transmit(this.request('POST', `/auth/passkey?permanent=${permanent}`, { credential }, false)), permanent);
+  }
+
+  async passkeySupport(): Promise<{ passkeys: boolean; autofill: boolean }> {
+    return { passkeys: browserSupportsWebAuthn(), autofill: await browserSupportsWebAuthnAutofill() };
+  }
+
+  /** Asks the service for WebAuthn request options, then the browser (and the user) for an assertion. */
+  private async assertion(path: string, body?: unknown, conditional = false): Promise<unknown> {
+    const optionsJSON = await this.json<Parameters<typeof startAuthentication>[0]['optionsJSON']>(
+      await this.transmit(this.request('POST', path, body, false)),
+    );
+    return startAuthentication({ optionsJSON, useBrowserAutofill: conditional });
+  }
+
+  /** A login's answer (POST /auth, /auth/mfa, /auth/passkey): stores the session, or throws its error. */
+  private async signedIn(response: Response, permanent: boolean): Promise<LoggedInUser> {
     const body = await this.json<LoginResponse>(response);
     await this.save(this.toRecord(body.user, permanent, body.token), null);
     return body.user;
@@ -335,8 +467,16 @@ class Client implements AuthClient {
     await this.json(await this.authed(() => this.request('POST', '/me/password', input)));
   }
 
-  async reauthenticate(password: string): Promise<void> {
-    const response = await this.authed(() => this.request('POST', '/auth/reauthenticate', { password }), false);
+  async reauthenticate(proof: string | ReauthenticationProof): Promise<void> {
+    const body =
+      typeof proof === 'string'
+        ? { password: proof }
+        : 'password' in proof
+          ? { password: proof.password }
+          : proof.method === 'passkey'
+            ? { method: 'passkey', credential: await this.assertion('/auth/passkey/options') }
+            : { method: proof.method, code: proof.code.trim() };
+    const response = await this.authed(() => this.request('POST', '/auth/reauthenticate', body), false);
     const { token } = await this.json<ReauthenticateResponse>(response);
     // Under the refresh lock, on the latest record: only the access token changes, never a refresh
     // token another tab rotated meanwhile.
@@ -369,6 +509,43 @@ class Client implements AuthClient {
     },
     endOthers: async (): Promise<void> => {
       await this.json(await this.authed(() => this.request('DELETE', '/clients')));
+    },
+  };
+
+  readonly factors = {
+    list: async (): Promise<FactorsResponse> => this.json(await this.authed(() => this.request('GET', '/me/factors'))),
+    totp: {
+      begin: async (): Promise<TotpEnrolmentResponse> => this.json(await this.authed(() => this.request('POST', '/me/totp'))),
+      confirm: async (code: string): Promise<string[] | null> => {
+        const body = await this.json<RecoveryCodesResponse>(await this.authed(() => this.request('POST', '/me/totp/confirm', { code: code.trim() })));
+        return body.recoveryCodes ?? null;
+      },
+      remove: async (): Promise<void> => {
+        await this.json(await this.authed(() => this.request('DELETE', '/me/totp')));
+      },
+    },
+    passkeys: {
+      add: async (name?: string): Promise<Pick<PasskeyResponse, 'id' | 'name' | 'createdAt'> & RecoveryCodesResponse> => {
+        const optionsJSON = await this.json<Parameters<typeof startRegistration>[0]['optionsJSON']>(
+          await this.authed(() => this.request('POST', '/me/passkeys/options')),
+        );
+        const credential = await startRegistration({ optionsJSON });
+        return this.json(await this.authed(() => this.request('POST', '/me/passkeys', name ? { credential, name } : { credential })));
+      },
+      rename: async (id: string, name: string): Promise<void> => {
+        await this.json(await this.authed(() => this.request('PATCH', `/me/passkeys/${encodeURIComponent(id)}`, { name })));
+      },
+      remove: async (id: string, { endSessions = false }: { endSessions?: boolean } = {}): Promise<void> => {
+        await this.json(await this.authed(() => this.request('DELETE', `/me/passkeys/${encodeURIComponent(id)}?endSessions=${endSessions}`)));
+        // The server ended the devices it signed in, maybe this one: a request tells this client (which then signs out).
+        if (endSessions) await this.me().catch(() => undefined);
+      },
+    },
+    recoveryCodes: {
+      regenerate: async (): Promise<string[]> => {
+        const body = await this.json<RecoveryCodesResponse>(await this.authed(() => this.request('POST', '/me/recovery-codes')));
+        return body.recoveryCodes ?? [];
+      },
     },
   };
 

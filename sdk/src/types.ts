@@ -64,7 +64,18 @@ export interface ClientResponse {
 }
 
 export type ClientEnding =
-  'logout' | 'revoked' | 'rejected' | 'reused' | 'password_changed' | 'password_reset' | 'disabled' | 'limit' | 'idle' | 'absolute' | 'expired';
+  | 'logout'
+  | 'revoked'
+  | 'rejected'
+  | 'reused'
+  | 'password_changed'
+  | 'password_reset'
+  | 'disabled'
+  | 'limit'
+  | 'idle'
+  | 'absolute'
+  | 'expired'
+  | 'factor_removed';
 
 /** GET /clients?include=ended. */
 export interface ClientHistoryResponse extends ClientResponse {
@@ -100,4 +111,45 @@ export interface ErrorBody {
   /** e.g. `expired`, `revoked`; `reauthentication_required` (ask for the password, then retry), `invalid_credentials`. */
   reason?: string;
   action?: 'refresh' | 'reauthenticate';
+}
+
+/** A second factor a login may be finished with (POST /auth/mfa `method`). */
+export type SecondFactorMethod = 'totp' | 'recovery_code' | 'passkey';
+
+/** The body of `403 reason "mfa_required"`: the password was right, a second factor is still needed. */
+export interface MfaRequiredBody extends ErrorBody {
+  reason: 'mfa_required';
+  mfaToken: string;
+  methods: SecondFactorMethod[];
+  /** Seconds the mfaToken lives. */
+  expiresIn: number;
+}
+
+/** One passkey of GET /me/factors. */
+export interface PasskeyResponse {
+  id: string;
+  name: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  /** The ids of the live clients (devices) this passkey signed in. */
+  clients: string[];
+}
+
+/** GET /me/factors. */
+export interface FactorsResponse {
+  totp: boolean;
+  passkeys: PasskeyResponse[];
+  recoveryCodesLeft: number;
+}
+
+/** POST /me/totp: the secret, pending until a code confirms it. */
+export interface TotpEnrolmentResponse {
+  secret: string;
+  /** `otpauth://totp/...`, for a QR code. */
+  otpauthUri: string;
+}
+
+/** POST /me/totp/confirm and POST /me/recovery-codes; `recoveryCodes` only when new ones were made. */
+export interface RecoveryCodesResponse {
+  recoveryCodes?: string[];
 }
