@@ -129,6 +129,7 @@ describeInBrowser('the account page (headless Chromium)', () => {
         '/account/app.js',
         '/account/dom.js',
         '/account/events.js',
+        '/account/identities.js',
         '/account/recovery.js',
         '/account/styles.css',
         '/account/words.js',

@@ -114,6 +114,12 @@ export interface AuthClient {
   signUp(credentials: { username: string; password: string }): Promise<UserResponse>;
   login(credentials: { username: string; password: string; permanent?: boolean }): Promise<LoggedInUser>;
   logout(): Promise<void>;
+  /**
+   * Cookie mode: records the session a redirect sign-in (an upstream provider, GET /auth/oidc/<name>)
+   * opened, from the `#signed-in=` fragment its callback left on the page (the user and the deadlines,
+   * no token). Resolves to the user, or null when the fragment holds none.
+   */
+  completeRedirect(hash: string): Promise<LoggedInUser | null>;
   me(): Promise<MeResponse>;
   changePassword(input: { currentPassword: string; newPassword: string }): Promise<void>;
   /**
@@ -301,6 +307,22 @@ class Client implements AuthClient {
         if (this.record) await this.save(null, 'logout');
       }
     });
+  }
+
+  async completeRedirect(hash: string): Promise<LoggedInUser | null> {
+    const match = /^#signed-in=([A-Za-z0-9_-]{1,4000})$/.exec(hash);
+    if (!match || !this.cookie) return null;
+    let body: LoginResponse | null;
+    try {
+      const binary = atob(match[1].replace(/-/g, '+').replace(/_/g, '/'));
+      body = JSON.parse(new TextDecoder().decode(Uint8Array.from(binary, (c) => c.charCodeAt(0)))) as LoginResponse;
+    } catch {
+      return null;
+    }
+    if (typeof body?.user?.id !== 'string' || typeof body.token?.expiresIn !== 'number') return null;
+    await this.loaded;
+    await this.save(this.toRecord(body.user, Boolean(body.token.refreshExpiresAt), body.token), null);
+    return body.user;
   }
 
   async me(): Promise<MeResponse> {

@@ -56,6 +56,8 @@ export interface ClientResponse {
   os: string | null;
   permanent: boolean;
   current: boolean;
+  /** The upstream provider this client signed in through (GET /auth/oidc/<name>); absent for other sign-ins. */
+  provider?: string;
 }
 
 export type ClientEnding =

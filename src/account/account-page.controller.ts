@@ -21,7 +21,7 @@ export class AccountPageController {
   private readonly files = new Map([
     ['app.js', asset('app.js', JS)],
     ['words.js', asset('words.js', JS)],
-    ...['dom.js', 'events.js', 'recovery.js'].map((file) => [file, asset(file, JS)] as const),
+    ...['dom.js', 'events.js', 'recovery.js', 'identities.js'].map((file) => [file, asset(file, JS)] as const),
     ['styles.css', asset('styles.css', 'text/css; charset=utf-8')],
   ]);
 
