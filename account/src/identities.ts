@@ -5,9 +5,11 @@
  * address bar, read here before recovery.js clears the fragment.
  */
 import type { AuthClient } from '../sdk/auth-client.js';
-import { $, element, say, show } from './dom.js';
+import { $, element, field, onSubmit, say, show } from './dom.js';
 
 const redirected = location.hash.startsWith('#signed-in=') ? location.hash : null;
+/** A mailed email sign-in link (`#token=`): used once the page is up, then gone from the address bar. */
+const mailedToken = /^#token=([A-Za-z0-9_-]{1,200})$/.exec(location.hash)?.[1] ?? null;
 let providers: string[] = [];
 /** Cookie-authenticated requests that change something carry the header that a cross-site form cannot (CSRF). */
 const COOKIE_MODE = { 'x-session-transport': 'cookie' };
@@ -29,14 +31,17 @@ function button(label: string, onClick: () => void, className = 'secondary'): HT
 }
 
 async function messageOf(response: Response): Promise<string> {
-  const body = (await response.json().catch(() => null)) as { message?: string; reason?: string } | null;
-  if (body?.reason === 'reauthentication_required') return 'For this, sign out and sign in again first: it needs a recent sign-in.';
-  return body?.message ?? `The server answered ${response.status}.`;
+  const body = (await response.json().catch(() => null)) as { message?: string } | null;
+  return body?.message ?? `Error ${response.status}`;
 }
 
 /** Records a session a provider opened, and shows a button per configured provider on the sign-in form; resolves to the session policy. */
 export async function setupIdentities(auth: AuthClient): Promise<{ signup?: boolean; identityProviders?: string[] }> {
   if (redirected) await auth.completeRedirect(redirected).catch(() => null);
+  if (mailedToken) {
+    await auth.loginWithEmail({ token: mailedToken }).catch(() => say('email-sign-in-error', 'This link has expired or was used.'));
+  }
+  setupEmailSignIn(auth);
   const policy = (await fetch('/.well-known/session-policy')
     .then((response) => response.json())
     .catch(() => ({}))) as { signup?: boolean; identityProviders?: string[] };
@@ -63,13 +68,12 @@ export async function showIdentities(): Promise<void> {
     ...identities.map((identity) => {
       const item = element('li');
       const about = element('div');
-      about.append(
-        element('div', title(identity.provider), 'name'),
-        element('p', `${identity.email ? `${identity.email} · ` : ''}linked ${new Date(identity.createdAt).toLocaleDateString()}`, 'detail'),
+      about.append(element('div', title(identity.provider), 'name'), element('p', identity.email ?? '', 'detail'));
+      const unlink = () => act(() => fetch(`/me/identities/${identity.id}`, { method: 'DELETE', headers: COOKIE_MODE }));
+      item.append(
+        about,
+        button(`Unlink ${title(identity.provider)}`, () => void unlink(), ''),
       );
-      const unlink = button('Unlink', () => void act(() => fetch(`/me/identities/${identity.id}`, { method: 'DELETE', headers: COOKIE_MODE })), '');
-      unlink.setAttribute('aria-label', `Unlink ${title(identity.provider)}`);
-      item.append(about, unlink);
       return item;
     }),
   );
@@ -93,7 +97,31 @@ export async function showIdentities(): Promise<void> {
 async function act(request: () => Promise<Response>): Promise<void> {
   say('identities-error', null);
   const response = await request().catch(() => null);
-  if (!response) return say('identities-error', 'The server could not be reached.');
-  if (!response.ok) return say('identities-error', await messageOf(response));
+  if (!response?.ok) return say('identities-error', response ? await messageOf(response) : 'No answer');
   if (response.status === 204) await showIdentities().catch((error: Error) => say('identities-error', error.message));
+}
+
+/** Email sign-in: the address first (always the same answer), then the code from the mail. */
+function setupEmailSignIn(auth: AuthClient): void {
+  const form = $<HTMLFormElement>('email-sign-in');
+  let asked = false;
+  onSubmit('email-sign-in', async () => {
+    say('email-sign-in-error', null);
+    const email = field(form, 'email').trim();
+    try {
+      if (!asked) {
+        await auth.requestEmailSignIn(email);
+        asked = true;
+        show('email-sign-in-code-step', true);
+        $('email-sign-in-submit').textContent = 'Sign in';
+        say('email-sign-in-status', 'If this address is verified, a code is on its way.');
+        return;
+      }
+      const keep = ($('sign-in-keep') as HTMLInputElement).checked;
+      await auth.loginWithEmail({ email, code: field(form, 'code').trim() }, { permanent: keep });
+      form.reset();
+    } catch {
+      say('email-sign-in-error', 'That did not work: check the code, or wait and try again.');
+    }
+  });
 }
