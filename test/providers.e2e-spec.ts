@@ -69,7 +69,14 @@ describe('signing in through an OpenID Connect provider', () => {
     expect(callback.searchParams.get('state')).toBeTruthy();
     const response = await browser.request(callback.href);
     expect(response.status).toBe(303);
-    expect(response.headers.get('location')).toBe(`${t.url}/account?tab=x`);
+    const location = new URL(response.headers.get('location')!);
+    expect(`${location.origin}${location.pathname}${location.search}`).toBe(`${t.url}/account?tab=x`);
+    // The body a cookie-mode POST /auth answers, for the app's sdk: the user and the deadlines, no token.
+    const signedIn = JSON.parse(Buffer.from(/^#signed-in=([A-Za-z0-9_-]+)$/.exec(location.hash)![1], 'base64url').toString()) as object;
+    expect(signedIn).toEqual({
+      user: { id: expect.any(String), username: expect.any(String), clientId: expect.any(String) },
+      token: { tokenType: 'Bearer', expiresIn: expect.any(Number), refreshExpiresAt: expect.any(String), sessionExpiresAt: expect.any(String) },
+    });
     expect(browser.cookie(t.url, ACCESS_COOKIE)).toBeDefined();
     const { status, body } = await me(browser);
     expect(status).toBe(200);

@@ -3,7 +3,8 @@
  * so the page never holds a token. After every action the lists are fetched again: they show what
  * the server says, never what the page assumes.
  */
-// First: recovery.js takes a mailed link's token out of the address bar as it loads.
+// First: identities.js reads a provider's #signed-in= and recovery.js takes a mailed link's token out of the address bar as they load.
+import { setupIdentities, showIdentities } from './identities.js';
 import { confirmPassword, resetting, setupRecovery, showEmail, verifyPending, type RecoveryHooks } from './recovery.js';
 import { createAuthClient, type ClientHistoryResponse } from '../sdk/auth-client.js';
 import { $, element, field, onSubmit, say, show } from './dom.js';
@@ -107,6 +108,7 @@ async function render(): Promise<void> {
   await act(showDevices);
   await showEmail(auth, hooks).catch((error: unknown) => say('email-error', failureWords(error, 'email', retryAfter)));
   await factors.show().catch((error: unknown) => say('factors-error', failureWords(error, 'factor', retryAfter)));
+  await showIdentities().catch((error: Error) => say('identities-error', error.message));
 }
 
 /** This device's session ended: the sdk learns it from the server (its state is what every tab reads), then the page says why. */
@@ -180,12 +182,10 @@ watchSessionEvents(auth, (event) => {
   }
 });
 
-// Sign-up is offered only when the server takes it (AUTH_SIGNUP).
-fetch('/.well-known/session-policy')
-  .then((response) => response.json())
-  .then((policy: { signup?: boolean }) => show('sign-up', policy.signup === true))
-  .catch(() => undefined);
-void render();
+// Sign-up is offered only when the server takes it (AUTH_SIGNUP); a button per sign-in provider.
+void setupIdentities(auth)
+  .then((policy) => show('sign-up', policy.signup === true))
+  .finally(() => void render());
 if (authorizeReturn) {
   if (authorizeReturn.hint) ($('sign-in-username') as HTMLInputElement).value = authorizeReturn.hint;
   // Already signed in: straight back, unless the app wants a fresh sign-in (this one ends, the form shows).

@@ -162,6 +162,16 @@ export interface AuthClient {
   /** What this browser offers: passkeys at all, and in the autofill (conditional mediation). */
   passkeySupport(): Promise<{ passkeys: boolean; autofill: boolean }>;
   logout(): Promise<void>;
+  /**
+   * Cookie mode: records the session a redirect sign-in (an upstream provider, GET /auth/oidc/<name>)
+   * opened, from the `#signed-in=` fragment its callback left on the page (the user and the deadlines,
+   * no token). Resolves to the user, or null when the fragment holds none.
+   */
+  completeRedirect(hash: string): Promise<LoggedInUser | null>;
+  /** Email sign-in: asks for a mail with a link and a 6-digit code (202 whatever the address, so it tells nothing). */
+  requestEmailSignIn(email: string): Promise<void>;
+  /** Finishes an email sign-in with the mailed code (and its address) or the link's token; like login(). */
+  loginWithEmail(input: { email: string; code: string } | { token: string }, options?: { permanent?: boolean }): Promise<LoggedInUser>;
   me(): Promise<MeResponse>;
   changePassword(input: { currentPassword: string; newPassword: string }): Promise<void>;
   /**
@@ -457,6 +467,36 @@ class Client implements AuthClient {
         if (this.record) await this.save(null, 'logout');
       }
     });
+  }
+
+  async requestEmailSignIn(email: string): Promise<void> {
+    await this.json(await this.transmit(this.request('POST', '/auth/email', { email }, false)));
+  }
+
+  async loginWithEmail(
+    input: { email: string; code: string } | { token: string },
+    { permanent = false }: { permanent?: boolean } = {},
+  ): Promise<LoggedInUser> {
+    const response = await this.transmit(this.request('POST', `/auth/email/verify?permanent=${permanent}`, input, false));
+    const body = await this.json<LoginResponse>(response);
+    await this.save(this.toRecord(body.user, permanent, body.token), null);
+    return body.user;
+  }
+
+  async completeRedirect(hash: string): Promise<LoggedInUser | null> {
+    const match = /^#signed-in=([A-Za-z0-9_-]{1,4000})$/.exec(hash);
+    if (!match || !this.cookie) return null;
+    let body: LoginResponse | null;
+    try {
+      // ASCII only (usernames, ids, deadlines), so atob's Latin-1 is the text.
+      body = JSON.parse(atob(match[1].replace(/-/g, '+').replace(/_/g, '/'))) as LoginResponse;
+    } catch {
+      return null;
+    }
+    if (typeof body?.user?.id !== 'string' || typeof body.token?.expiresIn !== 'number') return null;
+    await this.loaded;
+    await this.save(this.toRecord(body.user, Boolean(body.token.refreshExpiresAt), body.token), null);
+    return body.user;
   }
 
   async me(): Promise<MeResponse> {

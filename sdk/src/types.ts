@@ -61,6 +61,8 @@ export interface ClientResponse {
   bound: boolean;
   /** The application this session signed in to through us (OpenID Connect), or null for our own sign-ins. */
   application?: { clientId: string; name: string } | null;
+  /** The upstream provider this client signed in through (GET /auth/oidc/<name>); absent for other sign-ins. */
+  provider?: string;
 }
 
 export type ClientEnding =

@@ -8,7 +8,7 @@ const JS = 'text/javascript; charset=utf-8';
 const asset = (file: string, type: string) => new StaticAsset(builtFile('account', 'dist', file), type);
 
 /**
- * The account page (account/, built by `npm run build`): HTML, its modules and stylesheet, all from
+ * The account page (account/, built by `npm run build`): HTML, its one script and stylesheet, all from
  * this origin so the service's CSP (script-src 'self') holds. The page calls the API through the sdk
  * in cookie mode, like any app of this origin.
  */
@@ -19,9 +19,8 @@ export class AccountPageController {
   private readonly page = asset('index.html', 'text/html; charset=utf-8');
   /** A fixed list: nothing else under account/dist is reachable. */
   private readonly files = new Map([
+    // One script: the page's modules and the QR encoder, bundled by account/build.cjs.
     ['app.js', asset('app.js', JS)],
-    ['words.js', asset('words.js', JS)],
-    ...['dom.js', 'events.js', 'recovery.js'].map((file) => [file, asset(file, JS)] as const),
     ['styles.css', asset('styles.css', 'text/css; charset=utf-8')],
   ]);
 

@@ -71,7 +71,11 @@ export class ProviderSignInController {
     }
     const response = await this.finisher.finish(user, login.permanent, origin, reply, name);
     this.sessionCookies.set(reply, response.token);
-    void reply.redirect(login.returnTo, 303);
+    // What a cookie-mode POST /auth answers (the user and the deadlines, no token), for the app's sdk
+    // to record the session it cannot read from the cookies (sdk completeRedirect).
+    const { accessToken: _access, refreshToken: _refresh, ...deadlines } = response.token;
+    const signedIn = Buffer.from(JSON.stringify({ user: response.user, token: deadlines })).toString('base64url');
+    void reply.redirect(`${login.returnTo}#signed-in=${signedIn}`, 303);
   }
 
   /** A header-mode app trades its `#code=` for the POST /auth body: once, within 60 s. */

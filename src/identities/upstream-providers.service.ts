@@ -32,9 +32,4 @@ export class UpstreamProvidersService {
   redirectUri(name: string): string {
     return `${this.config.publicUrl}/auth/oidc/${encodeURIComponent(name)}/callback`;
   }
-
-  /** A test (or a host app) may put its own provider in place, say one pointed at a local fake. */
-  register(provider: UpstreamProvider): void {
-    this.providers.set(provider.name, provider);
-  }
 }
