@@ -147,7 +147,7 @@ describeInBrowser('DPoP in a browser (headless Chromium)', () => {
       await page.getByLabel('Username').first().fill(user.username);
       await page.getByLabel('Password', { exact: true }).first().fill(user.password);
       await page.locator('#sign-in-keep').check();
-      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
       await page
         .locator('#devices > li .bound')
         .filter({ hasText: /^bound to this device$/ })

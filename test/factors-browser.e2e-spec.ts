@@ -394,8 +394,13 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
   it('changing a sign-in method long after signing in asks for the password in that section, then goes on', async () => {
     const user = await newUser();
     const { page } = await device();
+    // Only the server's clock moves here, and a DPoP-bound page dates its proofs by the browser's:
+    // this page runs unbound (no IndexedDB, so the sdk keeps no key) to test the prompt alone.
+    await page.addInitScript(() => Reflect.deleteProperty(window, 'indexedDB'));
+    await page.reload();
     await enterPassword(page, user);
     await signedIn(page);
+    await page.getByRole('button', { name: 'Set up an authenticator app' }).waitFor();
     controlAppClock(t.app).advance(ELEVEN_MINUTES);
     await page.getByRole('button', { name: 'Set up an authenticator app' }).click();
     const prompt = page.locator('#factors-reauth-form');

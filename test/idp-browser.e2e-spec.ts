@@ -72,7 +72,7 @@ describeInBrowser('signing in to another app through us (headless Chromium)', ()
     await page.locator('#loading').waitFor({ state: 'hidden' });
     await expect(page.locator('#sign-in-username').inputValue()).resolves.toBe(user.username);
     await page.getByLabel('Password', { exact: true }).first().fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
 
     // Back at /authorize: a third-party app asks for consent.
     await page.getByRole('heading', { name: 'Allow Photo printer?' }).waitFor();
@@ -104,7 +104,7 @@ describeInBrowser('signing in to another app through us (headless Chromium)', ()
     await page.locator('#sign-in').waitFor({ state: 'visible' });
     await page.getByLabel('Username').first().fill(user.username);
     await page.getByLabel('Password', { exact: true }).first().fill(user.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL((reached) => reached.toString().startsWith(redirectUri) && reached.searchParams.get('state') === 'fresh');
     await context.close();
   }, 60_000);

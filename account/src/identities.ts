@@ -11,6 +11,8 @@ const redirected = location.hash.startsWith('#signed-in=') ? location.hash : nul
 /** A mailed email sign-in link (`#token=`): used once the page is up, then gone from the address bar. */
 const mailedToken = /^#token=([A-Za-z0-9_-]{1,200})$/.exec(location.hash)?.[1] ?? null;
 let providers: string[] = [];
+/** The page's client: its fetch carries the session (and the DPoP proof of a bound one, API.md §14). */
+let client: AuthClient;
 /** Cookie-authenticated requests that change something carry the header that a cross-site form cannot (CSRF). */
 const COOKIE_MODE = { 'x-session-transport': 'cookie' };
 
@@ -37,6 +39,7 @@ async function messageOf(response: Response): Promise<string> {
 
 /** Records a session a provider opened, and shows a button per configured provider on the sign-in form; resolves to the session policy. */
 export async function setupIdentities(auth: AuthClient): Promise<{ signup?: boolean; identityProviders?: string[] }> {
+  client = auth;
   if (redirected) await auth.completeRedirect(redirected).catch(() => null);
   if (mailedToken) {
     await auth.loginWithEmail({ token: mailedToken }).catch(() => say('email-sign-in-error', 'This link has expired or was used.'));
@@ -60,7 +63,7 @@ export async function setupIdentities(auth: AuthClient): Promise<{ signup?: bool
 
 /** The signed-in user's identities, with unlink and link buttons. */
 export async function showIdentities(): Promise<void> {
-  const response = await fetch('/me/identities');
+  const response = await client.fetch('/me/identities');
   if (!response.ok) throw new Error(await messageOf(response));
   const identities = (await response.json()) as Identity[];
   show('identities', providers.length > 0 || identities.length > 0);
@@ -69,7 +72,7 @@ export async function showIdentities(): Promise<void> {
       const item = element('li');
       const about = element('div');
       about.append(element('div', title(identity.provider), 'name'), element('p', identity.email ?? '', 'detail'));
-      const unlink = () => act(() => fetch(`/me/identities/${identity.id}`, { method: 'DELETE', headers: COOKIE_MODE }));
+      const unlink = () => act(() => client.fetch(`/me/identities/${identity.id}`, { method: 'DELETE', headers: COOKIE_MODE }));
       item.append(
         about,
         button(`Unlink ${title(identity.provider)}`, () => void unlink(), ''),
@@ -85,7 +88,10 @@ export async function showIdentities(): Promise<void> {
       .map((name) =>
         button(`Link ${title(name)}`, () => {
           void act(async () => {
-            const started = await fetch(`/me/identities/${encodeURIComponent(name)}?returnTo=%2Faccount`, { method: 'POST', headers: COOKIE_MODE });
+            const started = await client.fetch(`/me/identities/${encodeURIComponent(name)}?returnTo=%2Faccount`, {
+              method: 'POST',
+              headers: COOKIE_MODE,
+            });
             if (started.ok) location.assign(((await started.json()) as { url: string }).url);
             return started;
           });
