@@ -27,12 +27,15 @@ function remoteVerifier(t: ListeningApp, options: jose.RemoteJWKSetOptions = {})
 }
 
 describe('GET /.well-known/jwks.json and verification by other services', () => {
+  // The CLI sets the new key's start on its own (real) clock: a minute, which no boot of the CLI takes, so the
+  // old key still signs until this test moves the app's clock past it (with 2 s, a slow CLI boot let it go early).
+  const ACTIVATION_DELAY = '1m';
   let database: TestDatabase;
   let t: ListeningApp;
   let clock: ManualClock;
   beforeAll(async () => {
     database = await createTestDatabase({ shared: true });
-    t = await startListeningApp({ DATABASE_URL: database.url, AUTH_KEY_ACTIVATION_DELAY: '2s' });
+    t = await startListeningApp({ DATABASE_URL: database.url, AUTH_KEY_ACTIVATION_DELAY: ACTIVATION_DELAY });
     clock = controlAppClock(t.app);
   });
   afterAll(async () => {
@@ -62,7 +65,7 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
 
     // The admin CLI rotates the key in the database; this instance picks it up on its next reload.
     const cli = await run(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli.js'), 'rotate-keys'], {
-      env: { ...process.env, DATABASE_URL: database.url, AUTH_KEY_ACTIVATION_DELAY: '2s' },
+      env: { ...process.env, DATABASE_URL: database.url, AUTH_KEY_ACTIVATION_DELAY: ACTIVATION_DELAY },
     });
     expect(cli.stdout).toMatch(/^new signing key \S+ \(ES256\) signs from /);
     await t.app.get(KeysSchedulerService).run();
@@ -71,7 +74,7 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
     expect(published).toHaveLength(2);
     const stillOld = (await t.http.post('/token').send({ refreshToken: before.refreshToken }).expect(201)).body.token;
     expect(jose.decodeProtectedHeader(stillOld.accessToken).kid).toBe(oldKid);
-    clock.advance(2100);
+    clock.advance(60_000 + 100);
 
     const after = (await t.http.post('/token').send({ refreshToken: stillOld.refreshToken }).expect(201)).body.token;
     const newKid = jose.decodeProtectedHeader(after.accessToken).kid;

@@ -18,7 +18,9 @@ export function runCli(databaseUrl: string, args: string[], input?: string): Pro
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...process.env, DATABASE_URL: databaseUrl },
       stdio: ['pipe', 'pipe', 'pipe'],
-      timeout: 30_000,
+      // Only for a hung process: on a loaded 2-core machine five CLI processes booting side by side each took
+      // over 30 s (a kill then, code null, hid the real answer); the tests' own timeouts are longer.
+      timeout: 90_000,
     });
     let stdout = '';
     let stderr = '';
