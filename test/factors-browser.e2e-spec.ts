@@ -396,7 +396,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     const { page } = await device();
     // Only the server's clock moves here, and a DPoP-bound page dates its proofs by the browser's:
     // this page runs unbound (no IndexedDB, so the sdk keeps no key) to test the prompt alone.
-    await page.addInitScript(() => Reflect.deleteProperty(window, 'indexedDB'));
+    await page.addInitScript(() => Reflect.deleteProperty(globalThis, 'indexedDB'));
     await page.reload();
     await enterPassword(page, user);
     await signedIn(page);
