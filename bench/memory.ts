@@ -1,5 +1,6 @@
 import autocannon from 'autocannon';
 import { CONNECTIONS, RefreshChains, spread } from './load';
+import { DpopKey, DpopSupport, ProofPool, boundMe } from './dpop-load';
 import { Server, rssMiB } from './servers';
 
 /** The heap cap of the memory case's server: twice the live heap measured after 100,000 refreshes (36 MB). */
@@ -11,6 +12,9 @@ export interface MemoryResult {
   rssAfterAllRefreshes: number;
   rssAfterTenthTokens: number;
   rssAfterAllTokens: number;
+  /** With DPoP: RSS after a tenth of `refreshes` proofs checked (GET /me, a bound token), and after all. */
+  rssAfterTenthProofs?: number;
+  rssAfterAllProofs?: number;
   errors: number;
 }
 
@@ -20,7 +24,12 @@ export interface MemoryResult {
  * each, and after all are. Run on a server whose V8 heap is capped, so that RSS follows live memory
  * rather than where V8 is in its collection cycle (see docs/benchmarks.md).
  */
-export async function memoryCase(server: Server, refreshTokens: string[], refreshes: number): Promise<MemoryResult> {
+export async function memoryCase(
+  server: Server,
+  refreshTokens: string[],
+  refreshes: number,
+  dpop?: DpopSupport & { accessToken: string; key: DpopKey },
+): Promise<MemoryResult> {
   const pid = server.child.pid!;
   const issued: string[] = [];
   const chains = new RefreshChains(refreshTokens, issued);
@@ -42,5 +51,22 @@ export async function memoryCase(server: Server, refreshTokens: string[], refres
   const rssAfterTenthTokens = rssMiB(pid);
   await load(issued.length - tokenTenth, verify);
   const rssAfterAllTokens = rssMiB(pid);
-  return { refreshes, rssAfterTenthRefreshes, rssAfterAllRefreshes, rssAfterTenthTokens, rssAfterAllTokens, errors };
+  const result = { refreshes, rssAfterTenthRefreshes, rssAfterAllRefreshes, rssAfterTenthTokens, rssAfterAllTokens, errors };
+  if (!dpop) return result;
+
+  // DPoP: every proof's jti is remembered for its lifetime (the replay cache), so `refreshes` distinct
+  // proofs, signed in chunks just before they are sent (a proof is valid about a minute).
+  const proofs = async (count: number) => {
+    for (let sent = 0; sent < count; sent += 10_000) {
+      const chunk = Math.min(10_000, count - sent);
+      const pool = new ProofPool(await dpop.key.proofs(chunk, 'GET', `${dpop.htuBase}/me`, { nonce: dpop.nonce, accessToken: dpop.accessToken }));
+      await load(chunk, boundMe(dpop.accessToken, pool));
+      errors += pool.exhausted;
+    }
+  };
+  await proofs(tenth);
+  const rssAfterTenthProofs = rssMiB(pid);
+  await proofs(refreshes - tenth);
+  const rssAfterAllProofs = rssMiB(pid);
+  return { ...result, rssAfterTenthProofs, rssAfterAllProofs, errors };
 }
