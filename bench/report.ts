@@ -1,5 +1,5 @@
 import { Measurement } from './load';
-import { HEAP_CAP_MIB, MemoryResult } from './memory';
+import { MemoryResult } from './memory';
 
 /** The cases the targets name; the optional ones are absent when skipped. */
 export type CaseId =
@@ -119,7 +119,7 @@ export function report(run: Run): void {
   for (const line of run.skipped) console.log(`\nskipped: ${line}`);
   const m = run.memory;
   console.log(
-    `\nMemory (heap capped at ${HEAP_CAP_MIB} MiB): RSS ${m.rssAfterTenthRefreshes.toFixed(1)} MiB after ${m.refreshes / 10} refreshes, ` +
+    `\nMemory (heap capped at ${m.heapCapMiB} MiB): RSS ${m.rssAfterTenthRefreshes.toFixed(1)} MiB after ${m.refreshes / 10} refreshes, ` +
       `${m.rssAfterAllRefreshes.toFixed(1)} MiB after ${m.refreshes}; then ${m.rssAfterTenthTokens.toFixed(1)} MiB after a tenth of ` +
       `the ${m.refreshes} access tokens they issued were verified, ${m.rssAfterAllTokens.toFixed(1)} MiB after all` +
       (m.rssAfterAllProofs === undefined

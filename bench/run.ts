@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { PasswordHasher } from '../src/users/password-hasher';
 import { grantAdmin } from './admin';
 import { CONNECTIONS, JSON_HEADERS, Measurement, RefreshChains, SECONDS, cannon, spread } from './load';
-import { HEAP_CAP_MIB, memoryCase } from './memory';
+import { heapCapMiB, memoryCase } from './memory';
 import { CookieChains, cookieLogin, rolesSkipReason } from './optional';
 import { BoundRefreshChains, DpopKey, DpopSupport, ProofPool, boundMe, dpopLogin } from './dpop-load';
 import { TotpUsers, enrolPasskey, mfaSteps, passkeyLogins } from './factors-load';
@@ -186,6 +186,7 @@ async function main(): Promise<void> {
     cases.push(...(await factorCases(app.url, new URL(appEnv.AUTH_ISSUER).origin, skipped)));
     cases.push(...(await oidcCases(app.url, accessToken, skipped)));
 
+    console.error(`cases: ${cases.map((c) => c.id).join(', ')}${skipped.map((line) => `\nskipped: ${line}`).join('')}`);
     // Warm-up, not counted: what is measured is a server whose hot paths are compiled and whose heap is
     // sized, for the baselines and the app alike. Its errors and non-2xx still count.
     let otherErrors = mix.errors;
@@ -220,10 +221,11 @@ async function main(): Promise<void> {
     const jwsRate = rawJwsVerifyRate(accessToken, jwks.keys[0]);
 
     await stop(app);
-    const capped = await servers.start('src/main.js', appEnv, '/health', [`--max-old-space-size=${HEAP_CAP_MIB}`]);
     // DPoP proofs in the memory case only when the rounds' server took them.
+    const withDpop = cases.some((c) => c.id === 'meDpop');
+    const capped = await servers.start('src/main.js', appEnv, '/health', [`--max-old-space-size=${heapCapMiB(withDpop)}`]);
     const dpopKey = await DpopKey.create();
-    const dpop = cases.some((c) => c.id === 'meDpop') ? await dpopLogin(capped.url, appEnv.AUTH_ISSUER, dpopKey, reader, false) : undefined;
+    const dpop = withDpop ? await dpopLogin(capped.url, appEnv.AUTH_ISSUER, dpopKey, reader, false) : undefined;
     const bound = dpop?.token && { ...dpop.support!, accessToken: dpop.token.accessToken, key: dpopKey };
     const memory = await memoryCase(capped, await logins(capped.url), MEMORY_REFRESHES, bound || undefined);
 
