@@ -37,9 +37,10 @@ export async function cannonTogether(
   const started = performance.now();
   const results = await Promise.all(
     runs.map((options) => {
-      const bounds = options.amount === undefined ? { duration: seconds } : {};
+      // autocannon refuses more connections than requests.
+      const bounds = options.amount === undefined ? { duration: seconds } : { connections: Math.min(options.connections ?? CONNECTIONS, options.amount) };
       // Without a callback autocannon returns its emitter, made thenable; the typings show only the promise.
-      const run = autocannon({ connections: CONNECTIONS, ...bounds, ...options }) as Promise<autocannon.Result> & autocannon.Instance;
+      const run = autocannon({ connections: CONNECTIONS, ...options, ...bounds }) as Promise<autocannon.Result> & autocannon.Instance;
       // `on` hands back the same thenable emitter, which the Promise.all below awaits.
       if (!unit.ownLatencies) void run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
       return run;

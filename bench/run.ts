@@ -333,6 +333,7 @@ async function factorCases(url: string, origin: string, skipped: string[]): Prom
         if (typeof steps === 'string') throw new Error(steps);
         const bodies = TotpUsers.bodies(steps);
         const unused = steps.length - bodies.length; // users without a usable step: counted as errors
+        if (bodies.length === 0) return { rps: 0, requests: 0, errors: unused, non2xx: 0 };
         const m = await cannon({ url, amount: bodies.length, requests: [mfaSteps(bodies)] });
         return { ...m, errors: m.errors + unused };
       },
