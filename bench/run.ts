@@ -60,6 +60,9 @@ async function main(): Promise<void> {
   const databaseUrl = postgres?.url ?? process.env.BENCH_DATABASE_URL ?? `sqlite:${join(dir, 'bench.sqlite')}`;
   const engine = databaseUrl.startsWith('postgres') ? 'PostgreSQL' : 'SQLite';
   const servers = new Servers();
+  // Interrupted: the servers stop and the database of its own goes, as at the end.
+  const interrupted = () => void Promise.allSettled([servers.stopAll(), postgres?.drop()]).finally(() => process.exit(130));
+  process.once('SIGINT', interrupted).once('SIGTERM', interrupted);
   try {
     const hello = await servers.start('bench/hello-server.js', {}, '/');
     // Access tokens live an hour here, so the token mix made at the start stays valid to the end.
