@@ -18,6 +18,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
 const MIX_USERS = Number(process.env.BENCH_USERS ?? 400);
 const MIX_TOKENS = Number(process.env.BENCH_TOKENS ?? 10_000);
+/** B's rate at least this share of A's (issue 25's bar for adopting jose: within 10%). */
+const GOAL = Number(process.env.BENCH_AB_GOAL ?? 0.9);
 
 type Round = Measurement & { cpuMicros: number };
 
@@ -100,8 +102,10 @@ async function main(): Promise<void> {
         `${c}: req/s A ${Math.round(ma)}  B ${Math.round(mb)}  B/A ${((mb / ma) * 100).toFixed(1)}% ` +
           `(per-round B/A ${ratios.map((r) => `${(r * 100).toFixed(0)}%`).join(' ')}); ` +
           `CPU µs/request A ${ca.toFixed(0)}  B ${cb.toFixed(0)}  B/A ${((cb / ca) * 100).toFixed(1)}%; ` +
-          `p50 ms A ${median(a.map((m) => m.p50!)).toFixed(2)} B ${median(b.map((m) => m.p50!)).toFixed(2)}`,
+          `p50 ms A ${median(a.map((m) => m.p50!)).toFixed(2)} B ${median(b.map((m) => m.p50!)).toFixed(2)}; ` +
+          `B/A >= ${(GOAL * 100).toFixed(0)}%: ${mb / ma >= GOAL ? 'met' : 'MISSED'}`,
       );
+      if (mb / ma < GOAL) process.exitCode = 1;
     }
   } finally {
     await servers.stopAll();

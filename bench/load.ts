@@ -20,35 +20,51 @@ const percentile = (sorted: Float64Array, p: number) => (sorted.length ? sorted[
 /**
  * Autocannon runs from this process, side by side for `seconds`, counted together (one per instance in
  * the scaling run). Latencies are kept per response at full resolution: autocannon's own histogram
- * counts whole milliseconds, too coarse for p99/p50 of sub-millisecond routes.
+ * counts whole milliseconds, too coarse for p99/p50 of sub-millisecond routes. A run with `amount`
+ * (a fixed number of requests, for cases whose every request uses up something made beforehand: an
+ * MFA token, an authorization code) ends when they are all answered, timed here to the microsecond.
+ * `ownLatencies`, when given, are the latencies to report instead of each response's (a case whose
+ * unit of work takes several requests records one latency per unit), and `per` how many requests
+ * make one unit (its rate is units/s).
  */
-export async function cannonTogether(runs: autocannon.Options[], seconds = SECONDS): Promise<Measurement & { perRun: number[] }> {
-  const latencies: number[] = [];
+export async function cannonTogether(
+  runs: autocannon.Options[],
+  seconds = SECONDS,
+  unit: { ownLatencies?: number[]; per?: number } = {},
+): Promise<Measurement & { perRun: number[] }> {
+  const latencies: number[] = unit.ownLatencies ?? [];
+  latencies.length = 0;
+  const started = performance.now();
   const results = await Promise.all(
     runs.map((options) => {
+      // autocannon refuses more connections than requests.
+      const bounds = options.amount === undefined ? { duration: seconds } : { connections: Math.min(options.connections ?? CONNECTIONS, options.amount) };
       // Without a callback autocannon returns its emitter, made thenable; the typings show only the promise.
-      const run = autocannon({ connections: CONNECTIONS, duration: seconds, ...options }) as Promise<autocannon.Result> & autocannon.Instance;
+      const run = autocannon({ connections: CONNECTIONS, ...options, ...bounds }) as Promise<autocannon.Result> & autocannon.Instance;
       // `on` hands back the same thenable emitter, which the Promise.all below awaits.
-      void run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
+      if (!unit.ownLatencies) void run.on('response', (_client, _status, _bytes, ms) => latencies.push(ms));
       return run;
     }),
   );
+  const elapsed = (performance.now() - started) / 1000;
   const sorted = Float64Array.from(latencies).sort();
   const sum = (pick: (r: autocannon.Result) => number) => results.reduce((total, r) => total + pick(r), 0);
   const requests = sum((r) => r.requests.total);
+  const per = unit.per ?? 1;
+  const took = (r: autocannon.Result) => (runs.some((o) => o.amount !== undefined) ? elapsed : r.duration || seconds);
   return {
-    rps: requests / Math.max(...results.map((r) => r.duration || seconds)),
+    rps: requests / per / Math.max(...results.map(took)),
     p50: percentile(sorted, 0.5),
     p99: percentile(sorted, 0.99),
-    requests,
+    requests: requests / per,
     errors: sum((r) => r.errors + r.timeouts),
     non2xx: sum((r) => r.non2xx),
-    perRun: results.map((r) => r.requests.total / (r.duration || seconds)),
+    perRun: results.map((r) => r.requests.total / per / took(r)),
   };
 }
 
-export async function cannon(options: autocannon.Options, seconds = SECONDS): Promise<Measurement> {
-  const { perRun: _, ...measurement } = await cannonTogether([options], seconds);
+export async function cannon(options: autocannon.Options, seconds = SECONDS, unit?: { ownLatencies?: number[]; per?: number }): Promise<Measurement> {
+  const { perRun: _, ...measurement } = await cannonTogether([options], seconds, unit);
   return measurement;
 }
 

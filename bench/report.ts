@@ -1,5 +1,5 @@
 import { Measurement } from './load';
-import { HEAP_CAP_MIB, MemoryResult } from './memory';
+import { MemoryResult } from './memory';
 
 /** The cases the targets name; the optional ones are absent when skipped. */
 export type CaseId =
@@ -16,7 +16,17 @@ export type CaseId =
   | 'refreshWebhooksOther'
   | 'refreshWebhooksRefreshed'
   | 'login'
-  | 'argon2';
+  | 'argon2'
+  | 'meDpop'
+  | 'refreshDpop'
+  | 'passkeyLogin'
+  | 'totpMfa'
+  | 'oidcExchange'
+  | 'oidcRefresh'
+  | 'clientCredentials';
+
+/** Reference rows: what node:http and the load generator make, not the app; no latency target. */
+const REFERENCES = new Set<CaseId>(['hello', 'helloSpread', 'replay']);
 
 export interface Run {
   engine: 'SQLite' | 'PostgreSQL';
@@ -54,29 +64,33 @@ function targets(run: Run, s: Map<CaseId, Measurement>): Target[] {
     goalShown,
     ratio <= goal,
   ];
-  const refreshGoal = run.engine === 'SQLite' ? 0.3 : 0.2;
-  // Login and raw argon2id run side by side each round: every round's pair must meet it, not the median.
+  const refreshGoal = run.engine === 'SQLite' ? 0.3 : 0.15;
+  // Login and raw argon2id run side by side each round: the median of the rounds' ratios, and the worst.
   const login = run.rounds.get('login')!;
   const argon2 = run.rounds.get('argon2')!;
   const loginRatios = login.map((l, i) => l.rps / argon2[i].rps);
+  const medianLogin = median(loginRatios);
   const worstLogin = Math.min(...loginRatios);
   const rows: Target[] = [
     atLeast(`POST /token / bare route (${run.engine})`, rps('refresh') / rps('bare'), refreshGoal),
-    [
-      'POST /auth / raw argon2id, every round',
-      loginRatios.length > 1 ? `${pct(worstLogin)} (${pct(Math.max(...loginRatios))} best)` : pct(worstLogin),
-      '>= 80%',
-      worstLogin >= 0.8,
-    ],
+    atLeast(`POST /auth / raw argon2id, median of ${loginRatios.length} rounds (${loginRatios.map(pct).join(' ')})`, medianLogin, 0.8),
+    atLeast('POST /auth / raw argon2id, worst round', worstLogin, 0.7),
     atLeast(`${run.labels.get('meMix')} / bare route`, rps('meMix') / rps('bare'), 0.5),
   ];
   if (s.has('cookieRefresh')) rows.push(atLeast('POST /token cookie mode / header mode', rps('cookieRefresh') / rps('refresh'), 0.9));
   if (s.has('roles')) rows.push(atLeast('@Roles route / its twin without a role', rps('roles') / rps('rolesTwin'), 0.9));
   if (s.has('refreshWebhooksOther'))
     rows.push(atLeast('POST /token, webhooks not for session.refreshed / without webhooks', rps('refreshWebhooksOther') / rps('refresh'), 0.9));
-  for (const id of ['refresh', 'meMix'] as const) {
-    const { p50, p99 } = s.get(id)!;
-    const ratio = p99! / p50!;
+  const times = (name: string, ratio: number, goal: number): Target => [name, `${ratio.toFixed(1)}x`, `>= ${goal}x`, ratio >= goal];
+  if (s.has('meDpop')) rows.push(atLeast('GET /me DPoP-bound / one token repeated (unbound)', rps('meDpop') / rps('meOne'), 0.5));
+  if (s.has('refreshDpop')) rows.push(atLeast('POST /token DPoP-bound / unbound', rps('refreshDpop') / rps('refresh'), 0.7));
+  if (s.has('passkeyLogin')) rows.push(times('passkey login / password login', rps('passkeyLogin') / rps('login'), 5));
+  if (s.has('totpMfa')) rows.push(times('TOTP second step / password login', rps('totpMfa') / rps('login'), 5));
+  if (s.has('clientCredentials')) rows.push(atLeast('client_credentials / POST /token', rps('clientCredentials') / rps('refresh'), 0.5));
+  // Every case of the app; the node:http rows measure the kernel and the load generator, not the app.
+  for (const [id, m] of s) {
+    if (REFERENCES.has(id) || m.p50 === undefined) continue;
+    const ratio = m.p99! / m.p50;
     rows.push(atMost(`p99 / p50, ${run.labels.get(id)}`, ratio, 5, `${ratio.toFixed(1)}x`, '<= 5x'));
   }
   const m = run.memory;
@@ -84,6 +98,8 @@ function targets(run: Run, s: Map<CaseId, Measurement>): Target[] {
   const [tenth, all] = [thousands(m.refreshes / 10), thousands(m.refreshes)];
   rows.push(atMost(`RSS after ${all} / after ${tenth} refreshes`, m.rssAfterAllRefreshes / m.rssAfterTenthRefreshes, 1.1));
   rows.push(atMost(`RSS after ${all} / after ${tenth} distinct tokens verified`, m.rssAfterAllTokens / m.rssAfterTenthTokens, 1.1));
+  if (m.rssAfterAllProofs !== undefined)
+    rows.push(atMost(`RSS after ${all} / after ${tenth} DPoP proofs checked`, m.rssAfterAllProofs / m.rssAfterTenthProofs!, 1.1));
   const errors = [...s.values()].reduce((total, r) => total + r.errors + r.non2xx, 0) + m.errors + run.otherErrors;
   rows.push(['errors and non-2xx, everywhere', String(errors), '0', errors === 0]);
   return rows;
@@ -103,9 +119,13 @@ export function report(run: Run): void {
   for (const line of run.skipped) console.log(`\nskipped: ${line}`);
   const m = run.memory;
   console.log(
-    `\nMemory (heap capped at ${HEAP_CAP_MIB} MiB): RSS ${m.rssAfterTenthRefreshes.toFixed(1)} MiB after ${m.refreshes / 10} refreshes, ` +
+    `\nMemory (heap capped at ${m.heapCapMiB} MiB): RSS ${m.rssAfterTenthRefreshes.toFixed(1)} MiB after ${m.refreshes / 10} refreshes, ` +
       `${m.rssAfterAllRefreshes.toFixed(1)} MiB after ${m.refreshes}; then ${m.rssAfterTenthTokens.toFixed(1)} MiB after a tenth of ` +
-      `the ${m.refreshes} access tokens they issued were verified, ${m.rssAfterAllTokens.toFixed(1)} MiB after all\n`,
+      `the ${m.refreshes} access tokens they issued were verified, ${m.rssAfterAllTokens.toFixed(1)} MiB after all` +
+      (m.rssAfterAllProofs === undefined
+        ? ''
+        : `; ${m.rssAfterTenthProofs!.toFixed(1)} MiB after ${m.refreshes / 10} DPoP proofs checked, ${m.rssAfterAllProofs.toFixed(1)} MiB after ${m.refreshes}`) +
+      '\n',
   );
   const rows = targets(run, summary);
   console.log('| target | measured | goal | |');
