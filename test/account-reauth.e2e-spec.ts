@@ -53,6 +53,9 @@ describeInBrowser('the account page asks for the password before an email change
     expect((await httpCall(t.url, 'POST', '/users', user)).status).toBe(201);
     const context = await browser.newContext();
     contexts.push(context);
+    // These tests move only the server's clock; a DPoP-bound page dates its proofs by the server's
+    // Date header (real time), so it runs unbound here (no IndexedDB, no key): the prompt is the point.
+    await context.addInitScript(() => Reflect.deleteProperty(globalThis, 'indexedDB'));
     const page = await context.newPage();
     const sent: string[] = [];
     page.on('request', (request) => {

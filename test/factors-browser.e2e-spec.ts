@@ -394,7 +394,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
   it('changing a sign-in method long after signing in asks for the password in that section, then goes on', async () => {
     const user = await newUser();
     const { page } = await device();
-    // Only the server's clock moves here, and a DPoP-bound page dates its proofs by the browser's:
+    // Only the server's clock moves here, and a DPoP-bound page dates its proofs by the server's Date header (real time):
     // this page runs unbound (no IndexedDB, so the sdk keeps no key) to test the prompt alone.
     await page.addInitScript(() => Reflect.deleteProperty(globalThis, 'indexedDB'));
     await page.reload();

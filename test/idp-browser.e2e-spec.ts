@@ -99,8 +99,11 @@ describeInBrowser('signing in to another app through us (headless Chromium)', ()
     const fresh = new URL(url);
     fresh.searchParams.set('state', 'fresh');
     fresh.searchParams.set('prompt', 'login');
+    // The page ends the signed-in session first: wait for that, or the form could be filled in before it.
+    const loggedOut = page.waitForResponse((response) => new URL(response.url()).pathname === '/auth/logout');
     await page.goto(fresh.toString());
     await page.waitForURL((reached) => reached.pathname === '/account');
+    await loggedOut;
     await page.locator('#sign-in').waitFor({ state: 'visible' });
     await page.getByLabel('Username').first().fill(user.username);
     await page.getByLabel('Password', { exact: true }).first().fill(user.password);

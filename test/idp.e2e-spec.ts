@@ -5,7 +5,9 @@ import { type ListeningApp, startListeningApp } from './support/app';
 import { claimsOf } from './support/admin-helpers';
 import { startReceiver, type WebhookReceiver } from './support/webhooks-receiver';
 import { BACKCHANNEL_LOGOUT_EVENT } from '../src/oidc/id-tokens.service';
-import { AccessTokenClaimsRegistry } from '../src/auth';
+import { controlAppClock } from './support/clock';
+import { login } from './support/factories';
+import { enrolTotp } from './support/totp-app';
 import {
   adminOf,
   authorize,
@@ -255,10 +257,29 @@ describe('OpenID Connect provider: a second app signs in through us', () => {
     });
   });
 
-  it("carries the sign-in's amr (API.md §11, when the session's access token has it) and auth_time into the ID token", async () => {
-    // As the factors module does: the methods of the sign-in ride in the session's access token.
-    t.app.get(AccessTokenClaimsRegistry).register(() => ({ amr: ['pwd', 'otp', 'mfa'] }));
-    const { config, cookie } = await signedInTo();
+  it("carries the sign-in's amr (API.md §11: a password and a TOTP code) and auth_time into the ID token", async () => {
+    const { config, user } = await signedInTo();
+    const { app: authenticator } = await enrolTotp(t.http, await login(t.http, user), controlAppClock(t.app));
+    // The browser's sign-in: the password, then the code (POST /auth/mfa), in cookie mode.
+    const cookieMode = { 'content-type': 'application/json', 'x-session-transport': 'cookie', origin: t.url };
+    const first = await fetch(`${t.url}/auth?permanent=true`, {
+      method: 'POST',
+      headers: cookieMode,
+      body: JSON.stringify({ username: user.username, password: user.password }),
+    });
+    expect(first.status).toBe(403);
+    const { mfaToken } = (await first.json()) as { mfaToken: string };
+    const second = await fetch(`${t.url}/auth/mfa`, {
+      method: 'POST',
+      headers: cookieMode,
+      body: JSON.stringify({ mfaToken, method: 'totp', code: authenticator.nextStep() }),
+    });
+    expect(second.status).toBe(200);
+    const cookie = second.headers
+      .getSetCookie()
+      .map((set) => set.split(';')[0])
+      .filter((pair) => !pair.endsWith('='))
+      .join('; ');
     const flow = await startFlow(config);
     const tokens = await exchange(config, await authorize(flow, cookie), flow);
     expect(tokens.claims()).toMatchObject({ amr: ['pwd', 'otp', 'mfa'], auth_time: expect.any(Number) });

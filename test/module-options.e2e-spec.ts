@@ -10,6 +10,7 @@ import request from 'supertest';
 import { AuthModule, UsersService } from '../src/auth';
 import { ClientsModule } from '../src/clients/clients.module';
 import { ClockModule } from '../src/common/clock';
+import { DpopModule } from '../src/dpop';
 import { loadEnv } from '../src/config/env';
 import { buildDataSourceOptions } from '../src/database/database.options';
 import { entities } from '../src/entities';
@@ -57,6 +58,7 @@ describe('modules with options, embedded in a host app', () => {
         RateLimitModule.forRoot({ ...env.auth, recovery: env.recovery }),
         UsersModule.forRoot(env.auth),
         ClientsModule.forRoot(env.auth),
+        DpopModule.forRoot({ ...env.dpop, issuer: env.auth.issuer }),
         AuthModule.forRoot({ ...env.auth, sessionCookies: env.sessionCookies, corsOrigins: [], globalGuard }),
         NotesModule,
       ],
