@@ -38,7 +38,8 @@ export async function cannonTogether(
   const results = await Promise.all(
     runs.map((options) => {
       // autocannon refuses more connections than requests.
-      const bounds = options.amount === undefined ? { duration: seconds } : { connections: Math.min(options.connections ?? CONNECTIONS, options.amount) };
+      const bounds =
+        options.amount === undefined ? { duration: seconds } : { connections: Math.min(options.connections ?? CONNECTIONS, options.amount) };
       // Without a callback autocannon returns its emitter, made thenable; the typings show only the promise.
       const run = autocannon({ connections: CONNECTIONS, ...options, ...bounds }) as Promise<autocannon.Result> & autocannon.Instance;
       // `on` hands back the same thenable emitter, which the Promise.all below awaits.
