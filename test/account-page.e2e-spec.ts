@@ -1,20 +1,18 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Locator, Page } from 'playwright-core';
+import { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { MailOutboxService } from '../src/mail';
 import { freePort, ListeningApp, startListeningApp, UNLIMITED_ADDRESS } from './support/app';
 import { credentials } from './support/factories';
 import { bearerHeader, httpCall } from './support/http-client';
 import { linkToken, SmtpSink } from './support/smtp-sink';
+import { browserSuite, launchChromium } from './support/chromium';
 
 /*
  * The account page (/account, built from account/) in headless Chromium: two browser contexts are
  * two devices of one user. Screenshots of each state go to docs/account/, which the README shows.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`account page tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
-const describeInBrowser = available ? describe : describe.skip;
+const describeInBrowser = browserSuite('account page tests');
 const SHOTS = join(__dirname, '..', 'docs', 'account');
 const DESKTOP_UA = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/140.0.0.0 Safari/537.36';
 const PHONE_UA =
@@ -35,11 +33,7 @@ describeInBrowser('the account page (headless Chromium)', () => {
       AUTH_RECOVERY_MAX_PER_ADDRESS: '1000000',
       ...UNLIMITED_ADDRESS,
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
     mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
   afterEach(async () => {

@@ -1,21 +1,18 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, ListeningApp, startListeningApp } from './support/app';
 import { controlAppClock, ManualClock } from './support/clock';
 import { credentials } from './support/factories';
 import { httpCall } from './support/http-client';
 import { SmtpSink } from './support/smtp-sink';
+import { browserSuite, launchChromium } from './support/chromium';
 
 /*
  * The account page and recent authentication (issue 24 item 2) in headless Chromium: changing the
  * email after AUTH_REAUTH_MAX_AGE asks for the password beside the form and sends the change once
  * more. The server's clock is moved; the page never holds a token (cookie mode).
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`account page tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
-const describeInBrowser = available ? describe : describe.skip;
+const describeInBrowser = browserSuite('account page tests');
 const ELEVEN_MINUTES = 11 * 60_000;
 /** Where the page's screenshots go (docs/account/README.md lists them). */
 const SHOTS = join(__dirname, '..', 'docs', 'account');
@@ -30,11 +27,7 @@ describeInBrowser('the account page asks for the password before an email change
   beforeAll(async () => {
     sink = await new SmtpSink(await freePort()).start();
     t = await startListeningApp({ AUTH_COOKIE_SECURE: 'false', SMTP_URL: sink.url });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   beforeEach(() => (clock = controlAppClock(t.app)));
   afterEach(async () => {

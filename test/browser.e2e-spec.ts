@@ -1,21 +1,18 @@
-import { existsSync } from 'node:fs';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { AuthService } from '../src/auth/auth.service';
 import { ListeningApp, startListeningApp } from './support/app';
 import { credentials } from './support/factories';
 import { bearerHeader, httpCall } from './support/http-client';
+import { browserSuite, launchChromium } from './support/chromium';
 
 /*
  * Cookie mode and the browser client (sdk/, as served at /sdk/auth-client.js) in headless Chromium.
  * The app's page is answered by Playwright on the service's own origin, under the service's CSP, so
  * it imports the client exactly as a real page of that origin would.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
-const describeInBrowser = available ? describe : describe.skip;
+const describeInBrowser = browserSuite('browser tests');
 
 const APP_SCRIPT = `
 import { createAuthClient } from '/sdk/auth-client.js';
@@ -51,11 +48,7 @@ describeInBrowser('in a browser (headless Chromium)', () => {
     t = target = await startListeningApp({ AUTH_COOKIE_SECURE: 'false', AUTH_ACCESS_TTL: '2s' });
     csp = (await fetch(`${t.url}/health`)).headers.get('content-security-policy') as string;
     refreshes = jest.spyOn(t.app.get(AuthService), 'refresh');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

@@ -1,20 +1,17 @@
-import { existsSync } from 'node:fs';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { AuthService } from '../src/auth/auth.service';
 import { ListeningApp, startListeningApp } from './support/app';
 import { dpopHeaders, dpopKey } from './support/dpop';
 import { credentials } from './support/factories';
 import { httpCall } from './support/http-client';
+import { browserSuite, launchChromium } from './support/chromium';
 
 /*
  * DPoP in the browser (API.md §14): the client served at /sdk/auth-client.js makes a non-extractable
  * ES256 key (WebCrypto), keeps it in IndexedDB, and sends proofs by itself. Header mode with
  * localStorage, so that the refresh token is there to be stolen by a script, and is useless elsewhere.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`DPoP browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
-const describeInBrowser = available ? describe : describe.skip;
+const describeInBrowser = browserSuite('DPoP browser tests');
 
 const APP_SCRIPT = `
 import { createAuthClient } from '/sdk/auth-client.js';
@@ -47,11 +44,7 @@ describeInBrowser('DPoP in a browser (headless Chromium)', () => {
     t = await startListeningApp({ AUTH_ACCESS_TTL: '2s', AUTH_COOKIE_SECURE: 'false' });
     csp = (await fetch(`${t.url}/health`)).headers.get('content-security-policy') as string;
     refreshes = jest.spyOn(t.app.get(AuthService), 'refresh');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

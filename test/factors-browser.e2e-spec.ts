@@ -1,12 +1,13 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as OTPAuth from 'otpauth';
-import { Browser, BrowserContext, CDPSession, chromium, Locator, Page } from 'playwright-core';
+import { Browser, BrowserContext, CDPSession, Locator, Page } from 'playwright-core';
 import { Clock } from '../src/common/clock';
 import { freePort, startApp, TestApp, UNLIMITED_ADDRESS } from './support/app';
 import { controlAppClock } from './support/clock';
 import { credentials } from './support/factories';
 import { httpCall } from './support/http-client';
+import { browserSuite, launchChromium } from './support/chromium';
 
 /*
  * Second factors on the account page (issue 26, API.md §11) in headless Chromium. A CDP virtual
@@ -15,10 +16,7 @@ import { httpCall } from './support/http-client';
  * is reached as http://localhost: WebAuthn needs a domain as the relying party id, not an address.
  * Screenshots of the new parts go to docs/account/, as the account page's other tests do.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`factor browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
-const describeInBrowser = available ? describe : describe.skip;
+const describeInBrowser = browserSuite('factor browser tests');
 const SHOTS = join(__dirname, '..', 'docs', 'account');
 const ELEVEN_MINUTES = 11 * 60_000;
 
@@ -49,19 +47,7 @@ describeInBrowser('second factors on the account page (headless Chromium, virtua
     url = `http://localhost:${port}`;
     t = await startApp({ PORT: String(port), AUTH_ISSUER: url, AUTH_PUBLIC_URL: url, AUTH_COOKIE_SECURE: 'false', ...UNLIMITED_ADDRESS });
     await t.app.listen(port, '127.0.0.1');
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--host-resolver-rules=MAP localhost 127.0.0.1',
-      ],
-    });
+    browser = await launchChromium(['--host-resolver-rules=MAP localhost 127.0.0.1']);
     mkdirSync(SHOTS, { recursive: true });
   }, 60_000);
   afterEach(async () => {

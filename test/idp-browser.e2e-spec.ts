@@ -1,20 +1,17 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import * as client from 'openid-client';
-import { type Browser, chromium } from 'playwright-core';
+import { type Browser } from 'playwright-core';
 import { freePort, type ListeningApp, startListeningApp } from './support/app';
 import { credentials } from './support/factories';
 import { adminOf, registerApp, relyingParty } from './support/relying-party';
+import { browserSuite, launchChromium } from './support/chromium';
 
 /*
  * The browser's part of API.md §13 in headless Chromium: the app's redirect to /authorize, the
  * account page's sign-in (with the way back), the consent page, and the redirect back to the app,
  * whose code openid-client then exchanges.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`identity provider browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
-const describeInBrowser = available ? describe : describe.skip;
+const describeInBrowser = browserSuite('identity provider browser tests');
 
 describeInBrowser('signing in to another app through us (headless Chromium)', () => {
   let t: ListeningApp;
@@ -29,11 +26,7 @@ describeInBrowser('signing in to another app through us (headless Chromium)', ()
     rp = createServer((_request, response) => response.writeHead(200, { 'content-type': 'text/plain' }).end('the second app'));
     await new Promise<void>((resolve) => rp.listen(port, '127.0.0.1', resolve));
     callbackBase = `http://127.0.0.1:${port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();

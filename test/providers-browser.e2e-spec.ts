@@ -1,20 +1,17 @@
-import { existsSync } from 'node:fs';
-import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
+import { Browser, BrowserContext, Page } from 'playwright-core';
 import { freePort, ListeningApp, startListeningApp } from './support/app';
 import { credentials } from './support/factories';
 import { bearerHeader, httpCall } from './support/http-client';
 import { linkToken, SmtpSink } from './support/smtp-sink';
 import { UpstreamOidc } from './support/upstream-oidc';
 import { MailOutboxService } from '../src/mail';
+import { browserSuite, launchChromium } from './support/chromium';
 
 /*
  * The redirect dance in headless Chromium, on the account page: sign up by provider, sign out, sign in
  * again, link a provider to an account with a password, unlink it. oidc-provider is the upstream.
  */
-const CHROMIUM = '/usr/bin/chromium';
-const available = existsSync(CHROMIUM);
-if (!available) process.stderr.write(`provider browser tests skipped: ${CHROMIUM} not found (apt-get install chromium)\n`);
-const describeInBrowser = available ? describe : describe.skip;
+const describeInBrowser = browserSuite('provider browser tests');
 const CLIENT = { client_id: 'refresh-auth-browser', client_secret: 'upstream-client-secret-of-the-browser-test' };
 
 describeInBrowser('providers and email sign-in on the account page (headless Chromium)', () => {
@@ -39,11 +36,7 @@ describeInBrowser('providers and email sign-in on the account page (headless Chr
       clients: [{ ...CLIENT, redirect_uris: [`${t.url}/auth/oidc/corp/callback`] }],
       accounts: { alice: { email: 'alice@corp.example' }, bob: { email: 'bob@corp.example' } },
     });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 60_000);
   afterEach(async () => {
     await Promise.all(contexts.splice(0).map((context) => context.close()));
