@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Body, Controller, Get, Header, HttpCode, Inject, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -17,8 +18,12 @@ import { OIDC_OPTIONS, type OidcModuleOptions } from './oidc.options';
 
 /** How long the consent page's form may be sent. */
 const CONSENT_TICKET_SECONDS = 600;
-/** Our own parameter on the return link: a sign-in asked for by prompt=login or max_age must be newer than this (s). */
-const LOGIN_AFTER = 'login_after';
+/**
+ * Our own parameter on the return link: a sign-in asked for by prompt=login or max_age must be another
+ * session than the one the request found (a digest of its client id). A time would not do: auth_time
+ * counts whole seconds, and a sign-in within the request's own second could not be told from the old one.
+ */
+const REPLACES = 'replaces';
 
 const SCOPE_WORDS: Record<string, string> = {
   openid: 'Know who you are (your account id)',
@@ -104,7 +109,7 @@ export class AuthorizeController {
       const session = await this.sessions.of(request);
       if (!session || this.needsSignIn(checked, session, query)) {
         if (checked.prompt.has('none')) throw new RedirectedError('login_required', 'The user is not signed in, or not recently enough');
-        return void reply.redirect(this.signInUrl(query, checked, session !== null), 303);
+        return void reply.redirect(this.signInUrl(query, checked, session), 303);
       }
       const scope = this.authorization.grantedScope(application, checked.scope, session.roles);
       if (!application.firstParty) {
@@ -136,22 +141,21 @@ export class AuthorizeController {
     }
   }
 
-  /** prompt=login, or a sign-in older than max_age: the user signs in again (once: see LOGIN_AFTER). */
+  /** prompt=login, or a sign-in older than max_age: the user signs in again (once: see REPLACES). */
   private needsSignIn(checked: AuthorizeRequest, session: BrowserSession, query: Record<string, unknown>): boolean {
-    const after = typeof query[LOGIN_AFTER] === 'string' ? Number(query[LOGIN_AFTER]) * 1000 : NaN;
-    // Strictly newer: auth_time counts whole seconds, and a sign-in in the request's own second may be the old one.
-    if (after < session.authTime) return false;
+    const replaced = query[REPLACES];
+    if (typeof replaced === 'string' && replaced !== sessionDigest(session)) return false;
     const tooOld = checked.maxAge !== undefined && this.clock.now() - session.authTime > checked.maxAge * 1000;
     return checked.prompt.has('login') || tooOld;
   }
 
   /** The account page's sign-in, with the way back here; a fresh sign-in is asked for when a session exists. */
-  private signInUrl(query: Record<string, unknown>, checked: AuthorizeRequest, forced: boolean): string {
+  private signInUrl(query: Record<string, unknown>, checked: AuthorizeRequest, session: BrowserSession | null): string {
     const back = new URLSearchParams();
-    for (const [name, value] of Object.entries(query)) if (typeof value === 'string' && name !== LOGIN_AFTER) back.append(name, value);
-    if (forced) back.set(LOGIN_AFTER, String(Math.floor(this.clock.now() / 1000)));
+    for (const [name, value] of Object.entries(query)) if (typeof value === 'string' && name !== REPLACES) back.append(name, value);
+    if (session) back.set(REPLACES, sessionDigest(session));
     const signIn = new URLSearchParams({ return_to: `/authorize?${back.toString()}` });
-    if (forced) signIn.set('login', 'required');
+    if (session) signIn.set('login', 'required');
     if (checked.loginHint) signIn.set('login_hint', checked.loginHint);
     return `/account?${signIn.toString()}`;
   }
@@ -226,4 +230,9 @@ export class AuthorizeController {
       .type('text/html; charset=utf-8')
       .send(page('Cannot continue', `<p role="alert">${escapeHtml(message)}</p><p><a href="/account">Your account</a></p>`));
   }
+}
+
+/** Names the session on the return link without showing its client id. */
+function sessionDigest(session: BrowserSession): string {
+  return createHash('sha256').update(session.clientId).digest('base64url').slice(0, 22);
 }
