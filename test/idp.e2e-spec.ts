@@ -195,6 +195,7 @@ describe('OpenID Connect provider: a second app signs in through us', () => {
       ['the refresh token is reused', 'reuse'],
       ['an admin sets a new password', 'password'],
       ['an admin disables the user', 'disable'],
+      ['an admin deletes the user (the client row goes with them)', 'delete'],
     ])('a back-channel logout token reaches the app when %s', async (_case, how) => {
       const { app, config, user, cookie } = await signedInTo({ backchannelLogoutUri: receiver.url });
       const flow = await startFlow(config);
@@ -207,6 +208,9 @@ describe('OpenID Connect provider: a second app signs in through us', () => {
       } else if (how === 'reuse') {
         await client.refreshTokenGrant(config, tokens.refresh_token!);
         await client.refreshTokenGrant(config, tokens.refresh_token!).catch(() => undefined);
+      } else if (how === 'delete') {
+        const deleted = await fetch(`${t.url}/admin/users/${user.id}`, { method: 'DELETE', headers: { authorization: `Bearer ${admin}` } });
+        expect(deleted.status).toBe(204);
       } else if (how === 'disable') {
         await fetch(`${t.url}/admin/users/${user.id}`, {
           method: 'PATCH',

@@ -1,5 +1,5 @@
 import { BadRequestException, Injectable, NotFoundException } from '@nestjs/common';
-import { ClientPage, ClientsService } from '../clients/clients.service';
+import { ClientPage, ClientsService, ofApplication } from '../clients/clients.service';
 import { isClientId } from '../clients/refresh-token';
 import { type Actor, SessionEventsService } from '../events';
 import { UserAccountsService, UserChange } from '../users/user-accounts.service';
@@ -74,12 +74,13 @@ export class AdminUsersService {
 
   /** Deletes the user; their clients are deleted with them, each with its session.ended, and every instance forgets them. */
   async delete(actor: AdminActor, id: string): Promise<void> {
-    const { user, taken: endedClientIds } = await this.accounts.delete(actorId(actor), checkedId(id), (manager) => this.clients.liveIds(id, manager));
+    const { user, taken: ended } = await this.accounts.delete(actorId(actor), checkedId(id), (manager) => this.clients.live(id, manager));
     await this.clients.userChanged(id);
-    await this.audit.record(actor, 'user.deleted', id, { username: user.username, endedClients: endedClientIds.length });
+    await this.audit.record(actor, 'user.deleted', id, { username: user.username, endedClients: ended.length });
     const by = eventActor(actor);
-    // Like every other ending: one session.ended per client, which also closes its streams on every instance.
-    for (const clientId of endedClientIds) await this.events.emit('session.ended', id, { reason: 'user_deleted', by }, clientId);
+    // Like every other ending: one session.ended per client, which also closes its streams on every instance
+    // and tells its application (back-channel logout), though the row is gone.
+    for (const row of ended) await this.events.emit('session.ended', id, { reason: 'user_deleted', by, ...ofApplication(row) }, row.id);
     await this.events.emit('user.deleted', id, { by });
   }
 

@@ -52,7 +52,7 @@ const END_BEYOND_CAP = (allRows: string) => `UPDATE clients SET ended_at = :now,
   WHERE ended_at IS NULL AND id IN (
     SELECT id FROM clients WHERE user_id = :userId AND ended_at IS NULL AND expires_at > :now
     ORDER BY last_used_at DESC, created_at DESC, id DESC LIMIT ${allRows} OFFSET :max)
-  RETURNING id`;
+  RETURNING id, user_id, application_id`;
 const END_BEYOND_CAP_PARAMETERS = ['userId', 'now', 'max'] as const;
 
 /*
@@ -105,7 +105,7 @@ const WITHIN_GRACE = (dbNow: string) => `SELECT id FROM clients
 const END = (where: string) => `UPDATE clients SET ended_at = :now, end_reason = :reason, sealed_successor = NULL,
   ended_by_ip = :ip, ended_by_user_agent = :userAgent
   WHERE ${where} AND ended_at IS NULL AND expires_at > :now
-  RETURNING id, user_id`;
+  RETURNING id, user_id, application_id`;
 const END_PARAMETERS = ['now', 'reason', 'ip', 'userAgent'] as const;
 
 /*
@@ -116,11 +116,13 @@ const END_PARAMETERS = ['now', 'reason', 'ip', 'userAgent'] as const;
 const MARK_EXPIRED = (where: string) => `UPDATE clients SET end_reason =
     CASE WHEN NOT permanent THEN 'expired' WHEN expires_at >= session_expires_at THEN 'absolute' ELSE 'idle' END
   WHERE ${where} ended_at IS NULL AND end_reason IS NULL AND expires_at <= :now
-  RETURNING id, user_id, end_reason`;
+  RETURNING id, user_id, application_id, end_reason`;
 
 export interface EndedRow {
   id: string;
   user_id: string;
+  /** The application (its client_id) the client was opened for, if any: its session.ended names it. */
+  application_id: string | null;
 }
 
 export interface ExpiredRow extends EndedRow {
@@ -186,9 +188,8 @@ export class ClientsRepository {
   }
 
   /** Ends the user's least recently used live clients beyond `max`; their ids. */
-  async endBeyondCap(userId: string, max: number, now: number): Promise<string[]> {
-    const rows = await this.capStatement.rows<{ id: string }>({ userId, now, max });
-    return rows.map((row) => row.id);
+  endBeyondCap(userId: string, max: number, now: number): Promise<EndedRow[]> {
+    return this.capStatement.rows<EndedRow>({ userId, now, max });
   }
 
   /** The rotated client's row, or undefined when the UPDATE matched nothing. */

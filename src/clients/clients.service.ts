@@ -120,10 +120,10 @@ export class ClientsService {
     if (!inserted) return null;
     await this.events.emit('session.created', userId, { permanent, origin: recordedOrigin(origin) }, client.id);
     const ended = await this.clientsRepository.endBeyondCap(userId, this.config.maxClientsPerUser, now);
-    for (const id of ended) await this.news.clientEnded(id);
+    for (const row of ended) await this.news.clientEnded(row.id);
     // The user's new login pushed them out.
     const by: Actor = { kind: 'user', userId, clientId: client.id };
-    for (const id of ended) await this.events.emit('session.ended', userId, { reason: 'limit', by }, id);
+    for (const row of ended) await this.events.emit('session.ended', userId, { reason: 'limit', by, ...ofApplication(row) }, row.id);
     return { client, refreshToken: secret && formatRefreshToken(client.id, secret) };
   }
 
@@ -308,13 +308,12 @@ export class ClientsService {
   }
 
   /** The user's live clients' ids, read in the caller's transaction (one that deletes the user, which takes them along). */
-  async liveIds(userId: string, manager: EntityManager): Promise<string[]> {
-    const rows = await manager
+  async live(userId: string, manager: EntityManager): Promise<EndedRow[]> {
+    return manager
       .createQueryBuilder(Client, 'client')
-      .select('client.id', 'id')
+      .select(['client.id AS id', 'client.user_id AS user_id', 'client.application_id AS application_id'])
       .where('client.user_id = :userId AND client.ended_at IS NULL AND client.expires_at > :now', { userId, now: this.clock.now() })
-      .getRawMany<{ id: string }>();
-    return rows.map((row) => row.id);
+      .getRawMany<EndedRow>();
   }
 
   /**
@@ -323,7 +322,8 @@ export class ClientsService {
    */
   async announceExpired(clientId?: string): Promise<number> {
     const expired = await this.clientsRepository.markExpired(this.clock.now(), clientId);
-    for (const row of expired) await this.events.emit('session.ended', row.user_id, { reason: row.end_reason, by: SYSTEM }, row.id);
+    for (const row of expired)
+      await this.events.emit('session.ended', row.user_id, { reason: row.end_reason, by: SYSTEM, ...ofApplication(row) }, row.id);
     return expired.length;
   }
 
@@ -336,7 +336,8 @@ export class ClientsService {
   private async announceEnded(ended: EndedRow[], reason: ClientEndReason, by: Actor | undefined, origin?: Origin): Promise<void> {
     for (const row of ended) {
       const actor = by ?? { kind: 'user', userId: row.user_id, clientId: row.id };
-      await this.events.emit('session.ended', row.user_id, { reason, by: actor, ...(origin && { origin: recordedOrigin(origin) }) }, row.id);
+      const data = { reason, by: actor, ...(origin && { origin: recordedOrigin(origin) }), ...ofApplication(row) };
+      await this.events.emit('session.ended', row.user_id, data, row.id);
     }
   }
 
@@ -365,4 +366,9 @@ export function joinAmr(...lists: ReadonlyArray<readonly string[]>): string {
   const methods = [...new Set(lists.flat().filter((method) => method !== 'mfa' && method !== ''))];
   const kinds = new Set(methods.map((method) => AMR_KINDS[method] ?? method));
   return [...methods, ...(kinds.size >= 2 ? ['mfa'] : [])].join(' ');
+}
+
+/** session.ended names the application a client was opened for (API.md §13), so no reader needs the row. */
+export function ofApplication(row: EndedRow): { application?: string } {
+  return row.application_id ? { application: row.application_id } : {};
 }

@@ -26,8 +26,11 @@ export interface SessionEventData {
   'user.deleted': { by: Actor };
   'session.created': { permanent: boolean; origin: EventOrigin };
   'session.refreshed': { origin: EventOrigin };
-  /** `reason` is the client's end reason (logout, revoked, reused, expired, disabled, ...). */
-  'session.ended': { reason: string; by: Actor; origin?: EventOrigin };
+  /**
+   * `reason` is the client's end reason (logout, revoked, reused, expired, disabled, ...); `application`
+   * the client_id of the application the client was signed in to (API.md §13), if any.
+   */
+  'session.ended': { reason: string; by: Actor; origin?: EventOrigin; application?: string };
   /** An upstream identity (API.md §12) joined or left the account; `identityId` is what GET /me/identities lists. */
   'user.identity_linked': { provider: string; identityId: string; by: Actor };
   'user.identity_unlinked': { provider: string; identityId: string; by: Actor };

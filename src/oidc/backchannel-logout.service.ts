@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap, OnModuleInit } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Not, IsNull, Repository } from 'typeorm';
-import { ClientsService, type SessionEvent, SessionEventsService } from '../auth';
+import { type SessionEvent, SessionEventsService } from '../auth';
 import { WebhooksService } from '../events';
 import { Application } from './application.entity';
 import { ApplicationsService } from './applications.service';
@@ -18,7 +18,6 @@ import { IdTokensService } from './id-tokens.service';
 export class BackchannelLogoutService implements OnModuleInit, OnApplicationBootstrap {
   constructor(
     private readonly events: SessionEventsService,
-    private readonly clients: ClientsService,
     private readonly applications: ApplicationsService,
     private readonly idTokens: IdTokensService,
     private readonly webhooks: WebhooksService,
@@ -26,20 +25,22 @@ export class BackchannelLogoutService implements OnModuleInit, OnApplicationBoot
   ) {}
 
   onModuleInit(): void {
-    this.events.addDurableSink({ wants: (type) => type === 'session.ended', store: (event) => this.ended(event) });
+    this.events.addDurableSink({
+      wants: (type) => type === 'session.ended',
+      store: (event) => this.ended(event as SessionEvent<'session.ended'>),
+    });
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if ((await this.registered.count({ where: { backchannelLogoutUri: Not(IsNull()) } })) > 0) this.webhooks.pollForLogoutTokens();
   }
 
-  private async ended(event: SessionEvent): Promise<void> {
-    if (!event.clientId) return;
-    const client = await this.clients.state(event.clientId);
-    if (!client?.applicationId) return;
-    const application = await this.applications.find(client.applicationId);
+  /** The event names the application, so this holds when the client's row is gone (a deleted user). */
+  private async ended(event: SessionEvent<'session.ended'>): Promise<void> {
+    if (!event.clientId || !event.data.application) return;
+    const application = await this.applications.find(event.data.application);
     if (!application?.backchannelLogoutUri) return;
-    const token = await this.idTokens.logoutToken(client.userId, application.clientId, client.id);
+    const token = await this.idTokens.logoutToken(event.userId, application.clientId, event.clientId);
     await this.webhooks.enqueueLogoutToken(application.backchannelLogoutUri, token);
   }
 }
