@@ -4,6 +4,7 @@ import { freePort, startApp, TestApp } from './support/app';
 import { controlAppClock } from './support/clock';
 import { bearer, login, signUp } from './support/factories';
 import { linkToken, SmtpSink, SunkMail } from './support/smtp-sink';
+import { enrolTotp } from './support/totp-app';
 
 /* Email sign-in (API.md §12) through a real SMTP server: enumeration, tries, reuse, expiry, limits. */
 const PUBLIC_URL = 'https://auth.example.test';
@@ -91,6 +92,26 @@ describe('email sign-in through a real SMTP server', () => {
     const response = await t.http.post('/auth/email/verify').set('x-session-transport', 'cookie').send({ token }).expect(200);
     expect(response.body.token.accessToken).toBeUndefined();
     expect(String(response.headers['set-cookie'])).toMatch(/access-token=[^;]+;/);
+  });
+
+  it("a user's second factor still applies: the code answers mfa_required and opens no client until POST /auth/mfa", async () => {
+    const { session, email } = await verifiedUser();
+    const clock = controlAppClock(t.app);
+    try {
+      const { app } = await enrolTotp(t.http, session, clock);
+      await flush(t); // the notice of the new factor
+      const { body: before } = await t.http.get('/clients').set(bearer(session)).expect(200);
+      const stopped = await t.http
+        .post('/auth/email/verify')
+        .send({ email, code: codeOf(await signInMail(email)) })
+        .expect(403);
+      expect(stopped.body).toMatchObject({ reason: 'mfa_required', mfaToken: expect.any(String), methods: ['totp', 'recovery_code'] });
+      await t.http.get('/clients').set(bearer(session)).expect(200, before);
+      const { body } = await t.http.post('/auth/mfa').send({ mfaToken: stopped.body.mfaToken, method: 'totp', code: app.nextStep() }).expect(200);
+      await t.http.get('/me').set('authorization', `Bearer ${body.token.accessToken}`).expect(200);
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   it('answers a known and an unknown address alike (status, body, database work) and mails only the verified one', async () => {

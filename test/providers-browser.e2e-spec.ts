@@ -6,6 +6,7 @@ import { linkToken, SmtpSink } from './support/smtp-sink';
 import { UpstreamOidc } from './support/upstream-oidc';
 import { MailOutboxService } from '../src/mail';
 import { browserSuite, launchChromium } from './support/chromium';
+import { totpCode } from '../src/factors/totp-code';
 
 /*
  * The redirect dance in headless Chromium, on the account page: sign up by provider, sign out, sign in
@@ -34,7 +35,7 @@ describeInBrowser('providers and email sign-in on the account page (headless Chr
     upstream = await UpstreamOidc.start({
       port: upstreamPort,
       clients: [{ ...CLIENT, redirect_uris: [`${t.url}/auth/oidc/corp/callback`] }],
-      accounts: { alice: { email: 'alice@corp.example' }, bob: { email: 'bob@corp.example' } },
+      accounts: { alice: { email: 'alice@corp.example' }, bob: { email: 'bob@corp.example' }, carol: { email: 'carol@corp.example' } },
     });
     browser = await launchChromium();
   }, 60_000);
@@ -107,6 +108,33 @@ describeInBrowser('providers and email sign-in on the account page (headless Chr
     await page.getByRole('button', { name: 'Unlink Corp' }).click();
     await page.locator('#identities-none').waitFor();
     await page.getByRole('button', { name: 'Link Corp' }).waitFor();
+  });
+
+  it("a user with a second factor: the provider's sign-in goes on to the page's second step, which a recovery code finishes", async () => {
+    const user = credentials();
+    expect((await httpCall(t.url, 'POST', '/users', user)).status).toBe(201);
+    const page = await device();
+    await page.getByLabel('Username').first().fill(user.username);
+    await page.getByLabel('Password', { exact: true }).first().fill(user.password);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('heading', { name: 'Your devices' }).waitFor();
+    await upstream.signInNextAs('carol');
+    await page.getByRole('button', { name: 'Link Corp' }).click();
+    await identities(page).filter({ hasText: 'Corp' }).waitFor();
+    // TOTP on, through the API (the page's enrolment has its own test): the recovery codes finish the sign-in below.
+    const session = (await httpCall(t.url, 'POST', '/auth', user)).body.token.accessToken as string;
+    const { secret } = (await httpCall(t.url, 'POST', '/me/totp', undefined, bearerHeader(session))).body as { secret: string };
+    const confirmed = await httpCall(t.url, 'POST', '/me/totp/confirm', { code: totpCode(secret, Date.now()) }, bearerHeader(session));
+    expect(confirmed.status).toBe(200);
+
+    const other = await device();
+    await other.getByRole('button', { name: 'Sign in with Corp' }).click();
+    await other.locator('#second-step').waitFor();
+    expect(new URL(other.url()).hash).toBe(''); // the #mfa= fragment is gone from the address bar
+    await other.locator('#second-step-code').fill((confirmed.body as { recoveryCodes: string[] }).recoveryCodes[0]);
+    await other.locator('#second-step').getByRole('button', { name: 'Continue' }).click();
+    await other.getByRole('heading', { name: 'Your devices' }).waitFor();
+    expect(await username(other).textContent()).toBe(user.username);
   });
 
   /** The last mail to the address, once the outbox has sent what is due. */

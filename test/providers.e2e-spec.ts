@@ -7,6 +7,7 @@ import { UsersService } from '../src/auth';
 import { bearer, login, signUp } from './support/factories';
 import { RedirectBrowser } from './support/redirect-browser';
 import { TcpProxy } from './support/tcp-proxy';
+import { enrolTotp } from './support/totp-app';
 import { signingJwk, UpstreamOidc } from './support/upstream-oidc';
 
 /* Signing in through an upstream OpenID Connect provider (API.md §12), oidc-provider playing the upstream. */
@@ -327,6 +328,36 @@ describe('signing in through an OpenID Connect provider', () => {
       clock.advance(11 * 60_000);
       const refused = await t.http.post('/me/identities/corp').set(bearer(session)).expect(401);
       expect(refused.body).toMatchObject({ reason: 'reauthentication_required' });
+    } finally {
+      jest.restoreAllMocks();
+    }
+  });
+
+  it("the user's second factor still applies: #mfa= at returnTo, no session until POST /auth/mfa, which shows the provider", async () => {
+    const clock = controlAppClock(t.app);
+    try {
+      const { user, session } = await passwordUser();
+      const id = account();
+      expect((await link(session, id)).status).toBe(303);
+      const { app } = await enrolTotp(t.http, session, clock);
+      const browser = new RedirectBrowser();
+      const response = await browser.request((await toCallback(browser, id, '?permanent=true')).href);
+      expect(response.status).toBe(303);
+      const location = new URL(response.headers.get('location')!);
+      expect(`${location.origin}${location.pathname}`).toBe(`${t.url}/account`);
+      expect(browser.cookie(t.url, ACCESS_COOKIE)).toBeUndefined();
+      expect((await me(browser)).status).toBe(401);
+      const step = JSON.parse(Buffer.from(/^#mfa=([A-Za-z0-9_-]+)$/.exec(location.hash)![1], 'base64url').toString()) as { mfaToken: string };
+      expect(step).toEqual({ mfaToken: expect.any(String), methods: ['totp', 'recovery_code'], expiresIn: 300, permanent: true });
+      const finished = await browser.request(`${t.url}/auth/mfa`, {
+        method: 'POST',
+        headers: { 'x-session-transport': 'cookie', 'content-type': 'application/json' },
+        body: JSON.stringify({ mfaToken: step.mfaToken, method: 'totp', code: app.nextStep() }),
+      });
+      expect(finished.status).toBe(200);
+      expect((await me(browser)).body.id).toBe(user.id);
+      const clients = (await (await browser.request(`${t.url}/clients`)).json()) as Array<{ current: boolean; provider: string | null }>;
+      expect(clients.find((client) => client.current)).toMatchObject({ provider: 'corp' });
     } finally {
       jest.restoreAllMocks();
     }

@@ -117,6 +117,47 @@ describe('the sdk and second factors', () => {
     expect(sent).toEqual(['POST /me/recovery-codes', 'POST /auth/reauthenticate', 'POST /me/recovery-codes']);
   });
 
+  it("completeRedirect: a provider's #mfa= resolves to a second step that opens the session (cookie mode)", async () => {
+    const { user, secret } = await userWithTotp();
+    // The fragment GET /auth/oidc/<name>/callback leaves for a user with a factor (test/providers.e2e-spec.ts).
+    const stopped = await fetch(`${t.url}/auth?permanent=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(user),
+    });
+    expect(stopped.status).toBe(403);
+    const { mfaToken, methods, expiresIn } = (await stopped.json()) as { mfaToken: string; methods: string[]; expiresIn: number };
+    const fragment = (body: unknown) => `#mfa=${Buffer.from(JSON.stringify(body)).toString('base64url')}`;
+    const jar = new Map<string, string>();
+    const auth = createAuthClient({
+      baseUrl: t.url,
+      transport: 'cookie',
+      storage: memory(),
+      fetch: async (input, init) => {
+        const request = new Request(input, init);
+        if (jar.size > 0) request.headers.set('cookie', [...jar].map(([name, value]) => `${name}=${value}`).join('; '));
+        const response = await fetch(request);
+        for (const line of response.headers.getSetCookie()) {
+          const [pair] = line.split(';');
+          jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+        }
+        return response;
+      },
+    });
+    clients.push(auth);
+    await expect(auth.completeRedirect(fragment({ mfaToken }))).resolves.toBeNull();
+    await expect(auth.completeRedirect('#mfa=not-json')).resolves.toBeNull();
+    const step = (await auth.completeRedirect(fragment({ mfaToken, methods, expiresIn, permanent: true }))) as SecondStep;
+    expect(step).toMatchObject({ mfaRequired: true, expiresIn });
+    expect([...step.methods].sort()).toEqual(['recovery_code', 'totp']);
+    expect(auth.state.status).toBe('signed-out');
+    const me = await step.completeWithCode(code(secret, 1));
+    expect(me.username).toBe(user.username);
+    expect(auth.state).toMatchObject({ status: 'signed-in', user: me, permanent: true });
+    // The session is in the cookies the server set: the sdk's next request carries them.
+    expect((await auth.me()).username).toBe(user.username);
+  });
+
   it('a login with no second factor still resolves to the user', async () => {
     const user = credentials();
     const { auth } = client();

@@ -2,12 +2,14 @@
  * Upstream providers on the account page (API.md §12): a button per provider on the sign-in form, and
  * once signed in, the linked identities (unlink) and a link button for each provider not linked yet.
  * Imported first: a provider's callback leaves `#signed-in=` (the user and deadlines, no token) in the
- * address bar, read here before recovery.js clears the fragment.
+ * address bar, or `#mfa=` when the user has a second factor to give, read here before recovery.js
+ * clears the fragment.
  */
-import type { AuthClient } from '../sdk/auth-client.js';
+import type { AuthClient, LoggedInUser, SecondStep } from '../sdk/auth-client.js';
 import { $, element, field, onSubmit, say, show } from './dom.js';
+import { askSecondStep } from './sign-in.js';
 
-const redirected = location.hash.startsWith('#signed-in=') ? location.hash : null;
+const redirected = /^#(signed-in|mfa)=/.test(location.hash) ? location.hash : null;
 /** A mailed email sign-in link (`#token=`): used once the page is up, then gone from the address bar. */
 const mailedToken = /^#token=([A-Za-z0-9_-]{1,200})$/.exec(location.hash)?.[1] ?? null;
 let providers: string[] = [];
@@ -40,9 +42,11 @@ async function messageOf(response: Response): Promise<string> {
 /** Records a session a provider opened, and shows a button per configured provider on the sign-in form; resolves to the session policy. */
 export async function setupIdentities(auth: AuthClient): Promise<{ signup?: boolean; identityProviders?: string[] }> {
   client = auth;
-  if (redirected) await auth.completeRedirect(redirected).catch(() => null);
+  if (redirected) secondStepIfAsked(await auth.completeRedirect(redirected).catch(() => null));
   if (mailedToken) {
-    await auth.loginWithEmail({ token: mailedToken }).catch(() => say('email-sign-in-error', 'This link has expired or was used.'));
+    secondStepIfAsked(
+      await auth.loginWithEmail({ token: mailedToken }).catch(() => void say('email-sign-in-error', 'This link has expired or was used.')),
+    );
   }
   setupEmailSignIn(auth);
   const policy = (await fetch('/.well-known/session-policy')
@@ -107,6 +111,11 @@ async function act(request: () => Promise<Response>): Promise<void> {
   if (response.status === 204) await showIdentities().catch((error: Error) => say('identities-error', error.message));
 }
 
+/** A sign-in that stopped at the user's second factor (API.md §11) goes on in the page's second step. */
+function secondStepIfAsked(result: LoggedInUser | SecondStep | null | undefined): void {
+  if (result && 'mfaRequired' in result) askSecondStep(result);
+}
+
 /** Email sign-in: the address first (always the same answer), then the code from the mail. */
 function setupEmailSignIn(auth: AuthClient): void {
   const form = $<HTMLFormElement>('email-sign-in');
@@ -124,8 +133,9 @@ function setupEmailSignIn(auth: AuthClient): void {
         return;
       }
       const keep = ($('sign-in-keep') as HTMLInputElement).checked;
-      await auth.loginWithEmail({ email, code: field(form, 'code').trim() }, { permanent: keep });
+      const result = await auth.loginWithEmail({ email, code: field(form, 'code').trim() }, { permanent: keep });
       form.reset();
+      secondStepIfAsked(result);
     } catch {
       say('email-sign-in-error', 'That did not work: check the code, or wait and try again.');
     }

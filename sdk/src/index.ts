@@ -165,13 +165,14 @@ export interface AuthClient {
   /**
    * Cookie mode: records the session a redirect sign-in (an upstream provider, GET /auth/oidc/<name>)
    * opened, from the `#signed-in=` fragment its callback left on the page (the user and the deadlines,
-   * no token). Resolves to the user, or null when the fragment holds none.
+   * no token). Resolves to the user; to a `SecondStep` when the callback left `#mfa=` (the user has a
+   * second factor: no session until it is complete); or null when the fragment holds neither.
    */
-  completeRedirect(hash: string): Promise<LoggedInUser | null>;
+  completeRedirect(hash: string): Promise<LoggedInUser | SecondStep | null>;
   /** Email sign-in: asks for a mail with a link and a 6-digit code (202 whatever the address, so it tells nothing). */
   requestEmailSignIn(email: string): Promise<void>;
-  /** Finishes an email sign-in with the mailed code (and its address) or the link's token; like login(). */
-  loginWithEmail(input: { email: string; code: string } | { token: string }, options?: { permanent?: boolean }): Promise<LoggedInUser>;
+  /** Finishes an email sign-in with the mailed code (and its address) or the link's token; like login(), a second factor gives a `SecondStep`. */
+  loginWithEmail(input: { email: string; code: string } | { token: string }, options?: { permanent?: boolean }): Promise<LoggedInUser | SecondStep>;
   me(): Promise<MeResponse>;
   changePassword(input: { currentPassword: string; newPassword: string }): Promise<void>;
   /**
@@ -476,22 +477,27 @@ class Client implements AuthClient {
   async loginWithEmail(
     input: { email: string; code: string } | { token: string },
     { permanent = false }: { permanent?: boolean } = {},
-  ): Promise<LoggedInUser> {
+  ): Promise<LoggedInUser | SecondStep> {
     const response = await this.transmit(this.request('POST', `/auth/email/verify?permanent=${permanent}`, input, false));
-    const body = await this.json<LoginResponse>(response);
-    await this.save(this.toRecord(body.user, permanent, body.token), null);
-    return body.user;
+    if (response.status === 403 && (await this.reasonOf(response)) === 'mfa_required')
+      return this.secondStep((await response.json()) as MfaRequiredBody, permanent);
+    return this.signedIn(response, permanent);
   }
 
-  async completeRedirect(hash: string): Promise<LoggedInUser | null> {
-    const match = /^#signed-in=([A-Za-z0-9_-]{1,4000})$/.exec(hash);
+  async completeRedirect(hash: string): Promise<LoggedInUser | SecondStep | null> {
+    const match = /^#(signed-in|mfa)=([A-Za-z0-9_-]{1,4000})$/.exec(hash);
     if (!match || !this.cookie) return null;
-    let body: LoginResponse | null;
+    let body: (LoginResponse & MfaRequiredBody & { permanent?: unknown }) | null;
     try {
-      // ASCII only (usernames, ids, deadlines), so atob's Latin-1 is the text.
-      body = JSON.parse(atob(match[1].replace(/-/g, '+').replace(/_/g, '/'))) as LoginResponse;
+      // ASCII only (usernames, ids, deadlines, tokens), so atob's Latin-1 is the text.
+      body = JSON.parse(atob(match[2].replace(/-/g, '+').replace(/_/g, '/'))) as LoginResponse & MfaRequiredBody;
     } catch {
       return null;
+    }
+    if (match[1] === 'mfa') {
+      // The provider's sign-in stopped at the user's second factor: the app finishes it like a login's.
+      if (typeof body?.mfaToken !== 'string' || !Array.isArray(body.methods)) return null;
+      return this.secondStep(body, body.permanent === true);
     }
     if (typeof body?.user?.id !== 'string' || typeof body.token?.expiresIn !== 'number') return null;
     await this.loaded;

@@ -26,6 +26,8 @@ export interface LoginOptions {
   amr?: string;
   /** The login carried a DPoP proof by this key (RFC 7638 thumbprint): the client is bound to it. */
   dpopJkt?: string | null;
+  /** The sign-in came through this upstream provider (API.md §12): the session shows it. */
+  identityProvider?: string | null;
 }
 
 /** The article's flow: log in, refresh, reject, log out; one implementation for every endpoint. */
@@ -59,15 +61,17 @@ export class AuthService {
    * `amr`: how the user proved who they are (RFC 8176, space-separated); absent, a password alone.
    */
   async login(user: User, permanent: boolean, origin: Origin, options: LoginOptions = {}): Promise<LoginResponseDto> {
-    const { scope = null, amr, dpopJkt = null } = options;
+    const { scope = null, amr, dpopJkt = null, identityProvider = null } = options;
     if (user.disabledAt !== null) throw new HttpError(403, 'Forbidden', 'This account is disabled', {}, { reason: 'disabled' });
     // user.mfaEnabled came with the login's one SELECT: a user without factors pays nothing here.
-    if (amr === undefined && user.mfaEnabled) throw new MfaRequiredException(await this.secondFactors.get().challenge(user, { permanent, scope }));
+    if (amr === undefined && user.mfaEnabled)
+      throw new MfaRequiredException(await this.secondFactors.get().challenge(user, { permanent, scope, identityProvider }));
     // dpopJkt: the login carried a DPoP proof, so the client is bound to its key (API.md §14).
     const opened = await this.clients.open(user, permanent, origin, { scope, amr, dpopJkt });
     // null: the password changed while this login was checking the old one.
     if (!opened) throw new UnauthorizedException('Invalid username or password');
     const { client, refreshToken } = opened;
+    if (identityProvider) await this.clients.markIdentityProvider(client.id, identityProvider);
     return {
       token: await this.tokens(client, refreshToken, parseRoles(user.roles)),
       user: { id: user.id, username: user.username, clientId: client.id },

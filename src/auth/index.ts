@@ -26,7 +26,7 @@ export { RecentAuth } from './recent-auth.decorator';
 export { RequireMfa } from './require-mfa.decorator';
 export { MfaRequiredException } from './mfa-required.exception';
 export { SecondFactorsRegistry } from './second-factors.registry';
-export type { FactorProof, MfaChallenge, SecondFactorProvider } from './second-factors.registry';
+export type { FactorProof, LoginInProgress, MfaChallenge, SecondFactorProvider } from './second-factors.registry';
 export { CookieTransport } from './cookie-transport.decorator';
 export type { LoginResponseDto } from './dto/tokens.response.dto';
 export type { User } from '../users/user.entity';

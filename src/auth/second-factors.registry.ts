@@ -11,6 +11,14 @@ export interface MfaChallenge {
   expiresIn: number;
 }
 
+/** What a login stopped at its second factor remembers, for the login POST /auth/mfa finishes. */
+export interface LoginInProgress {
+  permanent: boolean;
+  scope: string | null;
+  /** It came through an upstream provider (API.md §12). */
+  identityProvider?: string | null;
+}
+
 /** A second factor given to POST /auth/reauthenticate. */
 export interface FactorProof {
   method: string;
@@ -25,7 +33,7 @@ export interface FactorProof {
  */
 export interface SecondFactorProvider {
   /** Starts the second step of a login whose password checked out: no client exists yet. */
-  challenge(user: User, login: { permanent: boolean; scope: string | null }): Promise<MfaChallenge>;
+  challenge(user: User, login: LoginInProgress): Promise<MfaChallenge>;
   /** The RFC 8176 amr values the proof gives the caller's user, or null when it is wrong. */
   prove(caller: Caller, proof: FactorProof): Promise<string[] | null>;
 }

@@ -5,6 +5,7 @@ import {
   type FactorProof,
   joinAmr,
   type LoginResponseDto,
+  type LoginInProgress,
   type MfaChallenge,
   type Origin,
   SecondFactorProvider,
@@ -55,8 +56,8 @@ export class MfaLoginService implements SecondFactorProvider, OnModuleInit {
     this.registry.register(this);
   }
 
-  async challenge(user: User, login: { permanent: boolean; scope: string | null }): Promise<MfaChallenge> {
-    const { token, expiresIn } = await this.mfaTokens.issue(user, login.permanent, login.scope);
+  async challenge(user: User, login: LoginInProgress): Promise<MfaChallenge> {
+    const { token, expiresIn } = await this.mfaTokens.issue(user, login.permanent, login.scope, login.identityProvider ?? null);
     return { mfaToken: token, methods: await this.factors.methods(user.id), expiresIn };
   }
 
@@ -115,7 +116,12 @@ export class MfaLoginService implements SecondFactorProvider, OnModuleInit {
 
   private login(user: User, row: MfaToken, origin: Origin, amr: string, dpopJkt: string | null): Promise<LoginResponseDto> {
     // The password the mfaToken's login checked: changed since, the client is not opened (ClientsService.open).
-    return this.auth.login({ ...user, passwordChangedAt: row.passwordChangedAt }, row.permanent, origin, { scope: row.scope, amr, dpopJkt });
+    return this.auth.login({ ...user, passwordChangedAt: row.passwordChangedAt }, row.permanent, origin, {
+      scope: row.scope,
+      amr,
+      dpopJkt,
+      identityProvider: row.identityProvider,
+    });
   }
 
   private async afterLogin(userId: string, clientId: string, proven: Proven): Promise<void> {

@@ -28,6 +28,7 @@ export class MfaTokensService {
     user: { id: string; passwordChangedAt: Date },
     permanent: boolean,
     scope: string | null,
+    identityProvider: string | null = null,
   ): Promise<{ token: string; expiresIn: number }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock.now();
@@ -39,6 +40,7 @@ export class MfaTokensService {
       passwordChangedAt: user.passwordChangedAt,
       permanent,
       scope,
+      identityProvider,
       failures: 0,
       expiresAt: new Date(now + MFA_TOKEN_TTL_SECONDS * 1000),
     });

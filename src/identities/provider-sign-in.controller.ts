@@ -1,7 +1,7 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CookieTransport, Origin, Public, RequestOrigin, SessionCookies, UsersService } from '../auth';
+import { CookieTransport, type LoginResponseDto, MfaRequiredException, Origin, Public, RequestOrigin, SessionCookies, UsersService } from '../auth';
 import { ApiErrors } from '../common/api-errors.decorator';
 import { ExchangeDto } from './dto/exchange.dto';
 import { ProviderSignInQueryDto } from './dto/provider-sign-in-query.dto';
@@ -69,7 +69,17 @@ export class ProviderSignInController {
       const code = await this.logins.exchangeCode(login, user.id);
       return void reply.redirect(`${login.returnTo}#code=${code}`, 303);
     }
-    const response = await this.finisher.finish(user, login.permanent, origin, reply, name);
+    let response: LoginResponseDto;
+    try {
+      response = await this.finisher.finish(user, login.permanent, origin, reply, name);
+    } catch (error) {
+      if (!(error instanceof MfaRequiredException && error.challenge)) throw error;
+      // The user's second factor still applies (API.md §11): the page at returnTo asks for it and
+      // finishes at POST /auth/mfa. The mfaToken rides in the fragment, which no server sees.
+      const { mfaToken, methods, expiresIn } = error.challenge;
+      const step = Buffer.from(JSON.stringify({ mfaToken, methods, expiresIn, permanent: login.permanent })).toString('base64url');
+      return void reply.redirect(`${login.returnTo}#mfa=${step}`, 303);
+    }
     this.sessionCookies.set(reply, response.token);
     // What a cookie-mode POST /auth answers (the user and the deadlines, no token), for the app's sdk
     // to record the session it cannot read from the cookies (sdk completeRedirect).

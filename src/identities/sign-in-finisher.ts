@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { AuthService, ClientsService, type LoginResponseDto, type Origin } from '../auth';
+import { AuthService, type LoginResponseDto, type Origin } from '../auth';
 import { DeviceCookiesService } from '../rate-limit';
 import type { User } from '../users/user.entity';
 
@@ -13,13 +13,11 @@ import type { User } from '../users/user.entity';
 export class SignInFinisher {
   constructor(
     private readonly auth: AuthService,
-    private readonly clients: ClientsService,
     private readonly deviceCookies: DeviceCookiesService,
   ) {}
 
   async finish(user: User, permanent: boolean, origin: Origin, reply: FastifyReply, provider?: string): Promise<LoginResponseDto> {
-    const response = await this.auth.login(user, permanent, origin);
-    if (provider) await this.clients.markIdentityProvider(response.user.clientId, provider);
+    const response = await this.auth.login(user, permanent, origin, { identityProvider: provider });
     const device = await this.deviceCookies.issue(user);
     reply.setCookie(device.name, device.value, device.options);
     return response;

@@ -11,6 +11,7 @@ import { DpopBinding1767100000000 } from './1767100000000-dpop-binding';
 import { Identities1767200000000 } from './1767200000000-identities';
 import { OpenIdProvider1767300000000 } from './1767300000000-openid-provider';
 import { SecondFactors1767000000000 } from './1767000000000-second-factors';
+import { MfaTokenProvider1767400000000 } from './1767400000000-mfa-token-provider';
 
 /** Every migration, oldest first. A new one is generated into this folder and added here. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   Identities1767200000000,
   OpenIdProvider1767300000000,
   SecondFactors1767000000000,
+  MfaTokenProvider1767400000000,
 ];

@@ -27,6 +27,10 @@ export class MfaToken {
   @Column({ type: 'varchar', length: 1024, nullable: true })
   scope!: string | null;
 
+  /** The upstream provider the sign-in came through (API.md §12), shown on the session it opens. */
+  @Column({ name: 'identity_provider', type: 'varchar', length: 64, nullable: true })
+  identityProvider!: string | null;
+
   /** The password the login checked: a change meanwhile makes the login fail (as a login racing a change does). */
   @TimestampColumn({ name: 'password_changed_at' })
   passwordChangedAt!: Date;
