@@ -131,6 +131,9 @@ describeInBrowser('providers and email sign-in on the account page (headless Chr
     await other.getByRole('button', { name: 'Sign in with Corp' }).click();
     await other.locator('#second-step').waitFor();
     expect(new URL(other.url()).hash).toBe(''); // the #mfa= fragment is gone from the address bar
+    // Only this step on screen: not the other ways to sign in.
+    await expect(other.locator('#sign-in').isVisible()).resolves.toBe(false);
+    await expect(other.locator('#email-sign-in').isVisible()).resolves.toBe(false);
     await other.locator('#second-step-code').fill((confirmed.body as { recoveryCodes: string[] }).recoveryCodes[0]);
     await other.locator('#second-step').getByRole('button', { name: 'Continue' }).click();
     await other.getByRole('heading', { name: 'Your devices' }).waitFor();

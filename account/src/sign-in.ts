@@ -33,7 +33,7 @@ export function askSecondStep(next: SecondStep): void {
   say('notice', null);
   show('sign-in', false);
   show('second-step', true);
-  // Only this step on screen: the sign-up and forgot forms come back with the sign-in form.
+  // Only this step on screen: the sign-up, forgot and email forms come back with the sign-in form.
   $('signed-out').dataset.step = 'second';
   $(byCode ? 'second-step-code' : 'second-step-passkey').focus();
 }
