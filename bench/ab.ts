@@ -1,6 +1,7 @@
 /*
  * Same-run A/B of two builds: `BENCH_AB_BASELINE=/path/to/other/dist node dist/bench/ab.js` measures
- * `GET /me` (the token mix) and `POST /token` of the baseline build (A) and of this one (B), each server on
+ * `GET /me` (the token mix), `POST /token` and `POST /auth` (the login of a user without a second factor,
+ * `BENCH_AB_CASES=login`) of the baseline build (A) and of this one (B), each server on
  * a fresh SQLite database of its own, in interleaved rounds (A B B A A B …, so neither build always runs
  * first on a machine whose speed drifts), after one uncounted warm-up pass, and prints the medians: of
  * requests/s, and of the server process's CPU time per request (user + system, the thread pool included),
@@ -9,7 +10,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONNECTIONS, Measurement, RefreshChains, cannon, spread } from './load';
+import { CONNECTIONS, JSON_HEADERS, Measurement, RefreshChains, cannon, spread } from './load';
 import { CORES } from './raw';
 import { Servers, cpuSeconds, inParallel, post } from './servers';
 import { PASSWORD, tokenMix } from './tokens';
@@ -27,7 +28,10 @@ interface Build {
   name: string;
   meMix(seconds?: number): Promise<Round>;
   refresh(seconds?: number): Promise<Round>;
+  login(seconds?: number): Promise<Round>;
 }
+
+type CaseName = Exclude<keyof Build, 'name'>;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
@@ -61,6 +65,11 @@ async function prepare(servers: Servers, name: string, main: string, dir: string
       const chains = new RefreshChains(await logins());
       return measured(() => cannon({ url: app.url, requests: [chains.request()] }, seconds));
     },
+    // Two logins in flight per core, as the main bench's login case (bench/run.ts says why).
+    login: (seconds) =>
+      measured(() =>
+        cannon({ url: `${app.url}/auth`, method: 'POST', headers: JSON_HEADERS, body: JSON.stringify(credentials), connections: 2 * CORES }, seconds),
+      ),
   };
 }
 
@@ -76,7 +85,7 @@ async function main(): Promise<void> {
     const prepareA = () => prepare(servers, 'A', join(baseline, 'src/main.js'), dir);
     const builds = process.env.BENCH_AB_PREPARE === 'BA' ? [await prepareB(), await prepareA()].reverse() : [await prepareA(), await prepareB()];
     // BENCH_AB_CASES=refresh measures one case only (with BENCH_TOKENS=BENCH_USERS the mix is not made).
-    const cases = (process.env.BENCH_AB_CASES ?? 'meMix,refresh').split(',') as Array<'meMix' | 'refresh'>;
+    const cases = (process.env.BENCH_AB_CASES ?? 'meMix,refresh').split(',') as CaseName[];
     const results = new Map(builds.flatMap((b) => cases.map((c) => [`${b.name} ${c}`, [] as Round[]])));
     for (const c of cases) for (const b of builds) if (WARMUP_SECONDS > 0) await b[c](WARMUP_SECONDS);
     for (let round = 0; round < ROUNDS; round += 1) {
