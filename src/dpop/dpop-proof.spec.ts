@@ -52,10 +52,12 @@ describe('verifyDpopProof (RFC 9449 §4.3)', () => {
     expect(accessTokenHash('the-token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
-  it('a proof by another key than its jwk header names does not verify', async () => {
+  it('a proof by another key than its jwk header names does not verify, also once that key is imported and kept', async () => {
     const other = await dpopKey();
-    // Signed by `other`, claiming `key`'s public key.
-    const forged = await other.proof({ htm: 'POST', htu: URL_ }, { header: { jwk: key.publicJwk }, now: NOW });
+    // Signed by `other`, claiming `key`'s public key: first while `key` is not imported yet, then after a genuine proof imported it.
+    const forged = await other.proof({ htm: 'POST', htu: URL_ }, { header: { jwk: { ...key.publicJwk, use: 'sig' } }, now: NOW });
+    await expect(verifyDpopProof(forged, expected())).rejects.toEqual(refused());
+    await expect(verifyDpopProof(await proof({}, { jwk: { ...key.publicJwk, use: 'sig' } }), expected())).resolves.toBeDefined();
     await expect(verifyDpopProof(forged, expected())).rejects.toEqual(refused());
   });
 

@@ -1,4 +1,5 @@
-import { calculateJwkThumbprint, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK } from 'jose';
+import { calculateJwkThumbprint, type CryptoKey, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK, type ProtectedHeaderParameters } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 
 /** RFC 9449 §4.2: asymmetric only. ES256 and EdDSA are what WebCrypto and every platform key store make. */
@@ -8,6 +9,37 @@ export const DPOP_IAT_WINDOW_SECONDS = 60;
 const MAX_PROOF_LENGTH = 4096;
 const MAX_JTI_LENGTH = 256;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
+/** Device keys kept imported: a device signs every proof with the same key. */
+const KEY_CACHE_ENTRIES = 10_000;
+
+interface ImportedKey {
+  key: CryptoKey;
+  /** RFC 7638 thumbprint (SHA-256, base64url). */
+  jkt: string;
+}
+
+/**
+ * The proofs' keys, imported once: importing the header's JWK into WebCrypto and the thumbprint cost
+ * more than the signature check itself (about 220 and 40 µs of CPU against 140, docs/benchmarks.md).
+ * The import is still jose's `EmbeddedJWK`, with all its checks; it reads only the header's `alg` and
+ * `jwk`, which are the cache's key (the `jwk` as sent), so a cached key is what the import would give.
+ * A failed import is not kept.
+ */
+const importedKeys = new LRUCache<string, Promise<ImportedKey>>({ max: KEY_CACHE_ENTRIES });
+
+function importProofKey(header: ProtectedHeaderParameters, jwk: JWK): Promise<ImportedKey> {
+  const id = `${String(header.alg)}.${JSON.stringify(jwk)}`;
+  let imported = importedKeys.get(id);
+  if (!imported) {
+    imported = (async () => {
+      const key = await EmbeddedJWK({ alg: header.alg, jwk }, { payload: '', signature: '' });
+      return { key, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
+    })();
+    importedKeys.set(id, imported);
+    imported.catch(() => importedKeys.delete(id));
+  }
+  return imported;
+}
 
 /** Why a proof is refused (the RFC 9449 error code and a description safe to show). */
 export class DpopProofInvalid extends Error {
@@ -76,8 +108,10 @@ export async function verifyDpopProof(proof: string, expected: DpopExpectations)
     throw new DpopProofInvalid(`The DPoP proof must be signed with ${DPOP_ALGORITHMS.join(' or ')}`);
 
   let payload;
+  let imported: ImportedKey;
   try {
-    ({ payload } = await jwtVerify(proof, EmbeddedJWK, {
+    imported = await importProofKey(header, jwk);
+    ({ payload } = await jwtVerify(proof, imported.key, {
       typ: 'dpop+jwt',
       algorithms: [...DPOP_ALGORITHMS],
       currentDate: new Date(expected.now),
@@ -100,5 +134,5 @@ export async function verifyDpopProof(proof: string, expected: DpopExpectations)
   if (expected.nonceIsValid && (typeof nonce !== 'string' || !expected.nonceIsValid(nonce))) {
     throw new DpopProofInvalid('A DPoP nonce is required', 'use_dpop_nonce');
   }
-  return { jkt: await calculateJwkThumbprint(jwk, 'sha256'), jti, iat };
+  return { jkt: imported.jkt, jti, iat };
 }
