@@ -134,6 +134,14 @@ describe('OpenID Connect provider: the MUSTs', () => {
       await expect(exchange(config, new URL(back.location!), flow)).resolves.toBeDefined();
       // The old session, older than the request, does not pass.
       expect((await visit(returnTo, cookie)).status).toBe(303);
+      // The return link's mark of the replaced session is signed by us: made up or altered, it is worth nothing.
+      const mark = returnTo.searchParams.get('replaces')!;
+      for (const replaces of ['made-up', `${mark.slice(0, -2)}${mark.endsWith('AA') ? 'BB' : 'AA'}`]) {
+        const forged = new URL(flow.url);
+        forged.searchParams.set('state', 'forged');
+        forged.searchParams.set('replaces', replaces);
+        expect((await visit(forged, cookie)).status).toBe(303);
+      }
     });
 
     it('a scope the application is not allowed is invalid_scope', async () => {

@@ -20,10 +20,13 @@ import { OIDC_OPTIONS, type OidcModuleOptions } from './oidc.options';
 const CONSENT_TICKET_SECONDS = 600;
 /**
  * Our own parameter on the return link: a sign-in asked for by prompt=login or max_age must be another
- * session than the one the request found (a digest of its client id). A time would not do: auth_time
- * counts whole seconds, and a sign-in within the request's own second could not be told from the old one.
+ * session than the one the request found. A time would not do: auth_time counts whole seconds, and a
+ * sign-in within the request's own second could not be told from the old one. Signed by us (a short
+ * JWT naming a digest of that session's client id), so a link cannot make up a session to replace.
  */
 const REPLACES = 'replaces';
+/** How long the sign-in a return link asks for may take. */
+const REPLACES_SECONDS = 600;
 
 const SCOPE_WORDS: Record<string, string> = {
   openid: 'Know who you are (your account id)',
@@ -107,9 +110,9 @@ export class AuthorizeController {
     try {
       const checked = checkAuthorizeRequest(application, redirectUri, query);
       const session = await this.sessions.of(request);
-      if (!session || this.needsSignIn(checked, session, query)) {
+      if (!session || (await this.needsSignIn(checked, session, query))) {
         if (checked.prompt.has('none')) throw new RedirectedError('login_required', 'The user is not signed in, or not recently enough');
-        return void reply.redirect(this.signInUrl(query, checked, session), 303);
+        return void reply.redirect(await this.signInUrl(query, checked, session), 303);
       }
       const scope = this.authorization.grantedScope(application, checked.scope, session.roles);
       if (!application.firstParty) {
@@ -142,18 +145,22 @@ export class AuthorizeController {
   }
 
   /** prompt=login, or a sign-in older than max_age: the user signs in again (once: see REPLACES). */
-  private needsSignIn(checked: AuthorizeRequest, session: BrowserSession, query: Record<string, unknown>): boolean {
-    const replaced = query[REPLACES];
-    if (typeof replaced === 'string' && replaced !== sessionDigest(session)) return false;
+  private async needsSignIn(checked: AuthorizeRequest, session: BrowserSession, query: Record<string, unknown>): Promise<boolean> {
+    const replaced = await this.replacedSession(query[REPLACES]);
+    if (replaced !== null && replaced !== sessionDigest(session)) return false;
     const tooOld = checked.maxAge !== undefined && this.clock.now() - session.authTime > checked.maxAge * 1000;
     return checked.prompt.has('login') || tooOld;
   }
 
   /** The account page's sign-in, with the way back here; a fresh sign-in is asked for when a session exists. */
-  private signInUrl(query: Record<string, unknown>, checked: AuthorizeRequest, session: BrowserSession | null): string {
+  private async signInUrl(query: Record<string, unknown>, checked: AuthorizeRequest, session: BrowserSession | null): Promise<string> {
     const back = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) if (typeof value === 'string' && name !== REPLACES) back.append(name, value);
-    if (session) back.set(REPLACES, sessionDigest(session));
+    if (session) {
+      const now = Math.floor(this.clock.now() / 1000);
+      const claims = { iss: this.config.issuer, aud: REPLACES, sid: sessionDigest(session), iat: now, exp: now + REPLACES_SECONDS };
+      back.set(REPLACES, await signJwt(claims, this.keys.signingKey(), { typ: 'replaces+jwt' }));
+    }
     const signIn = new URLSearchParams({ return_to: `/authorize?${back.toString()}` });
     if (session) signIn.set('login', 'required');
     if (checked.loginHint) signIn.set('login_hint', checked.loginHint);
@@ -203,6 +210,27 @@ export class AuthorizeController {
       .status(200)
       .type('text/html; charset=utf-8')
       .send(page(`Allow ${app.name}?`, body));
+  }
+
+  /** The digest of the session a return link's sign-in replaces; null without a valid mark of ours. */
+  private async replacedSession(mark: unknown): Promise<string | null> {
+    if (typeof mark !== 'string' || mark.length > 2048) return null;
+    try {
+      const claims = await verifyJwt(mark, {
+        typ: 'replaces+jwt',
+        key: (kid) => this.keys.verificationKey(kid),
+        issuer: this.config.issuer,
+        audience: REPLACES,
+        maxLifetime: REPLACES_SECONDS,
+        now: this.clock.now(),
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['sid'],
+      });
+      return typeof claims.sid === 'string' ? claims.sid : null;
+    } catch (error) {
+      if (error instanceof JwtRejected) return null;
+      throw error;
+    }
   }
 
   private async readTicket(ticket: string): Promise<{ sub: string; sid: string; query: Record<string, string> } | null> {
