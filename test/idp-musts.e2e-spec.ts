@@ -319,6 +319,34 @@ describe('OpenID Connect provider: the MUSTs', () => {
       expect(userinfo.roles).toEqual(['editor']);
     });
 
+    it("an application's token reaches only routes that name a scope or role it holds, never the user's own account API", async () => {
+      const app = await registerApp(t, admin, { scopes: ['openid', 'profile', 'admin'] });
+      const config = await relyingParty(t, app);
+      const user = await newUser(t, ['admin']);
+      const flow = await startFlow(config, { scope: 'openid profile admin' });
+      const tokens = await exchange(config, await authorize(flow, await browserSignIn(t, user)), flow);
+      const as = (method: string, path: string) => fetch(`${t.url}${path}`, { method, headers: { authorization: `Bearer ${tokens.access_token}` } });
+      // Its devices, its profile, ending its sessions: the account's, not the app's (the consent named none of them).
+      for (const [method, path] of [
+        ['GET', '/me'],
+        ['GET', '/clients'],
+        ['DELETE', '/clients'],
+        ['GET', '/me/factors'],
+        ['GET', '/me/identities'],
+        ['POST', '/auth/logout'],
+      ]) {
+        const answer = await as(method, path);
+        expect([method, path, answer.status]).toEqual([method, path, 403]);
+        expect(await answer.json()).toMatchObject({ reason: 'insufficient_scope' });
+      }
+      await expect(client.fetchUserInfo(config, tokens.access_token, user.id)).resolves.toMatchObject({ sub: user.id });
+      // A route that names a role the app was granted (and the user holds) stays open to it.
+      expect((await as('GET', '/admin/users?limit=1')).status).toBe(200);
+      // The user's own sessions still use all of it.
+      const own = (await t.http.post('/auth').send({ username: user.username, password: user.password }).expect(200)).body.token.accessToken;
+      expect((await fetch(`${t.url}/clients`, { headers: { authorization: `Bearer ${own}` } })).status).toBe(200);
+    });
+
     it('an admin signing in to an app not allowed the admin scope gives it no admin power over our API', async () => {
       const app = await registerApp(t, admin, { scopes: ['openid'] });
       const config = await relyingParty(t, app);

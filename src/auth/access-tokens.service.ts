@@ -145,7 +145,9 @@ export class AccessTokensService {
    * is not enough: an ended client's tokens are refused at once (ClientStateCache states the bound
    * across instances).
    */
-  async authenticate(token: string): Promise<{ claims: AccessTokenClaims; caller: Caller; roles: string[]; scope: string | null }> {
+  async authenticate(
+    token: string,
+  ): Promise<{ claims: AccessTokenClaims; caller: Caller; roles: string[]; scope: string | null; application: string | null }> {
     let claims: AccessTokenClaims;
     try {
       claims = await this.verify(token);
@@ -160,7 +162,8 @@ export class AccessTokensService {
     // roles: the user's current ones; scope: what of the token's scope they still earn (a role scope goes with its role).
     const scope = earnedScope(claims.scope ?? null, client.userRoles, this.config.openScopes);
     const roles = [...applicationRoles(client, client.userRoles, scope)];
-    return { claims, caller: { userId: client.userId, clientId: client.id, tokenExpiresAt: claims.exp }, roles, scope };
+    const caller = { userId: client.userId, clientId: client.id, tokenExpiresAt: claims.exp };
+    return { claims, caller, roles, scope, application: client.applicationId ?? null };
   }
 }
 

@@ -39,13 +39,13 @@ export class AccessTokenGuard implements CanActivate {
     const presented =
       authorization === undefined ? { scheme: 'cookie' as const, token: this.cookies.access(request) } : authorizationToken(authorization);
     if (!presented?.token) throw new AccessTokenRejectedException('invalid', false);
-    const { caller, claims, roles, scope } = await this.accessTokens.authenticate(presented.token);
+    const { caller, claims, roles, scope, application } = await this.accessTokens.authenticate(presented.token);
     // The hot path: an unbound Bearer token costs this one look at its claims and the scheme.
     if (claims.cnf !== undefined || presented.scheme === 'DPoP' || this.dpop.required) {
       await this.checkProof(context, { scheme: presented.scheme, token: presented.token }, claims);
     }
     request.user = caller;
-    this.authorize(context, roles, scope ?? undefined);
+    this.authorize(context, roles, scope ?? undefined, application);
     this.requireMfa(context, claims);
     this.requireRecentAuth(context, claims);
     return true;
@@ -97,12 +97,18 @@ export class AccessTokenGuard implements CanActivate {
     if (this.clock.now() / 1000 - authTime > maxAge) throw new ReauthenticationRequiredException(maxAge);
   }
 
-  /** @Roles: any of them among the user's current roles; @Scopes: all of them in the token's scope, as still earned. */
-  private authorize(context: ExecutionContext, roles: string[], scope: string | undefined): void {
+  /**
+   * @Roles: any of them among the user's current roles; @Scopes: all of them in the token's scope, as
+   * still earned. An application's token (API.md §13) acts for the user only as far as its scope says:
+   * a route that names no scope and no role is the user's own (their devices, profile, factors,
+   * sign-out), which no consent to an app covers.
+   */
+  private authorize(context: ExecutionContext, roles: string[], scope: string | undefined, application: string | null): void {
     const targets = [context.getHandler(), context.getClass()];
     const required = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_ROLES, targets);
     if (required && !required.some((role) => roles.includes(role))) throw new AccessForbiddenException('insufficient_role');
     const scopes = this.reflector.getAllAndOverride<string[] | undefined>(REQUIRED_SCOPES, targets);
+    if (application !== null && !required?.length && !scopes?.length) throw new AccessForbiddenException('insufficient_scope');
     if (scopes?.length) {
       const granted = scope?.split(' ') ?? [];
       if (!scopes.every((s) => granted.includes(s))) throw new AccessForbiddenException('insufficient_scope');
