@@ -142,6 +142,15 @@ describe('OpenID Connect provider: the MUSTs', () => {
         forged.searchParams.set('replaces', replaces);
         expect((await visit(forged, cookie)).status).toBe(303);
       }
+      // A genuine mark, taken from someone else's forced sign-in, does not excuse a session older than it.
+      const older = await signedIn();
+      clock.advance(1000);
+      const theirs = await startFlow(config, { prompt: 'login' });
+      const theirReturn = new URL(new URL((await visit(theirs.url, cookie)).location!, t.url).searchParams.get('return_to')!, t.url);
+      const borrowed = new URL(flow.url);
+      borrowed.searchParams.set('state', 'borrowed');
+      borrowed.searchParams.set('replaces', theirReturn.searchParams.get('replaces')!);
+      expect((await visit(borrowed, older.cookie)).status).toBe(303);
     });
 
     it('a scope the application is not allowed is invalid_scope', async () => {

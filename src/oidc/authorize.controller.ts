@@ -147,7 +147,9 @@ export class AuthorizeController {
   /** prompt=login, or a sign-in older than max_age: the user signs in again (once: see REPLACES). */
   private async needsSignIn(checked: AuthorizeRequest, session: BrowserSession, query: Record<string, unknown>): Promise<boolean> {
     const replaced = await this.replacedSession(query[REPLACES]);
-    if (replaced !== null && replaced !== sessionDigest(session)) return false;
+    // Another session than the one the request found, and signed in since: a mark taken from someone
+    // else's request says nothing of a session older than it.
+    if (replaced !== null && replaced.sid !== sessionDigest(session) && session.authTime >= replaced.iat * 1000) return false;
     const tooOld = checked.maxAge !== undefined && this.clock.now() - session.authTime > checked.maxAge * 1000;
     return checked.prompt.has('login') || tooOld;
   }
@@ -212,8 +214,8 @@ export class AuthorizeController {
       .send(page(`Allow ${app.name}?`, body));
   }
 
-  /** The digest of the session a return link's sign-in replaces; null without a valid mark of ours. */
-  private async replacedSession(mark: unknown): Promise<string | null> {
+  /** The session a return link's sign-in replaces (its digest) and when it was asked for; null without a valid mark of ours. */
+  private async replacedSession(mark: unknown): Promise<{ sid: string; iat: number } | null> {
     if (typeof mark !== 'string' || mark.length > 2048) return null;
     try {
       const claims = await verifyJwt(mark, {
@@ -226,7 +228,7 @@ export class AuthorizeController {
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
         requiredClaims: ['sid'],
       });
-      return typeof claims.sid === 'string' ? claims.sid : null;
+      return typeof claims.sid === 'string' && typeof claims.iat === 'number' ? { sid: claims.sid, iat: claims.iat } : null;
     } catch (error) {
       if (error instanceof JwtRejected) return null;
       throw error;
