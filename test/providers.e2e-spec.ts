@@ -229,6 +229,12 @@ describe('signing in through an OpenID Connect provider', () => {
     ['javascript:alert(1)'],
     ['http://app.example.test.evil.example/'],
     ['http://user@app.example.test/'],
+    // Our own routes that redirect elsewhere: the browser would carry the #signed-in=, #mfa= or #code= fragment along.
+    ['/authorize?client_id=app&redirect_uri=https%3A%2F%2Fapp.example%2Fcb&response_type=code&prompt=none'],
+    ['/%61uthorize?client_id=app'],
+    ['/account/../authorize'],
+    ['/auth/oidc/corp'],
+    ['/logout?post_logout_redirect_uri=x'],
   ])('refuses returnTo=%s before anything starts (no open redirect)', async (returnTo) => {
     const response = await fetch(`${t.url}/auth/oidc/corp?returnTo=${encodeURIComponent(returnTo)}`, { redirect: 'manual' });
     expect(response.status).toBe(400);

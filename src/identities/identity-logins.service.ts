@@ -140,7 +140,9 @@ export class IdentityLoginsService {
 
   /**
    * Where the browser goes back to: a path of this service or a URL of our own origin or of
-   * CORS_ORIGINS, nothing else (no open redirect). Default: the account page.
+   * CORS_ORIGINS, nothing else (no open redirect). Default: the account page. Never one of our own
+   * routes that redirect (to an app, a provider): the browser would carry the fragment we leave
+   * there (`#signed-in=`, `#mfa=`, `#code=`) on to that other site.
    */
   returnTo(raw: unknown): string {
     const fallback = `${this.config.publicUrl}/account`;
@@ -152,7 +154,24 @@ export class IdentityLoginsService {
     const url = new URL(raw, base);
     const allowed = new Set([base.origin, ...this.config.corsOrigins]);
     if (!/^https?:$/.test(url.protocol) || url.username || url.password || !allowed.has(url.origin)) throw refuse();
+    if (url.origin === base.origin && redirectsElsewhere(url.pathname, base.pathname)) throw refuse();
     url.hash = '';
     return url.href;
   }
+}
+
+/** Our routes that answer with a redirect to another site: /authorize, /logout, /auth/oidc/… */
+const REDIRECTING = ['/authorize', '/logout', '/auth'];
+
+function redirectsElsewhere(pathname: string, basePath: string): boolean {
+  let path: string;
+  try {
+    path = decodeURIComponent(pathname);
+  } catch {
+    return true;
+  }
+  const prefix = basePath.replace(/\/$/, '');
+  if (prefix && path.startsWith(prefix)) path = path.slice(prefix.length);
+  path = new URL(path, 'http://x').pathname; // dots that only the decoding revealed
+  return REDIRECTING.some((route) => path === route || path.startsWith(`${route}/`));
 }
