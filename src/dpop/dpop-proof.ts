@@ -1,4 +1,13 @@
-import { calculateJwkThumbprint, type CryptoKey, decodeProtectedHeader, EmbeddedJWK, errors, jwtVerify, type JWK, type ProtectedHeaderParameters } from 'jose';
+import {
+  calculateJwkThumbprint,
+  type CryptoKey,
+  decodeProtectedHeader,
+  EmbeddedJWK,
+  errors,
+  jwtVerify,
+  type JWK,
+  type ProtectedHeaderParameters,
+} from 'jose';
 import { LRUCache } from 'lru-cache';
 import { createHash } from 'node:crypto';
 
@@ -11,6 +20,8 @@ const MAX_JTI_LENGTH = 256;
 const COMPACT_JWS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/;
 /** Device keys kept imported: a device signs every proof with the same key. */
 const KEY_CACHE_ENTRIES = 10_000;
+/** A P-256 or Ed25519 JWK with its optional members is far smaller; a larger one is checked, not kept (the cache stays within ~10 MB). */
+const KEY_CACHE_MAX_JWK_LENGTH = 1024;
 
 interface ImportedKey {
   key: CryptoKey;
@@ -35,6 +46,7 @@ function importProofKey(header: ProtectedHeaderParameters, jwk: JWK): Promise<Im
       const key = await EmbeddedJWK({ alg: header.alg, jwk }, { payload: '', signature: '' });
       return { key, jkt: await calculateJwkThumbprint(jwk, 'sha256') };
     })();
+    if (id.length > KEY_CACHE_MAX_JWK_LENGTH) return imported;
     importedKeys.set(id, imported);
     imported.catch(() => importedKeys.delete(id));
   }
