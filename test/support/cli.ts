@@ -40,10 +40,10 @@ export function runCli(databaseUrl: string, args: string[], input?: string): Pro
 /**
  * The same command run in this process: the CLI's own runner (src/cli.ts, runCommand) with the same
  * environment, its own app context on the database (another instance, as the process is), `input` as
- * its standard input and what it prints collected. No Node process to boot (a second or more each on
+ * its standard input (`env`: more variables) and what it prints collected. No Node process to boot (a second or more each on
  * this machine): the tests of what the commands do use it, and runCli proves the built binary itself.
  */
-export async function runCliInProcess(databaseUrl: string, args: string[], input?: string): Promise<CliRun> {
+export async function runCliInProcess(databaseUrl: string, args: string[], input?: string, env: Record<string, string> = {}): Promise<CliRun> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   // Passport's strategies are one registry per process: the CLI's AuthModule would take over the test
@@ -52,7 +52,7 @@ export async function runCliInProcess(databaseUrl: string, args: string[], input
   const apps = { ...strategies };
   try {
     const code = await runCommand(args, {
-      env: { ...process.env, DATABASE_URL: databaseUrl },
+      env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
       stdin: Readable.from(input === undefined ? [] : [input]),
       out: (text) => stdout.push(text),
       err: (text) => stderr.push(text),
