@@ -37,19 +37,24 @@ export function runCli(databaseUrl: string, args: string[], input?: string): Pro
   });
 }
 
+const strategies = () => (passport as unknown as { _strategies: Record<string, unknown> })._strategies;
+let runsInProcess = 0;
+let appStrategies: Record<string, unknown> = {};
+
 /**
  * The same command run in this process: the CLI's own runner (src/cli.ts, runCommand) with the same
  * environment, its own app context on the database (another instance, as the process is), `input` as
- * its standard input (`env`: more variables) and what it prints collected. No Node process to boot (a second or more each on
- * this machine): the tests of what the commands do use it, and runCli proves the built binary itself.
+ * its standard input (`env`: more variables) and what it prints collected. No Node process to boot (a
+ * second or more each on this machine): the tests of what the commands do use it, and runCli proves the
+ * built binary itself. A test logs in to its app before or after a run, not during one (passport, below).
  */
 export async function runCliInProcess(databaseUrl: string, args: string[], input?: string, env: Record<string, string> = {}): Promise<CliRun> {
   const stdout: string[] = [];
   const stderr: string[] = [];
   // Passport's strategies are one registry per process: the CLI's AuthModule would take over the test
-  // app's `local` strategy (its logins then checked by the CLI's closed context). They are given back.
-  const strategies = (passport as unknown as { _strategies: Record<string, unknown> })._strategies;
-  const apps = { ...strategies };
+  // app's `local` strategy (its logins then checked by the CLI's closed context). They are given back
+  // once the last of the runs side by side is done.
+  if (runsInProcess++ === 0) appStrategies = { ...strategies() };
   try {
     const code = await runCommand(args, {
       env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
@@ -59,6 +64,6 @@ export async function runCliInProcess(databaseUrl: string, args: string[], input
     });
     return { code, stdout: stdout.join('\n').trim(), stderr: stderr.join('\n').trim() };
   } finally {
-    Object.assign(strategies, apps);
+    if (--runsInProcess === 0) Object.assign(strategies(), appStrategies);
   }
 }
