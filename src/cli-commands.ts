@@ -24,18 +24,21 @@ export class UsageError extends Error {}
 /** Who the CLI's events name as their cause. */
 const BY_CLI: Actor = { kind: 'cli' };
 
+/** Standard input: the process's, or a test's (src/cli.ts, CliIo). */
+type Input = AsyncIterable<string | Buffer> & { isTTY?: boolean };
+
 interface Command {
-  run(app: INestApplicationContext, args: string[]): Promise<string>;
+  run(app: INestApplicationContext, args: string[], stdin: Input): Promise<string>;
 }
 
 function expectArgs(args: string[], count: number): void {
   if (args.length !== count) throw new UsageError(`expected ${count} argument(s), got ${args.length}`);
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) throw new UsageError('pipe the password on standard input, e.g. printf %s "$PASSWORD" | npm run cli -- create-user alice');
+async function readStdin(stdin: Input): Promise<string> {
+  if (stdin.isTTY) throw new UsageError('pipe the password on standard input, e.g. printf %s "$PASSWORD" | npm run cli -- create-user alice');
   let text = '';
-  for await (const chunk of process.stdin) text += chunk;
+  for await (const chunk of stdin) text += String(chunk);
   return text.replace(/\r?\n$/, '');
 }
 
@@ -48,9 +51,9 @@ function validated<T extends object>(type: new () => T, plain: object): T {
 
 export const COMMANDS: Record<CommandName, Command> = {
   'create-user': {
-    async run(app, args) {
+    async run(app, args, stdin) {
       expectArgs(args, 1);
-      const body = plainToInstance(CreateUserDto, { username: args[0], password: await readStdin() });
+      const body = plainToInstance(CreateUserDto, { username: args[0], password: await readStdin(stdin) });
       const errors = validateSync(body);
       if (errors.length > 0) throw new UsageError(errors.flatMap((e) => Object.values(e.constraints ?? {})).join('; '));
       const user = await app.get(UsersService).create(body.username, body.password, { by: BY_CLI });
@@ -94,10 +97,10 @@ export const COMMANDS: Record<CommandName, Command> = {
     run: (app, args) => changeRoles(app, args, (roles, role) => roles.filter((r) => r !== role)),
   },
   'set-password': {
-    async run(app, args) {
+    async run(app, args, stdin) {
       expectArgs(args, 1);
       const user = await app.get(UsersService).findByUsername(args[0]);
-      const body = validated(SetPasswordDto, { newPassword: await readStdin() });
+      const body = validated(SetPasswordDto, { newPassword: await readStdin(stdin) });
       await app.get(AdminUsersService).setPassword(CLI, user.id, body.newPassword);
       return `set the password of ${user.username}; every client ended`;
     },

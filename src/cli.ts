@@ -35,6 +35,7 @@ function loadApp() {
     ...(require('@nestjs/core') as typeof import('@nestjs/core')),
     ...(require('./app.module') as typeof import('./app.module')),
     ...(require('./config/env') as typeof import('./config/env')),
+    ...(require('./config/env-file') as typeof import('./config/env-file')),
     ...(require('./cli-commands') as typeof import('./cli-commands')),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -44,22 +45,44 @@ function usage(): string {
   return ['usage: npm run cli -- <command>', ...Object.values(USAGE).map((line) => `  ${line}`)].join('\n');
 }
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * Where a run reads and writes: the process's own (standard input and output, its environment) when run
+ * as `npm run cli`; a test may run commands in-process with its own (test/support/cli.ts).
+ */
+export interface CliIo {
+  /** The environment to read instead of the process's (with .env, as loadEnv reads it). */
+  env?: Record<string, string | undefined>;
+  stdin: AsyncIterable<string | Buffer> & { isTTY?: boolean };
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const PROCESS_IO: CliIo = {
+  get stdin() {
+    return process.stdin;
+  },
+  out: (text) => console.log(text),
+  err: (text) => console.error(text),
+};
+
+async function main(argv: string[], io: CliIo): Promise<number> {
   const [name, ...args] = argv;
   if (!name || !Object.hasOwn(USAGE, name)) {
-    console.error(`${name ? `unknown command: ${name}\n` : ''}${usage()}`);
+    io.err(`${name ? `unknown command: ${name}\n` : ''}${usage()}`);
     return 2;
   }
   const command = name as CommandName;
-  const { NestFactory, AppModule, loadEnv, COMMANDS, UsageError } = loadApp();
-  const app = await NestFactory.createApplicationContext(AppModule.forRoot(loadEnv()), { logger: ['error'] });
+  const { NestFactory, AppModule, loadEnv, readEnvironment, COMMANDS, UsageError } = loadApp();
+  const app = await NestFactory.createApplicationContext(AppModule.forRoot(loadEnv(io.env && readEnvironment(process.cwd(), io.env))), {
+    logger: ['error'],
+  });
   try {
-    console.log(await COMMANDS[command].run(app, args));
+    io.out(await COMMANDS[command].run(app, args, io.stdin));
     return 0;
   } catch (error) {
     const status = (error as { status?: number }).status;
     if (error instanceof UsageError || (typeof status === 'number' && status < 500)) {
-      console.error(`${(error as Error).message}\nusage: npm run cli -- ${USAGE[command]}`);
+      io.err(`${(error as Error).message}\nusage: npm run cli -- ${USAGE[command]}`);
       return 2;
     }
     throw error;
@@ -68,10 +91,12 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    console.error(error instanceof Error ? error.message : String(error));
-    process.exit(1);
-  },
-);
+/** One run of a command: its exit code (0 done, 2 bad input, 1 a failure, whose message goes to `io.err`). */
+export function runCommand(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+  return main(argv, io).catch((error: unknown) => {
+    io.err(error instanceof Error ? error.message : String(error));
+    return 1;
+  });
+}
+
+if (require.main === module) void runCommand(process.argv.slice(2)).then((code) => process.exit(code));

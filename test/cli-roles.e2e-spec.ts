@@ -1,10 +1,11 @@
 import { startApp, TestApp } from './support/app';
-import { runCli } from './support/cli';
+import { runCliInProcess } from './support/cli';
 import { controlAppClock } from './support/clock';
 import { createTestDatabase, TestDatabase } from './support/engines';
 import { bearer, login } from './support/factories';
 
 // A file of its own (the longest CLI test), so it can run beside test/cli.e2e-spec.ts on the other worker.
+// The commands run in-process (runCliInProcess); test/cli.e2e-spec.ts runs the built binary itself.
 describe('the admin CLI: roles, passwords, disabling', () => {
   let database: TestDatabase;
   let t: TestApp;
@@ -17,7 +18,7 @@ describe('the admin CLI: roles, passwords, disabling', () => {
     await database.drop();
   });
 
-  const cli = (args: string[], input?: string) => runCli(database.url, args, input);
+  const cli = (args: string[], input?: string) => runCliInProcess(database.url, args, input);
 
   it('grants and revokes roles, sets a password, disables and enables, each audited as the CLI', async () => {
     await Promise.all([cli(['create-user', 'cli_carol'], 'correct horse battery'), cli(['create-user', 'cli_dave'], 'correct horse battery')]);
@@ -67,5 +68,5 @@ describe('the admin CLI: roles, passwords, disabling', () => {
       'user.roles_changed',
     ]);
     for (const row of audit.body) expect(row.actor).toEqual({ kind: 'cli', userId: null, clientId: null });
-  }, 240_000); // a dozen CLI processes, each booting the app
+  }, 60_000); // a dozen CLI runs, each booting an app context
 });

@@ -1,11 +1,14 @@
 import { startApp, TestApp } from './support/app';
-import { runCli } from './support/cli';
+import { runCli, runCliInProcess } from './support/cli';
 import { createTestDatabase, TestDatabase } from './support/engines';
 import { login } from './support/factories';
 
 // The role, password and disable commands: test/cli-roles.e2e-spec.ts. A bad environment: test/malformed-env.e2e-spec.ts.
 
-/** Each CLI run is a process that boots the app (1 to 3 s on a loaded 2-core machine): several per test outlast jest's default 30 s. */
+/**
+ * The commands run in-process (runCliInProcess: the CLI's runner, its own app context), but for the built
+ * binary's runs below (`binary`): a process that boots the app takes 1 to 3 s on a loaded 2-core machine.
+ */
 const CLI_TIMEOUT = 120_000;
 
 describe('the admin CLI (npm run cli -- <command>)', () => {
@@ -20,12 +23,14 @@ describe('the admin CLI (npm run cli -- <command>)', () => {
     await database.drop();
   });
 
-  const cli = (args: string[], input?: string) => runCli(database.url, args, input);
+  const cli = (args: string[], input?: string) => runCliInProcess(database.url, args, input);
+  /** The built CLI (dist/src/cli.js), a process of its own: standard input, output and exit code for real. */
+  const binary = (args: string[], input?: string) => runCli(database.url, args, input);
 
   it(
     'creates a user whose password comes from standard input, who can then log in',
     async () => {
-      const created = await cli(['create-user', 'cli_alice'], 'correct horse battery\n');
+      const created = await binary(['create-user', 'cli_alice'], 'correct horse battery\n');
       expect(created).toMatchObject({ code: 0, stdout: expect.stringMatching(/^created user cli_alice \(/) });
       await login(t.http, { username: 'cli_alice', password: 'correct horse battery' });
       // Refusals change nothing: they run side by side.
@@ -74,8 +79,8 @@ describe('the admin CLI (npm run cli -- <command>)', () => {
         cli(['prune']),
         cli(['list-clients', 'nobody_here']),
         cli(['list-clients']),
-        cli(['frobnicate']),
-        cli([]),
+        binary(['frobnicate']),
+        binary([]),
       ]);
       expect(pruned).toMatchObject({ code: 0, stdout: expect.stringMatching(/^deleted \d+ ended client\(s\)$/) });
       expect(nobody).toMatchObject({ code: 2, stderr: expect.stringContaining('No user named nobody_here') });

@@ -1,18 +1,13 @@
 import { EventEmitter2 } from '@nestjs/event-emitter';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClientsPrunerService } from '../src/clients/clients-pruner.service';
 import { hashSecret, parseRefreshToken } from '../src/clients/refresh-token';
 import { SESSION_EVENT_TYPES, SessionEvent, SessionEventsService } from '../src/events';
 import { startApp, TestApp } from './support/app';
+import { runCliInProcess } from './support/cli';
 import { controlAppClock, ManualClock } from './support/clock';
 import { createTestDatabase, TestDatabase } from './support/engines';
 import { bearer, login, Session, signUp, TestUser } from './support/factories';
 
-const CLI = join(__dirname, '..', 'dist', 'src', 'cli.js');
-const PROBE = join(__dirname, 'support', 'cli-events-probe.js');
 const DAY = 24 * 3600 * 1000;
 
 /** One test per cause of each event of API.md section 9 (the admin-caused ones are the admin module's). */
@@ -72,24 +67,26 @@ describe('session events (API.md section 9)', () => {
   }
   const form = (path: string, fields: Record<string, string>) => t.http.post(path).type('form').send(fields);
 
-  function cli(args: string[], input?: string): SessionEvent[] {
-    const dir = mkdtempSync(join(tmpdir(), 'events-cli-'));
-    const file = join(dir, 'events.jsonl');
+  /**
+   * Runs a CLI command (in-process: the CLI's runner with an app context of its own, test/support/cli.ts)
+   * and answers the events the CLI emitted, not the app's.
+   */
+  async function cli(args: string[], input?: string): Promise<SessionEvent[]> {
+    const events: SessionEvent[] = [];
+    const apps = t.app.get(SessionEventsService);
+    const emit = SessionEventsService.prototype.emit;
+    const probe = jest.spyOn(SessionEventsService.prototype, 'emit').mockImplementation(async function (this: SessionEventsService, ...args) {
+      const event = await emit.apply(this, args);
+      if (event && this !== apps) events.push(event);
+      return event;
+    });
     try {
-      const result = spawnSync(process.execPath, ['-r', PROBE, CLI, ...args], {
-        env: { ...process.env, DATABASE_URL: database.url, EVENTS_PROBE_FILE: file },
-        input,
-        encoding: 'utf8',
-        timeout: 30_000,
-      });
-      expect(result.status).toBe(0);
-      const lines = result.status === 0 ? readFileSync(file, { encoding: 'utf8', flag: 'a+' }).split('\n').filter(Boolean) : [];
-      const events = lines.map((line) => JSON.parse(line) as SessionEvent);
-      seen.push(...events);
-      return events;
+      expect(await runCliInProcess(database.url, args, input)).toMatchObject({ code: 0 });
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      probe.mockRestore();
     }
+    seen.push(...events);
+    return events;
   }
 
   describe('user.created', () => {
@@ -107,9 +104,9 @@ describe('session events (API.md section 9)', () => {
       });
     });
 
-    it('on the CLI create-user, by the CLI', () => {
+    it('on the CLI create-user, by the CLI', async () => {
       secrets.add('cli events password');
-      const events = cli(['create-user', 'events_cli_carol'], 'cli events password\n');
+      const events = await cli(['create-user', 'events_cli_carol'], 'cli events password\n');
       expect(events).toEqual([expect.objectContaining({ type: 'user.created', data: { username: 'events_cli_carol', by: { kind: 'cli' } } })]);
     });
   });
@@ -320,16 +317,16 @@ describe('session events (API.md section 9)', () => {
     it('the CLI: end-client, end-clients and prune, by the CLI or the system', async () => {
       const u = await user();
       const [a, b, c] = [await session(u), await session(u), await session(u, 'jest', false)];
-      expect(cli(['end-client', u.username, a.clientId])).toEqual([
+      expect(await cli(['end-client', u.username, a.clientId])).toEqual([
         expect.objectContaining({ type: 'session.ended', clientId: a.clientId, data: { reason: 'revoked', by: { kind: 'cli' } } }),
       ]);
-      expect(cli(['end-clients', u.username])).toEqual(
+      expect(await cli(['end-clients', u.username])).toEqual(
         expect.arrayContaining([expect.objectContaining({ clientId: b.clientId, data: { reason: 'revoked', by: { kind: 'cli' } } })]),
       );
       // The CLI reads the real time: this client, opened 20 minutes ago by the app's clock, expired by it.
       clock.advance(-20 * 60_000);
       const expired = await session(await user(), 'jest', false);
-      expect(cli(['prune'])).toEqual(
+      expect(await cli(['prune'])).toEqual(
         expect.arrayContaining([expect.objectContaining({ clientId: expired.clientId, data: { reason: 'expired', by: { kind: 'system' } } })]),
       );
       expect(ended(u.id).find((e) => e.clientId === c.clientId)).toBeDefined();

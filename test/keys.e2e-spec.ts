@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { createPrivateKey, generateKeyPairSync, randomUUID } from 'node:crypto';
 import { chmodSync, copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import * as jose from 'jose';
 import { DataSource } from 'typeorm';
 import { signJwt } from '../src/keys/jwt';
@@ -16,9 +14,8 @@ import { ListeningApp, startApp, startListeningApp } from './support/app';
 import { controlAppClock, ManualClock } from './support/clock';
 import { createTestDatabase, postgresUrl, TestDatabase } from './support/engines';
 import { bearer, login, signUp } from './support/factories';
+import { runCliInProcess } from './support/cli';
 import { startServerProcess } from './support/server-process';
-
-const run = promisify(execFile);
 
 /** Verifies exactly as another service would: our JWKS over HTTP, our issuer and audience, at+jwt. */
 function remoteVerifier(t: ListeningApp, options: jose.RemoteJWKSetOptions = {}) {
@@ -64,9 +61,8 @@ describe('GET /.well-known/jwks.json and verification by other services', () => 
     const oldKid = jose.decodeProtectedHeader(before.accessToken).kid;
 
     // The admin CLI rotates the key in the database; this instance picks it up on its next reload.
-    const cli = await run(process.execPath, [join(__dirname, '..', 'dist', 'src', 'cli.js'), 'rotate-keys'], {
-      env: { ...process.env, DATABASE_URL: database.url, AUTH_KEY_ACTIVATION_DELAY: ACTIVATION_DELAY },
-    });
+    const cli = await runCliInProcess(database.url, ['rotate-keys'], undefined, { AUTH_KEY_ACTIVATION_DELAY: ACTIVATION_DELAY });
+    expect(cli.code).toBe(0);
     expect(cli.stdout).toMatch(/^new signing key \S+ \(ES256\) signs from /);
     await t.app.get(KeysSchedulerService).run();
     // Published before it signs: the set already holds it, tokens still come from the old key.

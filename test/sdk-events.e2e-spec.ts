@@ -42,11 +42,15 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
   let clock: ManualClock;
   const clients: AuthClient[] = [];
   beforeAll(async () => {
-    t = await startListeningApp({ AUTH_EVENT_STREAM_KEEPALIVE: '1s', AUTH_EVENT_STREAMS_PER_CLIENT: '2' });
+    // A keep-alive every 50 ms: the stream of a token the clock moved past its exp ends on the next one.
+    t = await startListeningApp({ AUTH_EVENT_STREAMS_PER_CLIENT: '2' }, [], { config: (env) => void (env.auth.eventStreamKeepAlive = 0.05) });
     clock = controlAppClock(t.app);
   });
   afterAll(async () => {
     clients.forEach((c) => c.close());
+    // Every assertion is made and every client closed: a connection the server still counts as busy
+    // (fetch's, left over from a stream) would hold the close for seconds.
+    t.app.getHttpAdapter().getInstance().server.closeAllConnections();
     await t.close();
   });
 

@@ -6,7 +6,7 @@ import request from 'supertest';
 import TestAgent from 'supertest/lib/agent';
 import { Algorithm, hash } from '@node-rs/argon2';
 import { createApp } from '../../src/app.factory';
-import { loadEnv } from '../../src/config/env';
+import { Env, loadEnv } from '../../src/config/env';
 import { PasswordHasher } from '../../src/users/password-hasher';
 import { createTestDatabase, createTestRedis } from './engines';
 
@@ -31,6 +31,12 @@ export interface StartOptions {
    * Off, hashes are still argon2id (real verifies, real format), at the lowest cost argon2 accepts.
    */
   productionHashing?: boolean;
+  /**
+   * Changes the validated configuration before the app is built, for what the environment cannot say:
+   * a keep-alive of a fraction of a second (AUTH_EVENT_STREAM_KEEPALIVE takes whole seconds), so a test
+   * waits a beat of its own instead of a deployment's.
+   */
+  config?: (env: Env) => void;
 }
 
 /** argon2id at its cheapest: the same code and format as production, a fraction of the time. */
@@ -47,7 +53,9 @@ export async function startApp(env: Record<string, string> = {}, imports: Type[]
   const database = env.DATABASE_URL ? null : await createTestDatabase();
   const redis = createTestRedis();
   try {
-    const app = await createApp({ logger: false, imports, env: testEnv({ DATABASE_URL: database?.url, ...redis.env, ...env }) });
+    const config = testEnv({ DATABASE_URL: database?.url, ...redis.env, ...env });
+    options.config?.(config);
+    const app = await createApp({ logger: false, imports, env: config });
     if (!options.productionHashing) cheapHashing(app.get(PasswordHasher));
     await app.getHttpAdapter().getInstance().ready();
     const http = request.agent(app.getHttpServer());

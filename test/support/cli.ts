@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import passport from 'passport';
+import { runCommand } from '../../src/cli';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'src', 'cli.js');
 
@@ -32,4 +35,35 @@ export function runCli(databaseUrl: string, args: string[], input?: string): Pro
     child.stdin.once('error', () => undefined);
     child.stdin.end(input);
   });
+}
+
+const strategies = () => (passport as unknown as { _strategies: Record<string, unknown> })._strategies;
+let runsInProcess = 0;
+let appStrategies: Record<string, unknown> = {};
+
+/**
+ * The same command run in this process: the CLI's own runner (src/cli.ts, runCommand) with the same
+ * environment, its own app context on the database (another instance, as the process is), `input` as
+ * its standard input (`env`: more variables) and what it prints collected. No Node process to boot (a
+ * second or more each on this machine): the tests of what the commands do use it, and runCli proves the
+ * built binary itself. A test logs in to its app before or after a run, not during one (passport, below).
+ */
+export async function runCliInProcess(databaseUrl: string, args: string[], input?: string, env: Record<string, string> = {}): Promise<CliRun> {
+  const stdout: string[] = [];
+  const stderr: string[] = [];
+  // Passport's strategies are one registry per process: the CLI's AuthModule would take over the test
+  // app's `local` strategy (its logins then checked by the CLI's closed context). They are given back
+  // once the last of the runs side by side is done.
+  if (runsInProcess++ === 0) appStrategies = { ...strategies() };
+  try {
+    const code = await runCommand(args, {
+      env: { ...process.env, DATABASE_URL: databaseUrl, ...env },
+      stdin: Readable.from(input === undefined ? [] : [input]),
+      out: (text) => stdout.push(text),
+      err: (text) => stderr.push(text),
+    });
+    return { code, stdout: stdout.join('\n').trim(), stderr: stderr.join('\n').trim() };
+  } finally {
+    if (--runsInProcess === 0) Object.assign(strategies(), appStrategies);
+  }
 }
