@@ -101,9 +101,10 @@ describeInBrowser('DPoP in a browser (headless Chromium)', () => {
       const results = await Promise.all(tabs.map((tab) => tab.evaluate((ms) => (globalThis as any).loop(ms), 12_000)));
       for (const result of results) expect(result).toMatchObject({ failures: [], signedOut: 0, status: 'signed-in' });
       expect(results.reduce((sum, r) => sum + r.ok, 0)).toBeGreaterThan(50);
-      // One refresh per ~2 s TTL for the five tabs together (about 6), not one per tab (30+).
+      // One refresh per ~2 s TTL for the five tabs together (about 6), not one per tab (30+). exp counts whole
+      // seconds, so a token may live little more than one: on a loaded machine 13 were seen, hence 1.5 per second.
       expect(refreshes.mock.calls.length).toBeGreaterThanOrEqual(3);
-      expect(refreshes.mock.calls.length).toBeLessThanOrEqual(12);
+      expect(refreshes.mock.calls.length).toBeLessThanOrEqual(18);
       for (const call of refreshes.mock.calls) expect(call[3]).toEqual(expect.any(String)); // every refresh carried a proof
 
       // An XSS, malware or a backup copies the refresh token out of the app; another client (Node) tries it.
