@@ -85,6 +85,7 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
     const user = await signUp(t.http, credentials());
     const { auth, opened } = await signedIn(user, true);
     const app = subscriber(auth, opened);
+    await app.until(() => opened.count === 1); // open before the event it must carry (on a loaded machine the login can win)
     const first = await signIn(user, 'first');
     await app.until(() => app.events.length === 1);
 
@@ -124,6 +125,7 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
       },
     });
     app = subscriber(auth, opened);
+    await app.until(() => opened.count === 1);
     await signIn(user, 'warm-up');
     await app.until(() => app.events.length === 1);
     await auth.refresh();
@@ -142,6 +144,7 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
     const user = await signUp(t.http, credentials());
     const { auth, opened } = await signedIn(user, true);
     const app = subscriber(auth, opened);
+    await app.until(() => opened.count === 1); // open before the event it must carry (on a loaded machine the login can win)
     const other = await login(t.http, user, true, 'other');
     await app.until(() => app.events.length === 1);
     await t.http
@@ -161,6 +164,7 @@ describe('auth.events.subscribe (the SDK’s stream)', () => {
     const user = await signUp(t.http, credentials());
     const { auth, opened } = await signedIn(user, false);
     const app = subscriber(auth, opened);
+    await app.until(() => opened.count === 1); // open before the event it must carry (on a loaded machine the login can win)
     await signIn(user, 'seen');
     await app.until(() => app.events.length === 1);
     clock.advance(15 * 60_000 + 1_000);
