@@ -353,6 +353,8 @@ class Client implements AuthClient {
   private loaded: Promise<void>;
   private refreshing: Promise<boolean> | null = null;
   private reauthenticating: Promise<boolean> | null = null;
+  /** Prompts that ended in a reauthentication: a 401 sent before the latest one needs no prompt of its own. */
+  private reauthentications = 0;
   /** Header mode: where an access token may go. */
   private readonly tokenOrigins: Set<string>;
   private queue: Promise<unknown> = Promise.resolve();
@@ -673,9 +675,11 @@ class Client implements AuthClient {
    * the session (revoked, reused, idle_expired, absolute_expired) signs out and says why.
    */
   private async authed(build: () => Request, reauthenticate = true): Promise<Response> {
+    const before = this.reauthentications;
     const first = await this.authedOnce(build);
     if (!reauthenticate || first.status !== 401 || (await this.reasonOf(first)) !== 'reauthentication_required') return first;
-    if (!(await this.askToReauthenticate(first))) return first;
+    // A prompt that ended while this request was on its way already answered it: send it again as is.
+    if (this.reauthentications === before && !(await this.askToReauthenticate(first))) return first;
     // Once: a second reauthentication_required is the caller's answer, never another prompt.
     return this.authedOnce(build);
   }
@@ -687,7 +691,10 @@ class Client implements AuthClient {
     const maxAge = /max_age="?(\d+)/.exec(response.headers.get('www-authenticate') ?? '')?.[1];
     this.reauthenticating ??= Promise.resolve()
       .then(() => hook({ maxAge: maxAge ? Number(maxAge) : null }))
-      .then((result) => result !== false)
+      .then((result) => {
+        if (result !== false) this.reauthentications += 1;
+        return result !== false;
+      })
       .finally(() => (this.reauthenticating = null));
     return this.reauthenticating;
   }
