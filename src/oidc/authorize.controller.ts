@@ -217,37 +217,28 @@ export class AuthorizeController {
   /** The session a return link's sign-in replaces (its digest) and when it was asked for; null without a valid mark of ours. */
   private async replacedSession(mark: unknown): Promise<{ sid: string; iat: number } | null> {
     if (typeof mark !== 'string' || mark.length > 2048) return null;
-    try {
-      const claims = await verifyJwt(mark, {
-        typ: 'replaces+jwt',
-        key: (kid) => this.keys.verificationKey(kid),
-        issuer: this.config.issuer,
-        audience: REPLACES,
-        maxLifetime: REPLACES_SECONDS,
-        now: this.clock.now(),
-        clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['sid'],
-      });
-      return typeof claims.sid === 'string' && typeof claims.iat === 'number' ? { sid: claims.sid, iat: claims.iat } : null;
-    } catch (error) {
-      if (error instanceof JwtRejected) return null;
-      throw error;
-    }
+    const claims = await this.readOwn(mark, 'replaces+jwt', REPLACES, REPLACES_SECONDS, ['sid']);
+    return typeof claims?.sid === 'string' && typeof claims.iat === 'number' ? { sid: claims.sid, iat: claims.iat } : null;
   }
 
   private async readTicket(ticket: string): Promise<{ sub: string; sid: string; query: Record<string, string> } | null> {
+    const claims = await this.readOwn(ticket, 'consent+jwt', 'consent', CONSENT_TICKET_SECONDS, ['sub', 'sid', 'query']);
+    return claims as unknown as { sub: string; sid: string; query: Record<string, string> } | null;
+  }
+
+  /** The claims of a short-lived JWT of this controller's own (a consent ticket, a replaces mark); null if it is not one. */
+  private async readOwn(token: string, typ: string, audience: string, maxLifetime: number, requiredClaims: string[]) {
     try {
-      const claims = await verifyJwt(ticket, {
-        typ: 'consent+jwt',
+      return await verifyJwt(token, {
+        typ,
         key: (kid) => this.keys.verificationKey(kid),
         issuer: this.config.issuer,
-        audience: 'consent',
-        maxLifetime: CONSENT_TICKET_SECONDS,
+        audience,
+        maxLifetime,
         now: this.clock.now(),
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        requiredClaims: ['sub', 'sid', 'query'],
+        requiredClaims,
       });
-      return claims as unknown as { sub: string; sid: string; query: Record<string, string> };
     } catch (error) {
       if (error instanceof JwtRejected) return null;
       throw error;
