@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
+import { EntityManager, Repository } from 'typeorm';
 import { SqlStatement } from '../database/sql-statement';
 import { Client, ClientExpiry, RECENT_SPENT_HASHES } from './client.entity';
 
@@ -44,15 +44,23 @@ export type NewClient = Record<(typeof INSERT_PARAMETERS)[number], unknown>;
 /*
  * Runs after every login's INSERT has committed: ends the user's live clients beyond the `max` most
  * recently used. Each login runs it after its own INSERT, so the last of several concurrent logins
- * sees all of them and the cap holds; every run ranks by the same order, so concurrent runs agree on
- * which clients end, and the `ended_at IS NULL` recheck ends each once. In a burst of logins beyond
- * the cap, the burst's own least recent clients may be among those ended.
+ * sees all of them and the cap holds, and the `ended_at IS NULL` recheck ends each client once. In a
+ * burst of logins beyond the cap, the burst's own least recent clients may be among those ended.
+ * PostgreSQL runs it in a transaction, after a lock on the user's row (CAP_TURN): one user's runs take
+ * turns, each ranking from a snapshot taken after the previous one committed. Concurrent runs would
+ * rank from different snapshots (refreshes move last_used_at): they locked overlapping clients in
+ * different orders (a deadlock), and one could end a client the other had already kept in its place
+ * (one device too many ended). Other users' logins never wait for that lock.
  */
-const END_BEYOND_CAP = (allRows: string) => `UPDATE clients SET ended_at = :now, end_reason = 'limit', sealed_successor = NULL
+const END_BEYOND_CAP = (allRows: string, [userId, now, max] = [':userId', ':now', ':max']) => `UPDATE clients
+  SET ended_at = ${now}, end_reason = 'limit', sealed_successor = NULL
   WHERE ended_at IS NULL AND id IN (
-    SELECT id FROM clients WHERE user_id = :userId AND ended_at IS NULL AND expires_at > :now
-    ORDER BY last_used_at DESC, created_at DESC, id DESC LIMIT ${allRows} OFFSET :max)
+    SELECT id FROM clients WHERE user_id = ${userId} AND ended_at IS NULL AND expires_at > ${now}
+    ORDER BY last_used_at DESC, created_at DESC, id DESC LIMIT ${allRows} OFFSET ${max})
   RETURNING id, user_id, application_id`;
+const CAP_TURN = 'SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE';
+// As a query (not an UPDATE) TypeORM answers its rows alone.
+const CAP_IN_TURN = `WITH ended AS (${END_BEYOND_CAP('ALL', ['$1', '$2', '$3'])}) SELECT * FROM ended`;
 const END_BEYOND_CAP_PARAMETERS = ['userId', 'now', 'max'] as const;
 
 /*
@@ -146,7 +154,8 @@ export interface RotatedRow {
 @Injectable()
 export class ClientsRepository {
   private readonly insertStatement: SqlStatement<(typeof INSERT_PARAMETERS)[number]>;
-  private readonly capStatement: SqlStatement<(typeof END_BEYOND_CAP_PARAMETERS)[number]>;
+  private readonly capStatement: SqlStatement<(typeof END_BEYOND_CAP_PARAMETERS)[number]> | null;
+  private readonly manager: EntityManager;
   private readonly rotateStatement: SqlStatement<(typeof ROTATE_PARAMETERS)[number]>;
   private readonly reauthenticateStatement: SqlStatement<'id' | 'userId' | 'now' | 'amr'>;
   private readonly graceStatement: SqlStatement<'id' | 'presentedHash' | 'graceMs'>;
@@ -161,7 +170,8 @@ export class ClientsRepository {
     const postgres = clients.manager.connection.options.type === 'postgres';
     const dbNow = postgres ? '(extract(epoch from clock_timestamp()) * 1000)::bigint' : "CAST(unixepoch('subsec') * 1000 AS INTEGER)";
     this.insertStatement = new SqlStatement(clients.manager, `${INSERT}${postgres ? ' FOR SHARE' : ''} RETURNING id`, INSERT_PARAMETERS);
-    this.capStatement = new SqlStatement(clients.manager, END_BEYOND_CAP(postgres ? 'ALL' : '-1'), END_BEYOND_CAP_PARAMETERS);
+    this.capStatement = postgres ? null : new SqlStatement(clients.manager, END_BEYOND_CAP('-1'), END_BEYOND_CAP_PARAMETERS);
+    this.manager = clients.manager;
     this.rotateStatement = new SqlStatement(clients.manager, ROTATE(dbNow), ROTATE_PARAMETERS);
     this.reauthenticateStatement = new SqlStatement(clients.manager, REAUTHENTICATE, ['id', 'userId', 'now', 'amr']);
     this.graceStatement = new SqlStatement(clients.manager, WITHIN_GRACE(dbNow), ['id', 'presentedHash', 'graceMs']);
@@ -188,8 +198,12 @@ export class ClientsRepository {
   }
 
   /** Ends the user's least recently used live clients beyond `max`; their ids. */
-  endBeyondCap(userId: string, max: number, now: number): Promise<EndedRow[]> {
-    return this.capStatement.rows<EndedRow>({ userId, now, max });
+  async endBeyondCap(userId: string, max: number, now: number): Promise<EndedRow[]> {
+    if (this.capStatement) return this.capStatement.rows<EndedRow>({ userId, now, max });
+    return this.manager.transaction(async (inTurn) => {
+      await inTurn.query(CAP_TURN, [userId]);
+      return inTurn.query<EndedRow[]>(CAP_IN_TURN, [userId, now, max]);
+    });
   }
 
   /** The rotated client's row, or undefined when the UPDATE matched nothing. */
