@@ -209,9 +209,9 @@ describe("the client's recovery calls (a real SMTP server)", () => {
 
 describe("the client's refresh rules (scripted server)", () => {
   const opened: AuthClient[] = [];
-  const open = (fetch: typeof globalThis.fetch) => {
+  const open = (fetch: typeof globalThis.fetch, storage?: TokenStorage) => {
     // The app's API is another origin: named, so auth.fetch sends it the token (issue 24 item 12).
-    const auth = createAuthClient({ baseUrl: 'http://auth.test', transport: 'header', fetch, tokenOrigins: ['http://api.test'] });
+    const auth = createAuthClient({ baseUrl: 'http://auth.test', transport: 'header', fetch, storage, tokenOrigins: ['http://api.test'] });
     opened.push(auth);
     return auth;
   };
@@ -286,6 +286,43 @@ describe("the client's refresh rules (scripted server)", () => {
     await expect(auth.me()).rejects.toMatchObject({ status: 401, reason: 'expired' });
     expect(auth.state).toEqual({ status: 'signed-out', reason: 'reused' });
     expect(server.calls.filter((c) => c.path === '/token')).toHaveLength(1);
+  });
+
+  it('a logout whose own refresh is refused still ends as the logout the user asked for', async () => {
+    const server = scripted((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/auth') return json(200, loginBody(1));
+      return rejected(path === '/token' ? 'invalid' : 'expired');
+    });
+    const auth = open(server.fetch);
+    await auth.login({ username: 'alice', password: 'whatever pw', permanent: true });
+    await auth.logout();
+    expect(auth.state).toEqual({ status: 'signed-out', reason: 'logout' });
+    expect(server.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /auth', 'POST /auth/logout', 'POST /token']);
+  });
+
+  it('a refresh refused because another tab logged out meanwhile keeps that tab’s reason', async () => {
+    // Two tabs share the stored session. /token answers only once the other tab's logout has ended
+    // the session and cleared the cookie the refresh sent: as in a browser, it then answers invalid.
+    let loggedOut: () => void = () => undefined;
+    const logout = new Promise<void>((resolve) => (loggedOut = resolve));
+    const server = scripted(async (request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/auth') return json(200, loginBody(1));
+      if (path === '/auth/logout') return new Response(null, { status: 204 });
+      if (path === '/token') return logout.then(() => rejected('invalid'));
+      return rejected('expired');
+    });
+    const storage = memory();
+    const [first, second] = [open(server.fetch, storage), open(server.fetch, storage)];
+    await first.login({ username: 'alice', password: 'whatever pw', permanent: true });
+    const refused = first.me().catch((error: AuthError) => error.reason);
+    await new Promise((resolve) => setImmediate(resolve));
+    await second.logout();
+    loggedOut();
+    expect(await refused).toBe('expired');
+    expect(first.state).toEqual({ status: 'signed-out', reason: 'logout' });
+    expect(JSON.parse([...storage.items.values()][0])).toEqual({ signedOut: 'logout' });
   });
 
   it('a non-permanent session signs out as expired instead of refreshing', async () => {

@@ -463,7 +463,7 @@ class Client implements AuthClient {
         let response = await this.transmit(this.request('POST', '/auth/logout'));
         const reason = response.status === 401 ? await this.reasonOf(response) : null;
         if (response.status === 401 && this.record?.permanent && !TERMINAL.has(reason ?? '')) {
-          if (await this.refreshUnderLock(this.record.accessExpiresAt)) response = await this.transmit(this.request('POST', '/auth/logout'));
+          if (await this.refreshUnderLock(this.record.accessExpiresAt, false)) response = await this.transmit(this.request('POST', '/auth/logout'));
         }
         if (!response.ok && response.status !== 401) throw await this.error(response);
       } finally {
@@ -726,7 +726,8 @@ class Client implements AuthClient {
     return this.refreshing;
   }
 
-  private async refreshUnderLock(seenExpiry: number): Promise<boolean> {
+  /** `signOut`: a refused refresh token signs the page out, with the server's reason (a logout says its own). */
+  private async refreshUnderLock(seenExpiry: number, signOut = true): Promise<boolean> {
     // Another tab may have refreshed while this one waited for the lock: take its result instead.
     await this.reload();
     const record = this.record;
@@ -740,7 +741,10 @@ class Client implements AuthClient {
       ? await this.transmit(this.request('POST', '/token', undefined, false))
       : await this.transmit(this.request('POST', '/token', { refreshToken: record.refreshToken }, false));
     if (response.status === 401) {
-      await this.save(null, ((await this.reasonOf(response)) ?? 'invalid') as SignOutReason);
+      const reason = ((await this.reasonOf(response)) ?? 'invalid') as SignOutReason;
+      // Ended meanwhile by another tab (a logout there cleared the cookie this refresh sent): its reason stands.
+      await this.reload();
+      if (this.record && signOut) await this.save(null, reason);
       return false;
     }
     const body = await this.json<RefreshResponse>(response);
