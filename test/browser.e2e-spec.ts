@@ -119,12 +119,24 @@ describeInBrowser('in a browser (headless Chromium)', () => {
     const context = await appContext();
     try {
       const tabs = [await openTab(context), await openTab(context), await openTab(context)];
+      // What the tabs sent and heard, printed should a tab have signed out for another reason first:
+      // on PostgreSQL a clean-clone CI run twice saw a tab end as "invalid" before the logout reached it.
+      const heard: string[] = [];
+      const start = Date.now();
+      tabs.forEach((tab, i) =>
+        tab.on('response', (r) => {
+          if (/\/(token|auth)/.test(r.url()))
+            heard.push(`${Date.now() - start} ms tab ${i}: ${r.request().method()} ${new URL(r.url()).pathname} ${r.status()}`);
+        }),
+      );
       await signUpAndLogIn(tabs[0]);
       await tabs[1].evaluate(() => (globalThis as any).auth.logout());
       for (const tab of tabs) {
         await waitSignedOut(tab);
         expect(await stateOf(tab)).toEqual({ status: 'signed-out', reason: 'logout' });
       }
+      const endings = await Promise.all(tabs.map((tab) => tab.evaluate(() => (globalThis as any).changes.map((c: any) => c.reason ?? c.status))));
+      if (endings.flat().some((reason) => reason !== 'signed-in' && reason !== 'logout')) console.warn('tabs heard', endings, heard);
       expect(await tabs[0].evaluate(() => fetch('/me').then((r) => r.status))).toBe(401);
     } finally {
       await context.close();

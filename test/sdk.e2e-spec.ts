@@ -301,6 +301,18 @@ describe("the client's refresh rules (scripted server)", () => {
     expect(server.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /auth', 'POST /auth/logout', 'POST /token']);
   });
 
+  it('a logout after the session ended for another reason says logout, in every tab', async () => {
+    const server = scripted((request) => (new URL(request.url).pathname === '/auth' ? json(200, loginBody(1)) : rejected('revoked')));
+    const storage = memory();
+    const [first, second] = [open(server.fetch, storage), open(server.fetch, storage)];
+    await first.login({ username: 'alice', password: 'whatever pw', permanent: true });
+    await expect(first.me()).rejects.toMatchObject({ reason: 'revoked' });
+    expect(first.state).toEqual({ status: 'signed-out', reason: 'revoked' });
+    await second.logout();
+    expect(second.state).toEqual({ status: 'signed-out', reason: 'logout' });
+    expect(JSON.parse([...storage.items.values()][0])).toEqual({ signedOut: 'logout' });
+  });
+
   it('a refresh refused because another tab logged out meanwhile keeps that tab’s reason', async () => {
     // Two tabs share the stored session. /token answers only once the other tab's logout has ended
     // the session and cleared the cookie the refresh sent: as in a browser, it then answers invalid.

@@ -467,7 +467,8 @@ class Client implements AuthClient {
         }
         if (!response.ok && response.status !== 401) throw await this.error(response);
       } finally {
-        if (this.record) await this.save(null, 'logout');
+        // Whatever ended the session before (a refused refresh, say), every tab now says the user logged out.
+        await this.save(null, 'logout');
       }
     });
   }
