@@ -296,8 +296,12 @@ describe("the client's refresh rules (scripted server)", () => {
     });
     const auth = open(server.fetch);
     await auth.login({ username: 'alice', password: 'whatever pw', permanent: true });
+    const changes: AuthState[] = [];
+    auth.onChange((state) => changes.push(state));
     await auth.logout();
     expect(auth.state).toEqual({ status: 'signed-out', reason: 'logout' });
+    // The refused refresh's own reason is never heard, not even for a moment before the logout's.
+    expect(changes).toEqual([{ status: 'signed-out', reason: 'logout' }]);
     expect(server.calls.map((c) => `${c.method} ${c.path}`)).toEqual(['POST /auth', 'POST /auth/logout', 'POST /token']);
   });
 
